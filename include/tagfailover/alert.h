@@ -1,0 +1,67 @@
+/*
+ * alert.h - a Meraki alert webhook body, parsed (DESIGN section 7, meraki/README.md).
+ *
+ * Pure: no I/O, no clock, no globals, no logging. Any thread may call any function.
+ *
+ * The parser takes bytes and a length (not a C string), refuses bodies over a cap, non-UTF-8
+ * text, JSON nested deeper than TF_JSON_MAX_DEPTH, anything that is not a JSON object, and
+ * objects without `alertTypeId`, `networkId` and `organizationId` as non-empty strings. IDs
+ * are kept as strings (they may exceed 2^53). `version` may be a string or a number. Unknown
+ * fields are ignored.
+ */
+#ifndef TAGFAILOVER_ALERT_H
+#define TAGFAILOVER_ALERT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+    ALERT_OK = 0,
+    ALERT_ERR_TOO_LARGE,     /* len > max_len */
+    ALERT_ERR_NOT_JSON,      /* does not parse (including truncated and trailing garbage) */
+    ALERT_ERR_BAD_UTF8,      /* not valid UTF-8 */
+    ALERT_ERR_TOO_DEEP,      /* nested deeper than TF_JSON_MAX_DEPTH */
+    ALERT_ERR_NOT_OBJECT,    /* valid JSON, but not an object */
+    ALERT_ERR_MISSING_FIELD, /* alertTypeId, networkId or organizationId absent or not a
+                                non-empty string (the secret is still filled in) */
+    ALERT_ERR_BAD_FIELD,     /* a field has a type we cannot use or is longer than TF_ID_MAX_LEN */
+    ALERT_ERR_NOMEM,
+} alert_err;
+
+/* Tri-state for alertData.connectivity. */
+typedef enum { ALERT_CONN_ABSENT = 0, ALERT_CONN_TRUE, ALERT_CONN_FALSE } alert_connectivity;
+
+/* A parsed alert. Every string is heap-owned by the struct and NULL when absent. */
+typedef struct {
+    char *version;         /* "0.1" (a number is rendered as text) */
+    char *shared_secret;   /* body's sharedSecret; NULL when absent or not a string */
+    char *organization_id; /* required */
+    char *organization_name;
+    char *network_id;      /* required */
+    char *network_name;
+    char *device_serial;
+    char *alert_id;        /* "0000000000000000" in examples and test deliveries */
+    char *alert_type;      /* human text; never switch on it */
+    char *alert_type_id;   /* required; what triggers are matched on */
+    char *occurred_at;     /* as sent (ISO 8601) */
+    alert_connectivity connectivity; /* alertData.connectivity "true"/"false" */
+    char *uplink;          /* alertData.uplink, string or number rendered as text */
+} alert;
+
+/* Parses `len` bytes of `body` into `out` (which the function first zeroes). On ALERT_OK every
+ * required field is set. On ALERT_ERR_MISSING_FIELD and ALERT_ERR_BAD_FIELD the body was a JSON
+ * object and `out->shared_secret` is set when the body had one, so the caller can authenticate
+ * before it reports the shape error. After any return the caller calls alert_clear(out). */
+alert_err alert_parse(const char *body, size_t len, size_t max_len, alert *out)
+    __attribute__((warn_unused_result));
+
+/* Frees every string of the alert and zeroes it. NULL is a no-op. */
+void alert_clear(alert *a);
+
+/* True when the alert's alertTypeId is one of `types` (the type alone decides). */
+bool alert_is_trigger(const alert *a, const char *const *types, size_t n_types);
+
+/* A message for an error code; never NULL. */
+const char *alert_strerror(alert_err e);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * config.h - the INI configuration (DESIGN section 6): parse, default, validate, dump.
+ *
+ * Core module: no clock, no globals, no logging. It reads the configuration file (through
+ * libinih) and the secret files it names, and checks that TLS files are readable; nothing else.
+ * The environment is read only through the `getenv` function the caller passes (NULL: none),
+ * so tests control it.
+ *
+ * Errors are reported into the caller's buffer as `file:line: message` lines (or
+ * `file: [section] key: message` for a required key that is missing); every problem found is
+ * listed, one per line. Unknown sections and keys are errors.
+ *
+ * Relative paths (cert_file, key_file, api_key_file, shared_secret_file, ca_file) are used as
+ * given, relative to the daemon's working directory.
+ */
+#ifndef TAGFAILOVER_CONFIG_H
+#define TAGFAILOVER_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONFIG_DEFAULT_PATH "/etc/tagfailover/tagfailover.conf"
+
+typedef enum {
+    CONFIG_OK = 0,
+    CONFIG_ERR_IO,      /* the file cannot be opened or read */
+    CONFIG_ERR_INVALID, /* a syntax, value or consistency error; see the message buffer */
+    CONFIG_ERR_NOMEM,
+} config_err;
+
+/* An address range: an IPv4 or IPv6 CIDR (a bare address is a /32 or /128). */
+typedef struct {
+    int family;          /* AF_INET or AF_INET6 */
+    unsigned char addr[16]; /* network-order bytes; the first 4 for IPv4 */
+    unsigned prefix;     /* prefix length */
+} config_cidr;
+
+/* A list of CIDRs, heap-owned by the config. */
+typedef struct {
+    config_cidr *v;
+    size_t n;
+} config_cidr_list;
+
+/* A list of strings, heap-owned by the config. */
+typedef struct {
+    char **v;
+    size_t n;
+} config_strs;
+
+typedef enum { CONFIG_LISTENER_TLS = 0, CONFIG_LISTENER_PLAIN, CONFIG_LISTENER_OFF } config_listener_mode;
+typedef enum { CONFIG_LOG_JSON = 0, CONFIG_LOG_TEXT } config_log_format;
+typedef enum { CONFIG_LOG_DEBUG = 0, CONFIG_LOG_INFO, CONFIG_LOG_WARN, CONFIG_LOG_ERROR } config_log_level;
+
+/* One [site NAME] section. */
+typedef struct {
+    char *name;       /* the site, as in the pair tags */
+    char *tracked_ip; /* its tracked IP (validated as an IPv4 or IPv6 address) */
+} config_site;
+
+/* The whole configuration. Strings are heap-owned; config_free releases them. */
+typedef struct {
+    char *path; /* the file it came from */
+
+    /* [dashboard] */
+    char *base_url;               /* default https://api.meraki.com/api/v1 */
+    char *api_key;                /* resolved: env > api_key > api_key_file contents; secret */
+    char *api_key_file;           /* as configured (NULL when unset) */
+    config_strs organization_ids; /* empty: every organization the key sees */
+    double requests_per_second;   /* default 9 */
+    int requests_burst;           /* default 5 */
+    int data_lag_s;               /* default 120; 0 allowed */
+    int timeout_s;                /* default 30 */
+    int max_retries;              /* default 5 (0 allowed) */
+    char *ca_file;                /* NULL when unset */
+
+    /* [listener] */
+    config_listener_mode listener_mode; /* default tls */
+    char *listener_address;             /* default 0.0.0.0 */
+    int listener_port;                  /* default 8443 */
+    char *cert_file;                    /* default certs/server.crt */
+    char *key_file;                     /* default certs/server.key */
+    char *webhook_path;                 /* default /webhook; must start with '/' */
+    char *shared_secret;                /* resolved: env > shared_secret > file; secret */
+    char *shared_secret_file;           /* as configured (NULL when unset) */
+    config_cidr_list trusted_proxies;   /* empty: X-Forwarded-For never believed */
+    config_cidr_list allowed_sources;   /* empty: any source */
+    long max_body_bytes;                /* default 65536, ceiling TF_WEBHOOK_BODY_CEILING */
+    int max_connections;                /* default 256 */
+    int connection_timeout_s;           /* default 10 */
+
+    /* [admin] */
+    char *admin_address; /* default 127.0.0.1 */
+    int admin_port;      /* default 9901; 0 = off */
+
+    /* [failover] */
+    double loss_threshold_pct;       /* default 30 */
+    int detect_window_s;             /* default 300 */
+    double failback_max_loss_pct;    /* default 0 */
+    int clean_window_s;              /* default 300 */
+    int reconcile_interval_s;        /* default 30 */
+    int confirm_window_s;            /* default 180 */
+    int confirm_interval_s;          /* default 5 */
+    config_strs trigger_alert_types; /* default failover_event, vpn_connectivity_change,
+                                        cellular_down */
+    bool uplinks_active;             /* default true: `uplinks = active` */
+    config_strs uplinks;             /* the configured list when !uplinks_active */
+    char *hold_tag;                  /* default tagfailover_hold */
+    bool require_backup_healthy;     /* default true */
+    bool failback_auto;              /* default true: `failback = auto` */
+    bool dry_run;                    /* default false */
+
+    /* [log] */
+    config_log_format log_format; /* default json */
+    config_log_level log_level;   /* default info */
+
+    /* [site NAME] sections */
+    config_site *sites;
+    size_t n_sites;
+} config;
+
+/* Returns the environment variable `name`, or NULL. */
+typedef const char *(*config_getenv_fn)(const char *name);
+
+/* Fills `c` with every default (DESIGN section 6). Caller frees with config_free. */
+config_err config_defaults(config *c) __attribute__((warn_unused_result));
+
+/* Loads and validates the file at `path` into `out` (zeroed first, defaults applied).
+ * Environment overrides: MERAKI_DASHBOARD_API_KEY, TAGFAILOVER_SHARED_SECRET. On error the
+ * messages go to `err` (one per line, NUL-terminated, truncated to errlen) and `out` is left
+ * empty. On success the caller frees `out` with config_free. */
+config_err config_load(const char *path, config_getenv_fn getenv_fn, config *out, char *err,
+                       size_t errlen) __attribute__((warn_unused_result));
+
+/* The same, from text in memory; `name` stands for the file name in messages. */
+config_err config_load_string(const char *text, const char *name, config_getenv_fn getenv_fn,
+                              config *out, char *err, size_t errlen)
+    __attribute__((warn_unused_result));
+
+/* Frees every member and zeroes the struct. NULL is a no-op. */
+void config_free(config *c);
+
+/* The effective configuration as INI text, secrets replaced by "<redacted>" (or "<unset>").
+ * Caller frees; NULL when out of memory. */
+char *config_dump(const config *c);
+
+/* The configured tracked IP of `site`, or NULL when there is no [site NAME] section. */
+const char *config_site_tracked_ip(const config *c, const char *site);
+
+/* Parses "203.0.113.0/24", "2001:db8::/32" or a bare address. */
+bool config_cidr_parse(const char *s, config_cidr *out);
+
+/* True when the address (AF_INET: 4 bytes, AF_INET6: 16 bytes, network order) is inside the
+ * CIDR. An IPv4-mapped IPv6 address (::ffff:a.b.c.d) matches IPv4 ranges. */
+bool config_cidr_contains(const config_cidr *c, int family, const unsigned char *addr);
+
+/* True when the address is inside any CIDR of the list. */
+bool config_cidr_list_contains(const config_cidr_list *l, int family, const unsigned char *addr);
+
+/* True when `s` is one of the list's strings. */
+bool config_strs_contains(const config_strs *l, const char *s);
+
+/* A message for an error code; never NULL. */
+const char *config_strerror(config_err e);
+
+/* Names used in dumps and logs. */
+const char *config_log_level_name(config_log_level l);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * log.h - one line per event on stderr, JSON (default) or text (DESIGN section 9).
+ *
+ * Every line has `ts` (RFC 3339 UTC, milliseconds), `level`, `event`, then fields. Thread-safe:
+ * each line is written with one write(2) call. errno is preserved. Callers never pass secrets,
+ * API keys or whole webhook bodies.
+ *
+ * Fields are a json-c object the caller builds; log_event takes ownership of it:
+ *     struct json_object *f = json_object_new_object();
+ *     json_object_object_add(f, "network_id", json_object_new_string(id));
+ *     log_event(LOG_INFO, "failover", f);
+ * The printf-style helpers log a single `msg` field.
+ */
+#ifndef TAGFAILOVER_LOG_H
+#define TAGFAILOVER_LOG_H
+
+#include <stdbool.h>
+
+struct json_object;
+
+typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
+
+/* Sets the format (json when `json`, else text) and the lowest level written. Call before any
+ * thread starts; the default is JSON at info. */
+void log_init(bool json, log_level min_level);
+
+/* True when a line at `level` would be written (to skip building fields). */
+bool log_enabled(log_level level);
+
+/* Writes one event line; takes ownership of `fields` (may be NULL). */
+void log_event(log_level level, const char *event, struct json_object *fields);
+
+/* Writes one event line with a formatted `msg` field. */
+void log_msg(log_level level, const char *event, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Logs a fatal message (event "fatal") and exits with `code`. */
+void log_fatal(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3), noreturn));
+
+#endif

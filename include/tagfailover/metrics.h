@@ -1,0 +1,81 @@
+/*
+ * metrics.h - the daemon's counters, gauges and histogram (DESIGN section 8), and their
+ * Prometheus text rendering (format 0.0.4).
+ *
+ * The state is static in metrics.c and reached only through these functions. Counters are
+ * lock-free C11 atomics: any thread may call any function at any time, after metrics_reset()
+ * (or with the zero state the program starts with).
+ */
+#ifndef TAGFAILOVER_METRICS_H
+#define TAGFAILOVER_METRICS_H
+
+#include <stddef.h>
+
+typedef enum {
+    METRICS_WEBHOOK_ACCEPTED = 0,
+    METRICS_WEBHOOK_IGNORED,
+    METRICS_WEBHOOK_DUPLICATE,
+    METRICS_WEBHOOK_UNAUTHORIZED,
+    METRICS_WEBHOOK_FORBIDDEN,
+    METRICS_WEBHOOK_MALFORMED,
+    METRICS_WEBHOOK_TOO_LARGE,
+    METRICS_WEBHOOK_OVERLOADED,
+    METRICS_WEBHOOK_RESULT_COUNT
+} metrics_webhook_result;
+
+typedef enum {
+    METRICS_TRIGGER_WEBHOOK = 0,
+    METRICS_TRIGGER_RECONCILE,
+    METRICS_TRIGGER_MANUAL,
+    METRICS_TRIGGER_COUNT
+} metrics_trigger;
+
+typedef enum {
+    METRICS_CONFIRM_CONFIRMED = 0,
+    METRICS_CONFIRM_UNCONFIRMED,
+    METRICS_CONFIRM_SKIPPED,
+    METRICS_CONFIRM_RESULT_COUNT
+} metrics_confirm_result;
+
+typedef enum {
+    METRICS_NET_NORMAL = 0,
+    METRICS_NET_FAILED_OVER,
+    METRICS_NET_HELD,
+    METRICS_NET_INVALID,
+    METRICS_NET_NO_TRACKED_IP,
+    METRICS_NET_STATE_COUNT
+} metrics_net_state;
+
+/* Zeroes everything (tests). */
+void metrics_reset(void);
+
+/* tagfailover_webhooks_total{result} += 1 */
+void metrics_webhook(metrics_webhook_result r);
+/* tagfailover_failovers_total{trigger} += 1 */
+void metrics_failover(metrics_trigger t);
+/* tagfailover_failbacks_total{trigger} += 1 (trigger reconcile or manual) */
+void metrics_failback(metrics_trigger t);
+/* tagfailover_actions_failed_total += 1 */
+void metrics_action_failed(void);
+/* tagfailover_confirmations_total{result} += 1 */
+void metrics_confirmation(metrics_confirm_result r);
+/* tagfailover_api_requests_total{code} += 1; code is the HTTP status (0: transport error) */
+void metrics_api_request(int http_code);
+/* tagfailover_api_retries_total += 1 */
+void metrics_api_retry(void);
+/* tagfailover_reconcile_runs_total{result="ok"|"error"} += 1 */
+void metrics_reconcile_run(int ok);
+/* tagfailover_networks{state} = counts; the engine sets the whole vector after a reconcile.
+ * `org_index` identifies the organization's slot so several engines can each set their share
+ * (the gauge is the sum over slots); slots >= 64 are folded into slot 63. */
+void metrics_set_networks(unsigned org_index, const long counts[METRICS_NET_STATE_COUNT]);
+/* tagfailover_alert_to_retag_seconds observation */
+void metrics_observe_alert_to_retag(double seconds);
+
+/* Read-back for tests and /status. */
+unsigned long metrics_webhook_count(metrics_webhook_result r);
+
+/* Renders every metric as Prometheus text; caller frees. NULL when out of memory. */
+char *metrics_render(void);
+
+#endif

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds a Release tree and an ASan+UBSan tree, and runs every test
+# (ctest) in both. Exits non-zero on any failure. This is the README's test command and what
+# CI runs (.ci/run).
+#
+#   scripts/test.sh            both trees
+#   TF_BUILD_TYPES="Release" scripts/test.sh     only the listed trees (Release, Asan, Tsan)
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+bash scripts/install-deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+types=${TF_BUILD_TYPES:-"Release Asan"}
+status=0
+
+for type in $types; do
+  dir="build/$(echo "$type" | tr '[:upper:]' '[:lower:]')"
+  echo "==> $type: configure and build in $dir"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" >/dev/null
+  cmake --build "$dir" -j "$jobs"
+  echo "==> $type: ctest"
+  if ! (cd "$dir" && ctest --output-on-failure -j "$jobs" --timeout 300); then
+    echo "==> $type: FAILED" >&2
+    status=1
+  fi
+done
+
+if [ "$status" -eq 0 ]; then
+  echo "==> all tests passed in: $types"
+fi
+exit "$status"

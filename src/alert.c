@@ -1,0 +1,2 @@
+/* alert.c - placeholder until its issue lands. */
+#include <stddef.h>

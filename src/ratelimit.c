@@ -1,0 +1,2 @@
+/* ratelimit.c - placeholder until its issue lands. */
+#include <stddef.h>

@@ -1,0 +1,2 @@
+/* reason.c - placeholder until its issue lands. */
+#include <stddef.h>
