@@ -1,6 +1,219 @@
+/*
+ * main.c - the command line (DESIGN section 5): parses options, loads the configuration,
+ * wires the modules together and handles signals. No decision is made here.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+
+#include "tagfailover/config.h"
+#include "tagfailover/log.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+
+static const char usage_text[] =
+    "usage: tagfailover [-c FILE] COMMAND [OPTIONS]\n"
+    "\n"
+    "commands:\n"
+    "  serve [--dry-run]                     webhook listener + responder + reconciler\n"
+    "  reconcile [--once] [--dry-run]        reconciliation-only mode; --once: one cycle, then "
+    "exit\n"
+    "  check-config                          validate; print the effective config, secrets "
+    "redacted\n"
+    "  status [--json]                       one look at every managed network\n"
+    "  failover NETWORK_ID [--no-hold] [--dry-run]\n"
+    "                                        swap to the backup and add the hold tag\n"
+    "  failback NETWORK_ID [--dry-run]       swap back to the primary and remove the hold tag\n"
+    "\n"
+    "options:\n"
+    "  -c, --config FILE   configuration file (else $TAGFAILOVER_CONFIG, else " CONFIG_DEFAULT_PATH
+    ")\n"
+    "  -h, --help          this text\n"
+    "  -V, --version       the version\n"
+    "\n"
+    "exit codes: 0 success, 1 runtime failure, 2 usage or configuration error\n";
+
+/* The parsed command line. */
+typedef struct {
+    const char *config_path; /* resolved path of the configuration file */
+    const char *command;     /* the command word */
+    const char *network_id;  /* failover / failback argument */
+    bool dry_run;            /* --dry-run */
+    bool once;               /* reconcile --once */
+    bool json;               /* status --json */
+    bool no_hold;            /* failover --no-hold */
+} cli_args;
+
+static const char *main_getenv(const char *name)
 {
-    puts("tagfailover " TF_VERSION);
+    return getenv(name);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Prints a usage error and returns the usage exit code. */
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "tagfailover: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see tagfailover --help)\n");
+    return EXIT_USAGE;
+}
+
+/* Loads the configuration or prints every error and returns false. */
+static bool main_load_config(const char *path, config *cfg)
+{
+    char err[8192];
+
+    config_err rc = config_load(path, main_getenv, cfg, err, sizeof(err));
+    if (rc != CONFIG_OK) {
+        fprintf(stderr, "%s", err);
+        if (err[0] == '\0' || err[strlen(err) - 1] != '\n')
+            fputc('\n', stderr);
+        return false;
+    }
+    return true;
+}
+
+static int cmd_check_config(const cli_args *args)
+{
+    config cfg;
+
+    if (!main_load_config(args->config_path, &cfg))
+        return EXIT_USAGE;
+    char *dump = config_dump(&cfg);
+    if (dump == NULL) {
+        config_free(&cfg);
+        fprintf(stderr, "tagfailover: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    fputs(dump, stdout);
+    fprintf(stderr, "%s: configuration OK\n", args->config_path);
+    free(dump);
+    config_free(&cfg);
     return 0;
+}
+
+/* Parses the options that follow the command word. */
+static int parse_command_options(int argc, char **argv, cli_args *args)
+{
+    static const struct option long_opts[] = {
+        {"dry-run", no_argument, NULL, 'd'},
+        {"once", no_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},
+        {"no-hold", no_argument, NULL, 'n'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *cmd = args->command;
+    bool takes_network = strcmp(cmd, "failover") == 0 || strcmp(cmd, "failback") == 0;
+    int c;
+
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
+        bool ok;
+        switch (c) {
+        case 'd':
+            ok = strcmp(cmd, "serve") == 0 || strcmp(cmd, "reconcile") == 0 || takes_network;
+            args->dry_run = true;
+            break;
+        case 'o':
+            ok = strcmp(cmd, "reconcile") == 0;
+            args->once = true;
+            break;
+        case 'j':
+            ok = strcmp(cmd, "status") == 0;
+            args->json = true;
+            break;
+        case 'n':
+            ok = strcmp(cmd, "failover") == 0;
+            args->no_hold = true;
+            break;
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+        if (!ok)
+            return usage_error("option '%s' does not apply to this command", argv[optind - 1]);
+    }
+    if (takes_network) {
+        if (optind >= argc)
+            return usage_error("%s needs a NETWORK_ID", cmd);
+        args->network_id = argv[optind++];
+        /* Options may also follow the network id. */
+        while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
+            if (c == 'd')
+                args->dry_run = true;
+            else if (c == 'n' && strcmp(cmd, "failover") == 0)
+                args->no_hold = true;
+            else
+                return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option long_opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_args args = {0};
+    int c;
+
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+c:hV", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            args.config_path = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return 0;
+        case 'V':
+            printf("tagfailover %s\n", TF_VERSION);
+            return 0;
+        case ':':
+            return usage_error("option '%s' needs an argument", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc) {
+        fputs(usage_text, stderr);
+        return EXIT_USAGE;
+    }
+    if (args.config_path == NULL)
+        args.config_path = getenv("TAGFAILOVER_CONFIG");
+    if (args.config_path == NULL || args.config_path[0] == '\0')
+        args.config_path = CONFIG_DEFAULT_PATH;
+
+    args.command = argv[optind];
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    int rc = parse_command_options(sub_argc, sub_argv, &args);
+    if (rc != 0)
+        return rc;
+
+    if (strcmp(args.command, "check-config") == 0)
+        return cmd_check_config(&args);
+    if (strcmp(args.command, "serve") == 0 || strcmp(args.command, "reconcile") == 0 ||
+        strcmp(args.command, "status") == 0 || strcmp(args.command, "failover") == 0 ||
+        strcmp(args.command, "failback") == 0) {
+        fprintf(stderr, "tagfailover: '%s' is not available in this build yet\n", args.command);
+        return EXIT_RUNTIME;
+    }
+    return usage_error("unknown command '%s'", args.command);
 }
