@@ -1,0 +1,80 @@
+/*
+ * look.h - one look at one organization: from the Dashboard's answers to a decision for each
+ * managed network (DESIGN sections 2 and 3).
+ *
+ * Pure: no I/O, no clock, no globals, no logging. The engine, the reconciler and the one-shot
+ * commands (`status`, `reconcile --once`) all decide through this module, so they can never
+ * disagree.
+ *
+ * A look_ctx indexes one organization's data once (loss items by network, IP and uplink;
+ * appliances by network), so deciding for every network of a 10,000-network organization
+ * costs O(n log n), not O(n^2). The context borrows everything it is given: the data and the
+ * config must outlive it.
+ */
+#ifndef TAGFAILOVER_LOOK_H
+#define TAGFAILOVER_LOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tagfailover/config.h"
+#include "tagfailover/dashboard_json.h"
+#include "tagfailover/policy.h"
+#include "tagfailover/tags.h"
+
+typedef enum {
+    LOOK_OK = 0,
+    LOOK_ERR_NOMEM,
+} look_err;
+
+/* One organization's data for one look. All borrowed. */
+typedef struct {
+    const dj_appliance *appliances; /* uplink statuses; used when uplinks = active */
+    size_t n_appliances;
+    const dj_loss_item *loss; /* every item of every chunk of [t0, t1] */
+    size_t n_loss;
+    const dj_peer *peers; /* third-party VPN peers (may be stale by up to 10 minutes) */
+    size_t n_peers;
+} look_data;
+
+/* What one look says about one network. Pointers are borrowed from the config, the data or
+ * the network given to look_network. */
+typedef struct {
+    tags_info tags;            /* the pair and state from the tags */
+    const char *tracked_ip;    /* the primary site's tracked IP; NULL when unknown */
+    const char *backup_ip;     /* the backup site's tracked IP; NULL when unknown */
+    size_t n_considered;       /* how many uplinks were considered */
+    const char *considered[4]; /* their names (wan1, wan2, wan3, cellular) */
+    policy_decision decision;  /* what to do and why */
+} look_result;
+
+/* The indexes over one organization's data. */
+typedef struct look_ctx look_ctx;
+
+/* Builds the indexes. The caller frees the context with look_ctx_free. */
+look_err look_ctx_new(const look_data *data, const config *cfg, look_ctx **out)
+    __attribute__((warn_unused_result));
+
+/* Frees the context (not the data). NULL is a no-op. */
+void look_ctx_free(look_ctx *ctx);
+
+/* Decides for one network at data end time t1. A network whose tags are not managed gives
+ * state TAGS_UNMANAGED and action none. */
+look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, look_result *out)
+    __attribute__((warn_unused_result));
+
+/* The tracked IP of a site in a role: the [site NAME] override, else the publicIp of the first
+ * peer whose networkTags hold `<site>_primary_up` (primary) or `<site>_backup_up` (backup).
+ * NULL when neither exists. */
+const char *look_tracked_ip(const config *cfg, const dj_peer *peers, size_t n_peers,
+                            const char *site, tags_role role);
+
+/* The policy parameters of a config. */
+void look_policy_params(const config *cfg, policy_params *out);
+
+/* The metrics slot of a tags state and reason (normal, failed_over, held, invalid,
+ * no_tracked_ip); -1 for an unmanaged network. */
+int look_metrics_state(const look_result *r);
+
+#endif

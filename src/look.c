@@ -1,0 +1,320 @@
+/*
+ * look.c - one organization's data to a decision per network. See look.h.
+ *
+ * The loss answer holds one item per (device, uplink, destination IP), possibly several per
+ * key: one per chunk when the window is read in 300-s pieces, and one per appliance of a
+ * high-availability pair. A key's samples are merged by timestamp; where two samples share a
+ * timestamp (the boundary second of two chunks) the worse one is kept, so merging can never
+ * hide loss and never invents data.
+ */
+#include "tagfailover/look.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tagfailover/metrics.h"
+
+#define LOOK_MAX_UPLINKS 4
+
+struct look_ctx {
+    const config *cfg;
+    const look_data *data;
+    const dj_loss_item **loss; /* sorted by (network_id, ip, uplink) */
+    size_t n_loss;
+    const dj_appliance **appliances; /* sorted by network_id */
+    size_t n_appliances;
+};
+
+static int look_cmp_str(const char *a, const char *b)
+{
+    return strcmp(a != NULL ? a : "", b != NULL ? b : "");
+}
+
+static int look_cmp_key(const dj_loss_item *item, const char *network_id, const char *ip,
+                        const char *uplink)
+{
+    int c = look_cmp_str(item->network_id, network_id);
+    if (c == 0)
+        c = look_cmp_str(item->ip, ip);
+    if (c == 0)
+        c = look_cmp_str(item->uplink, uplink);
+    return c;
+}
+
+static int look_cmp_loss(const void *a, const void *b)
+{
+    const dj_loss_item *x = *(const dj_loss_item *const *)a;
+    const dj_loss_item *y = *(const dj_loss_item *const *)b;
+    return look_cmp_key(x, y->network_id, y->ip, y->uplink);
+}
+
+static int look_cmp_appliance(const void *a, const void *b)
+{
+    const dj_appliance *x = *(const dj_appliance *const *)a;
+    const dj_appliance *y = *(const dj_appliance *const *)b;
+    return look_cmp_str(x->network_id, y->network_id);
+}
+
+look_err look_ctx_new(const look_data *data, const config *cfg, look_ctx **out)
+{
+    look_ctx *ctx = calloc(1, sizeof(*ctx));
+    *out = NULL;
+    if (ctx == NULL)
+        return LOOK_ERR_NOMEM;
+    ctx->cfg = cfg;
+    ctx->data = data;
+    if (data->n_loss > 0) {
+        ctx->loss = malloc(data->n_loss * sizeof(*ctx->loss));
+        if (ctx->loss == NULL)
+            goto nomem;
+        for (size_t i = 0; i < data->n_loss; i++)
+            ctx->loss[i] = &data->loss[i];
+        ctx->n_loss = data->n_loss;
+        qsort(ctx->loss, ctx->n_loss, sizeof(*ctx->loss), look_cmp_loss);
+    }
+    if (data->n_appliances > 0) {
+        ctx->appliances = malloc(data->n_appliances * sizeof(*ctx->appliances));
+        if (ctx->appliances == NULL)
+            goto nomem;
+        for (size_t i = 0; i < data->n_appliances; i++)
+            ctx->appliances[i] = &data->appliances[i];
+        ctx->n_appliances = data->n_appliances;
+        qsort(ctx->appliances, ctx->n_appliances, sizeof(*ctx->appliances), look_cmp_appliance);
+    }
+    *out = ctx;
+    return LOOK_OK;
+
+nomem:
+    look_ctx_free(ctx);
+    return LOOK_ERR_NOMEM;
+}
+
+void look_ctx_free(look_ctx *ctx)
+{
+    if (ctx == NULL)
+        return;
+    free(ctx->loss);
+    free(ctx->appliances);
+    free(ctx);
+}
+
+const char *look_tracked_ip(const config *cfg, const dj_peer *peers, size_t n_peers,
+                            const char *site, tags_role role)
+{
+    const char *override = config_site_tracked_ip(cfg, site);
+    if (override != NULL)
+        return override;
+
+    /* The peer that serves this site in this role is the one made available to networks by
+     * the site's "up" tag: `<site>_primary_up` or `<site>_backup_up`. */
+    char tag[TF_SITE_MAX_LEN + sizeof("_primary_up")];
+    size_t len = strlen(site);
+    if (len > TF_SITE_MAX_LEN)
+        return NULL;
+    memcpy(tag, site, len);
+    strcpy(tag + len, role == TAGS_ROLE_PRIMARY ? "_primary_up" : "_backup_up");
+    for (size_t i = 0; i < n_peers; i++) {
+        if (peers[i].public_ip != NULL && peers[i].public_ip[0] != '\0' &&
+            tags_contains(&peers[i].network_tags, tag))
+            return peers[i].public_ip;
+    }
+    return NULL;
+}
+
+void look_policy_params(const config *cfg, policy_params *out)
+{
+    out->loss_threshold_pct = cfg->loss_threshold_pct;
+    out->failback_max_loss_pct = cfg->failback_max_loss_pct;
+    out->detect_window_s = cfg->detect_window_s;
+    out->clean_window_s = cfg->clean_window_s;
+    out->require_backup_healthy = cfg->require_backup_healthy;
+    out->failback_auto = cfg->failback_auto;
+}
+
+/* Appends the uplink name to the set unless it is already there. */
+static void look_add_uplink(look_result *r, const char *name)
+{
+    for (size_t i = 0; i < r->n_considered; i++)
+        if (strcmp(r->considered[i], name) == 0)
+            return;
+    if (r->n_considered < LOOK_MAX_UPLINKS)
+        r->considered[r->n_considered++] = name;
+}
+
+/* Fills r->considered: the configured list, or every uplink an appliance of the network
+ * reports `active`. */
+static void look_considered_uplinks(const look_ctx *ctx, const char *network_id, look_result *r)
+{
+    r->n_considered = 0;
+    if (!ctx->cfg->uplinks_active) {
+        for (size_t i = 0; i < ctx->cfg->uplinks.n; i++)
+            look_add_uplink(r, ctx->cfg->uplinks.v[i]);
+        return;
+    }
+    size_t lo = 0, hi = ctx->n_appliances;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (look_cmp_str(ctx->appliances[mid]->network_id, network_id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo;
+         i < ctx->n_appliances && look_cmp_str(ctx->appliances[i]->network_id, network_id) == 0;
+         i++) {
+        const dj_appliance *a = ctx->appliances[i];
+        for (size_t u = 0; u < a->n_uplinks; u++) {
+            if (a->uplinks[u].interface != NULL && a->uplinks[u].status != NULL &&
+                strcmp(a->uplinks[u].status, "active") == 0)
+                look_add_uplink(r, a->uplinks[u].interface);
+        }
+    }
+}
+
+static int look_cmp_sample(const void *a, const void *b)
+{
+    const policy_sample *x = a, *y = b;
+    return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+/* Merges every item of (network, ip, uplink) into one series sorted by ts, one sample per ts
+ * (the worse of two: a real loss beats a smaller loss, any loss beats a null). The caller
+ * frees *samples. */
+static look_err look_series(const look_ctx *ctx, const char *network_id, const char *ip,
+                            const char *uplink, policy_sample **samples, size_t *n)
+{
+    size_t lo = 0, hi = ctx->n_loss, total = 0;
+    *samples = NULL;
+    *n = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (look_cmp_key(ctx->loss[mid], network_id, ip, uplink) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < ctx->n_loss && look_cmp_key(ctx->loss[end], network_id, ip, uplink) == 0)
+        total += ctx->loss[end++]->n;
+    if (total == 0)
+        return LOOK_OK;
+
+    policy_sample *v = malloc(total * sizeof(*v));
+    if (v == NULL)
+        return LOOK_ERR_NOMEM;
+    size_t k = 0;
+    for (size_t i = lo; i < end; i++) {
+        memcpy(v + k, ctx->loss[i]->samples, ctx->loss[i]->n * sizeof(*v));
+        k += ctx->loss[i]->n;
+    }
+    qsort(v, total, sizeof(*v), look_cmp_sample);
+    size_t m = 0;
+    for (size_t i = 0; i < total; i++) {
+        if (m > 0 && v[m - 1].ts == v[i].ts) {
+            policy_sample *keep = &v[m - 1];
+            if (v[i].has_loss && (!keep->has_loss || v[i].loss_pct > keep->loss_pct))
+                *keep = v[i];
+            continue;
+        }
+        v[m++] = v[i];
+    }
+    *samples = v;
+    *n = m;
+    return LOOK_OK;
+}
+
+/* Builds the series of one IP on every considered uplink; uplinks without any sample are
+ * left out (policy counts them as no data through n_considered_uplinks). */
+static look_err look_build(const look_ctx *ctx, const char *network_id, const char *ip,
+                           const look_result *r, policy_series *series, policy_sample **owned,
+                           size_t *n_series)
+{
+    *n_series = 0;
+    for (size_t u = 0; u < r->n_considered; u++) {
+        policy_sample *s;
+        size_t n;
+        if (look_series(ctx, network_id, ip, r->considered[u], &s, &n) != LOOK_OK)
+            return LOOK_ERR_NOMEM;
+        if (n == 0)
+            continue;
+        owned[*n_series] = s;
+        series[*n_series] = (policy_series){.uplink = r->considered[u], .samples = s, .n = n};
+        (*n_series)++;
+    }
+    return LOOK_OK;
+}
+
+look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, look_result *out)
+{
+    policy_series primary[LOOK_MAX_UPLINKS], backup[LOOK_MAX_UPLINKS];
+    policy_sample *owned[2 * LOOK_MAX_UPLINKS] = {0};
+    size_t n_primary = 0, n_backup = 0;
+    look_err rc = LOOK_OK;
+
+    memset(out, 0, sizeof(*out));
+    tags_classify(&net->tags, ctx->cfg->hold_tag, &out->tags);
+
+    const look_data *d = ctx->data;
+    if (out->tags.has_primary)
+        out->tracked_ip = look_tracked_ip(ctx->cfg, d->peers, d->n_peers, out->tags.primary.site,
+                                          TAGS_ROLE_PRIMARY);
+    if (out->tags.has_backup)
+        out->backup_ip = look_tracked_ip(ctx->cfg, d->peers, d->n_peers, out->tags.backup.site,
+                                         TAGS_ROLE_BACKUP);
+
+    policy_input in = {
+        .state = out->tags.state,
+        .state_reason = out->tags.reason,
+        .has_tracked_ip = out->tracked_ip != NULL,
+    };
+    bool acts = out->tags.state == TAGS_NORMAL || out->tags.state == TAGS_FAILED_OVER;
+    if (acts && out->tracked_ip != NULL) {
+        look_considered_uplinks(ctx, net->id, out);
+        rc = look_build(ctx, net->id, out->tracked_ip, out, primary, owned, &n_primary);
+        if (rc == LOOK_OK && out->backup_ip != NULL)
+            rc = look_build(ctx, net->id, out->backup_ip, out, backup, owned + LOOK_MAX_UPLINKS,
+                            &n_backup);
+        if (rc != LOOK_OK)
+            goto out;
+    }
+    in.primary = primary;
+    in.n_primary = n_primary;
+    in.n_considered_uplinks = out->n_considered;
+    in.backup = backup;
+    in.n_backup = n_backup;
+
+    policy_params params;
+    look_policy_params(ctx->cfg, &params);
+    if (acts && out->tracked_ip != NULL && out->n_considered == 0) {
+        /* No uplink is active (or none is reported): there is no loss to read and nothing
+         * can be proven, in either direction. */
+        out->decision.action = POLICY_NONE;
+        out->decision.reason = TF_REASON_NO_DATA;
+        strcpy(out->decision.why, "no considered uplink is active");
+    } else {
+        policy_decide(&in, &params, t1, &out->decision);
+    }
+
+out:
+    for (size_t i = 0; i < 2 * LOOK_MAX_UPLINKS; i++)
+        free(owned[i]);
+    return rc;
+}
+
+int look_metrics_state(const look_result *r)
+{
+    switch (r->tags.state) {
+    case TAGS_HELD:
+        return METRICS_NET_HELD;
+    case TAGS_INVALID:
+        return METRICS_NET_INVALID;
+    case TAGS_NORMAL:
+    case TAGS_FAILED_OVER:
+        if (r->tracked_ip == NULL)
+            return METRICS_NET_NO_TRACKED_IP;
+        return r->tags.state == TAGS_NORMAL ? METRICS_NET_NORMAL : METRICS_NET_FAILED_OVER;
+    case TAGS_UNMANAGED:
+    default:
+        return -1;
+    }
+}
