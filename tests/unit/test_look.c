@@ -1,0 +1,418 @@
+/*
+ * test_look.c - one organization's data to a decision per network (look.c).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tagfailover/look.h"
+#include "tagfailover/metrics.h"
+
+#define T1 1700000000
+
+/* A small organization: peers London (primary) and Paris (backup). */
+static dj_peer peers[2];
+static config cfg;
+
+static void set_tags(tags_list *l, const char *const *tags)
+{
+    for (; *tags != NULL; tags++)
+        assert_int_equal(tags_list_push(l, *tags), TAGS_OK);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    assert_int_equal(config_defaults(&cfg), CONFIG_OK);
+    cfg.detect_window_s = 6;
+    cfg.clean_window_s = 6;
+    memset(peers, 0, sizeof(peers));
+    peers[0].name = strdup("London DC");
+    peers[0].public_ip = strdup("203.0.113.10");
+    set_tags(&peers[0].network_tags, (const char *const[]){"london_primary_up", NULL});
+    peers[1].name = strdup("Paris DC");
+    peers[1].public_ip = strdup("198.51.100.20");
+    set_tags(&peers[1].network_tags, (const char *const[]){"other", "paris_backup_up", NULL});
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    config_free(&cfg);
+    for (size_t i = 0; i < 2; i++) {
+        free(peers[i].name);
+        free(peers[i].public_ip);
+        tags_list_free(&peers[i].network_tags);
+    }
+    return 0;
+}
+
+/* A loss item with samples every `spacing` seconds ending at T1, all at `loss` (negative:
+ * null), except that `bad_ts` (if not 0) has `bad_loss`. */
+static void make_item(dj_loss_item *it, const char *net, const char *uplink, const char *ip,
+                      int64_t from, int64_t to, int64_t spacing, double loss, int64_t bad_ts,
+                      double bad_loss)
+{
+    memset(it, 0, sizeof(*it));
+    it->network_id = strdup(net);
+    it->uplink = strdup(uplink);
+    it->ip = strdup(ip);
+    it->n = (size_t)((to - from) / spacing + 1);
+    it->samples = calloc(it->n, sizeof(*it->samples));
+    for (size_t i = 0; i < it->n; i++) {
+        int64_t ts = from + (int64_t)i * spacing;
+        double l = ts == bad_ts ? bad_loss : loss;
+        it->samples[i].ts = ts;
+        it->samples[i].has_loss = l >= 0;
+        it->samples[i].loss_pct = l >= 0 ? l : 0;
+    }
+}
+
+static void free_items(dj_loss_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(items[i].network_id);
+        free(items[i].uplink);
+        free(items[i].ip);
+        free(items[i].samples);
+    }
+}
+
+static void make_network(dj_network *n, const char *id, const char *const *tags)
+{
+    memset(n, 0, sizeof(*n));
+    n->id = strdup(id);
+    set_tags(&n->tags, tags);
+}
+
+static void make_appliance(dj_appliance *a, const char *net, const char *const *pairs)
+{
+    memset(a, 0, sizeof(*a));
+    a->network_id = strdup(net);
+    size_t n = 0;
+    while (pairs[2 * n] != NULL)
+        n++;
+    a->uplinks = calloc(n, sizeof(*a->uplinks));
+    a->n_uplinks = n;
+    for (size_t i = 0; i < n; i++) {
+        a->uplinks[i].interface = strdup(pairs[2 * i]);
+        a->uplinks[i].status = strdup(pairs[2 * i + 1]);
+    }
+}
+
+static void free_appliance(dj_appliance *a)
+{
+    for (size_t i = 0; i < a->n_uplinks; i++) {
+        free(a->uplinks[i].interface);
+        free(a->uplinks[i].status);
+    }
+    free(a->uplinks);
+    free(a->network_id);
+}
+
+static const char *const normal_tags[] = {"retail", "london_primary_up", "paris_backup_down", NULL};
+static const char *const failed_tags[] = {"london_primary_down", "paris_backup_up", NULL};
+
+static void test_tracked_ip(void **state)
+{
+    (void)state;
+    assert_string_equal(look_tracked_ip(&cfg, peers, 2, "london", TAGS_ROLE_PRIMARY),
+                        "203.0.113.10");
+    assert_string_equal(look_tracked_ip(&cfg, peers, 2, "paris", TAGS_ROLE_BACKUP),
+                        "198.51.100.20");
+    /* The London peer is tagged for the primary role only. */
+    assert_null(look_tracked_ip(&cfg, peers, 2, "london", TAGS_ROLE_BACKUP));
+    assert_null(look_tracked_ip(&cfg, peers, 2, "tokyo", TAGS_ROLE_PRIMARY));
+
+    /* A [site london] section overrides discovery. */
+    config c2;
+    char err[512] = "";
+    assert_int_equal(config_load_string("[dashboard]\napi_key = k\n[listener]\nmode = off\n"
+                                        "[site london]\ntracked_ip = 192.0.2.99\n",
+                                        "t.conf", NULL, &c2, err, sizeof(err)),
+                     CONFIG_OK);
+    assert_string_equal(look_tracked_ip(&c2, peers, 2, "london", TAGS_ROLE_PRIMARY), "192.0.2.99");
+    config_free(&c2);
+}
+
+/* One row: where the loss is, which uplinks are active, what is configured, and the answer. */
+typedef struct {
+    const char *name;
+    const char *const *tags;
+    const char *loss_uplink; /* the uplink that carries loss 45 at T1-2 */
+    const char *wan2_status; /* wan1 is always active */
+    int list_mode;           /* 1: uplinks = wan1,wan2 */
+    policy_action action;
+    tf_reason reason;
+} uplink_case;
+
+static void test_considered_uplinks(void **state)
+{
+    (void)state;
+    static const uplink_case cases[] = {
+        {"loss on active wan1", normal_tags, "wan1", "ready", 0, POLICY_FAILOVER,
+         TF_REASON_LOSS_OVER_THRESHOLD},
+        {"loss on standby wan2 ignored", normal_tags, "wan2", "ready", 0, POLICY_NONE,
+         TF_REASON_OK},
+        {"loss on wan2 once active", normal_tags, "wan2", "active", 0, POLICY_FAILOVER,
+         TF_REASON_LOSS_OVER_THRESHOLD},
+        {"configured list counts wan2", normal_tags, "wan2", "ready", 1, POLICY_FAILOVER,
+         TF_REASON_LOSS_OVER_THRESHOLD},
+        {"failed over, loss on standby does not block failback", failed_tags, "wan2", "ready", 0,
+         POLICY_FAILBACK, TF_REASON_CLEAN_WINDOW},
+        {"failed over, loss on active blocks failback", failed_tags, "wan1", "ready", 0,
+         POLICY_NONE, TF_REASON_LOSS_OVER_THRESHOLD},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const uplink_case *c = &cases[i];
+        dj_network net;
+        dj_appliance app;
+        dj_loss_item items[2];
+        make_network(&net, "L_1", c->tags);
+        make_appliance(&app, "L_1",
+                       (const char *const[]){"wan1", "active", "wan2", c->wan2_status, NULL});
+        int bad1 = strcmp(c->loss_uplink, "wan1") == 0;
+        make_item(&items[0], "L_1", "wan1", "203.0.113.10", T1 - 20, T1, 1, 0, bad1 ? T1 - 2 : 0,
+                  45);
+        make_item(&items[1], "L_1", "wan2", "203.0.113.10", T1 - 20, T1, 1, 0, bad1 ? 0 : T1 - 2,
+                  45);
+        cfg.uplinks_active = !c->list_mode;
+        config_strs saved = cfg.uplinks;
+        char *list[] = {"wan1", "wan2"};
+        if (c->list_mode)
+            cfg.uplinks = (config_strs){.v = list, .n = 2};
+
+        look_data d = {.appliances = &app,
+                       .n_appliances = 1,
+                       .loss = items,
+                       .n_loss = 2,
+                       .peers = peers,
+                       .n_peers = 2};
+        look_ctx *ctx;
+        look_result r;
+        assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+        assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+        if (r.decision.action != c->action || r.decision.reason != c->reason)
+            fail_msg("%s: got %s/%s (%s)", c->name, policy_action_name(r.decision.action),
+                     tf_reason_name(r.decision.reason), r.decision.why);
+        look_ctx_free(ctx);
+
+        cfg.uplinks = saved;
+        cfg.uplinks_active = true;
+        free_items(items, 2);
+        free_appliance(&app);
+        dj_network_clear(&net);
+    }
+}
+
+/* A failover needs no appliance data when the list is configured; with `active` and no
+ * appliance reported, nothing is considered and nothing is proven. */
+static void test_no_active_uplink(void **state)
+{
+    (void)state;
+    dj_network net;
+    dj_loss_item item;
+    make_network(&net, "L_1", failed_tags);
+    make_item(&item, "L_1", "wan1", "203.0.113.10", T1 - 20, T1, 1, 0, 0, 0);
+    look_data d = {.loss = &item, .n_loss = 1, .peers = peers, .n_peers = 2};
+    look_ctx *ctx;
+    look_result r;
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+    assert_int_equal(r.decision.action, POLICY_NONE);
+    assert_int_equal(r.decision.reason, TF_REASON_NO_DATA);
+    assert_int_equal(r.n_considered, 0);
+    look_ctx_free(ctx);
+    free_items(&item, 1);
+    dj_network_clear(&net);
+}
+
+/* Two chunks share a boundary second; the worse of the two samples is kept, and a window
+ * that spans both chunks is covered. */
+static void test_chunk_merge(void **state)
+{
+    (void)state;
+    dj_network net;
+    dj_appliance app;
+    dj_loss_item items[3];
+    make_network(&net, "L_1", failed_tags);
+    make_appliance(&app, "L_1", (const char *const[]){"wan1", "active", NULL});
+    cfg.clean_window_s = 10;
+    make_item(&items[0], "L_1", "wan1", "203.0.113.10", T1 - 10, T1 - 5, 1, 0, 0, 0);
+    make_item(&items[1], "L_1", "wan1", "203.0.113.10", T1 - 5, T1, 1, 0, 0, 0);
+    make_item(&items[2], "L_9", "wan1", "203.0.113.10", T1 - 10, T1, 1, 80, 0, 0);
+    look_data d = {.appliances = &app,
+                   .n_appliances = 1,
+                   .loss = items,
+                   .n_loss = 3,
+                   .peers = peers,
+                   .n_peers = 2};
+    look_ctx *ctx;
+    look_result r;
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+    assert_int_equal(r.decision.action, POLICY_FAILBACK);
+    look_ctx_free(ctx);
+
+    /* The same boundary second reported lossy by the second chunk blocks the failback. */
+    items[1].samples[0].loss_pct = 12;
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+    assert_int_equal(r.decision.action, POLICY_NONE);
+    assert_int_equal(r.decision.reason, TF_REASON_LOSS_OVER_THRESHOLD);
+    look_ctx_free(ctx);
+
+    cfg.clean_window_s = 6;
+    free_items(items, 3);
+    free_appliance(&app);
+    dj_network_clear(&net);
+}
+
+/* The backup's loss, on the same considered uplinks, feeds the guard. */
+static void test_backup_guard(void **state)
+{
+    (void)state;
+    dj_network net;
+    dj_appliance app;
+    dj_loss_item items[2];
+    make_network(&net, "L_1", normal_tags);
+    make_appliance(&app, "L_1", (const char *const[]){"wan1", "active", NULL});
+    make_item(&items[0], "L_1", "wan1", "203.0.113.10", T1 - 10, T1, 1, 50, 0, 0);
+    make_item(&items[1], "L_1", "wan1", "198.51.100.20", T1 - 10, T1, 1, 60, 0, 0);
+    look_data d = {.appliances = &app,
+                   .n_appliances = 1,
+                   .loss = items,
+                   .n_loss = 2,
+                   .peers = peers,
+                   .n_peers = 2};
+    look_ctx *ctx;
+    look_result r;
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+    assert_string_equal(r.backup_ip, "198.51.100.20");
+    assert_int_equal(r.decision.action, POLICY_NONE);
+    assert_int_equal(r.decision.reason, TF_REASON_BACKUP_UNHEALTHY);
+    look_ctx_free(ctx);
+
+    cfg.require_backup_healthy = false;
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+    assert_int_equal(r.decision.action, POLICY_FAILOVER);
+    look_ctx_free(ctx);
+    cfg.require_backup_healthy = true;
+
+    free_items(items, 2);
+    free_appliance(&app);
+    dj_network_clear(&net);
+}
+
+/* States that cannot act, and the metrics slot of each. */
+static void test_states(void **state)
+{
+    (void)state;
+    static const char *const plain[] = {"retail", NULL};
+    static const char *const held[] = {"london_primary_up", "paris_backup_down", "tagfailover_hold",
+                                       NULL};
+    static const char *const both_up[] = {"london_primary_up", "paris_backup_up", NULL};
+    static const char *const unknown_site[] = {"tokyo_primary_up", "paris_backup_down", NULL};
+    const struct {
+        const char *const *tags;
+        int metrics_state;
+        tf_reason reason;
+    } cases[] = {
+        {plain, -1, TF_REASON_OK},
+        {held, METRICS_NET_HELD, TF_REASON_HOLD_TAG},
+        {both_up, METRICS_NET_INVALID, TF_REASON_BOTH_UP},
+        {unknown_site, METRICS_NET_NO_TRACKED_IP, TF_REASON_NO_TRACKED_IP},
+        {normal_tags, METRICS_NET_NORMAL, TF_REASON_OK},
+    };
+    dj_appliance app;
+    dj_loss_item item;
+    make_appliance(&app, "L_1", (const char *const[]){"wan1", "active", NULL});
+    make_item(&item, "L_1", "wan1", "203.0.113.10", T1 - 10, T1, 1, 0, 0, 0);
+    look_data d = {.appliances = &app,
+                   .n_appliances = 1,
+                   .loss = &item,
+                   .n_loss = 1,
+                   .peers = peers,
+                   .n_peers = 2};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        dj_network net;
+        look_ctx *ctx;
+        look_result r;
+        make_network(&net, "L_1", cases[i].tags);
+        assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+        assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+        assert_int_equal(r.decision.action, POLICY_NONE);
+        assert_int_equal(look_metrics_state(&r), cases[i].metrics_state);
+        if (r.decision.reason != cases[i].reason)
+            fail_msg("case %zu: reason %s", i, tf_reason_name(r.decision.reason));
+        look_ctx_free(ctx);
+        dj_network_clear(&net);
+    }
+    free_items(&item, 1);
+    free_appliance(&app);
+}
+
+/* 2,000 networks, every tenth losing packets: the index finds each network's own series. */
+static void test_many_networks(void **state)
+{
+    (void)state;
+    enum { N = 2000 };
+    dj_network *nets = calloc(N, sizeof(*nets));
+    dj_appliance *apps = calloc(N, sizeof(*apps));
+    dj_loss_item *items = calloc(N, sizeof(*items));
+    char id[32];
+    for (size_t i = 0; i < N; i++) {
+        /* Reverse order, so the index must sort. */
+        snprintf(id, sizeof(id), "L_%zu", N - i);
+        make_network(&nets[i], id, normal_tags);
+        make_appliance(&apps[i], id, (const char *const[]){"wan1", "active", NULL});
+        make_item(&items[i], id, "wan1", "203.0.113.10", T1 - 10, T1, 1, (N - i) % 10 == 0 ? 40 : 0,
+                  0, 0);
+    }
+    look_data d = {.appliances = apps,
+                   .n_appliances = N,
+                   .loss = items,
+                   .n_loss = N,
+                   .peers = peers,
+                   .n_peers = 2};
+    look_ctx *ctx;
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    size_t failovers = 0;
+    for (size_t i = 0; i < N; i++) {
+        look_result r;
+        assert_int_equal(look_network(ctx, &nets[i], T1, &r), LOOK_OK);
+        int lossy = (N - i) % 10 == 0;
+        assert_int_equal(r.decision.action, lossy ? POLICY_FAILOVER : POLICY_NONE);
+        failovers += r.decision.action == POLICY_FAILOVER;
+    }
+    assert_int_equal(failovers, N / 10);
+    look_ctx_free(ctx);
+    free_items(items, N);
+    for (size_t i = 0; i < N; i++) {
+        free_appliance(&apps[i]);
+        dj_network_clear(&nets[i]);
+    }
+    free(items);
+    free(apps);
+    free(nets);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tracked_ip),       cmocka_unit_test(test_considered_uplinks),
+        cmocka_unit_test(test_no_active_uplink), cmocka_unit_test(test_chunk_merge),
+        cmocka_unit_test(test_backup_guard),     cmocka_unit_test(test_states),
+        cmocka_unit_test(test_many_networks),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
