@@ -1,2 +1,1021 @@
-/* dashboard_json.c - placeholder until its issue lands. */
-#include <stddef.h>
+/*
+ * dashboard_json.c - the Dashboard API's JSON, parsed into structs, and the bodies we send.
+ *
+ * Every parser reads the text with dj_json_parse, checks the top-level type, and walks the
+ * value with small helpers that each say "required", "optional" or "list of". A helper that
+ * fails leaves what it filled for the caller's *_clear to release, so each parser has one
+ * cleanup path and an error never leaves a half-filled answer behind.
+ */
+#include "tagfailover/dashboard_json.h"
+
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tagfailover/caps.h"
+
+/* Strict text checks that json-c 0.16 leaves out even with JSON_TOKENER_STRICT. */
+
+/* True when the `len` bytes are valid UTF-8 as RFC 3629 defines it: shortest form only, no
+ * UTF-16 surrogates, nothing above U+10FFFF. json-c's own check only looks at byte classes. */
+static bool dj_utf8_valid(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        unsigned char c = s[i];
+        size_t need;
+        unsigned char lo = 0x80, hi = 0xBF; /* bounds for the first continuation byte */
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        if (c >= 0xC2 && c <= 0xDF) {
+            need = 1;
+        } else if (c >= 0xE0 && c <= 0xEF) {
+            need = 2;
+            if (c == 0xE0)
+                lo = 0xA0; /* overlong */
+            else if (c == 0xED)
+                hi = 0x9F; /* surrogates */
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            need = 3;
+            if (c == 0xF0)
+                lo = 0x90; /* overlong */
+            else if (c == 0xF4)
+                hi = 0x8F; /* above U+10FFFF */
+        } else {
+            return false;
+        }
+        if (len - i - 1 < need)
+            return false;
+        if (s[i + 1] < lo || s[i + 1] > hi)
+            return false;
+        for (size_t k = 2; k <= need; k++) {
+            if (s[i + k] < 0x80 || s[i + k] > 0xBF)
+                return false;
+        }
+        i += need + 1;
+    }
+    return true;
+}
+
+/* True when every byte outside strings can belong to a JSON token and no string holds a raw
+ * control character (or a NUL). This is what turns away NaN, Infinity and single quotes,
+ * which json-c's strict mode accepts; the grammar itself is left to json-c. */
+static bool dj_lexically_json(const unsigned char *s, size_t len)
+{
+    bool in_string = false;
+
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = s[i];
+
+        if (in_string) {
+            if (c < 0x20)
+                return false;
+            if (c == '\\')
+                i++; /* json-c checks the escape itself; skipping keeps \" inside */
+            else if (c == '"')
+                in_string = false;
+            continue;
+        }
+        if (c == '"') {
+            in_string = true;
+            continue;
+        }
+        if (strchr(" \t\n\r{}[]:,-+.0123456789eEtrufalsn", c) == NULL || c == '\0')
+            return false;
+    }
+    return true;
+}
+
+dj_json_status dj_json_parse(const char *json, size_t len, struct json_object **out)
+{
+    struct json_tokener *tok = NULL;
+    json_object *root = NULL;
+    enum json_tokener_error jerr;
+    dj_json_status st;
+
+    *out = NULL;
+    if (len > INT_MAX - 1)
+        return DJ_JSON_TOO_LARGE;
+    if (len == 0)
+        return DJ_JSON_SYNTAX;
+    if (!dj_utf8_valid((const unsigned char *)json, len))
+        return DJ_JSON_BAD_UTF8;
+    if (!dj_lexically_json((const unsigned char *)json, len))
+        return DJ_JSON_SYNTAX;
+
+    tok = json_tokener_new_ex(TF_JSON_MAX_DEPTH);
+    if (tok == NULL)
+        return DJ_JSON_NOMEM;
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+
+    root = json_tokener_parse_ex(tok, json, (int)len);
+    jerr = json_tokener_get_error(tok);
+    if (jerr == json_tokener_success) {
+        /* Strict mode already refuses trailing garbage; this catches anything it lets by. */
+        for (size_t i = json_tokener_get_parse_end(tok); i < len; i++) {
+            if (strchr(" \t\n\r", json[i]) == NULL) {
+                st = DJ_JSON_SYNTAX;
+                goto out;
+            }
+        }
+    } else if (jerr == json_tokener_continue) {
+        /* A bare number has no end of its own: a NUL tells json-c the text ends here. */
+        root = json_tokener_parse_ex(tok, "", 1);
+        jerr = json_tokener_get_error(tok);
+    }
+    if (jerr != json_tokener_success) {
+        if (jerr == json_tokener_error_depth)
+            st = DJ_JSON_TOO_DEEP;
+        else if (jerr == json_tokener_error_parse_utf8_string)
+            st = DJ_JSON_BAD_UTF8;
+        else
+            st = DJ_JSON_SYNTAX;
+        goto out;
+    }
+    *out = root;
+    root = NULL;
+    st = DJ_JSON_OK;
+out:
+    json_object_put(root);
+    json_tokener_free(tok);
+    return st;
+}
+
+/* Reads the text and checks its top-level type. */
+static dj_err dj_root(const char *json, size_t len, json_type want, json_object **root)
+{
+    switch (dj_json_parse(json, len, root)) {
+    case DJ_JSON_OK:
+        break;
+    case DJ_JSON_NOMEM:
+        return DJ_ERR_NOMEM;
+    case DJ_JSON_TOO_LARGE:
+        return DJ_ERR_TOO_LARGE;
+    default:
+        return DJ_ERR_NOT_JSON;
+    }
+    if (!json_object_is_type(*root, want)) {
+        json_object_put(*root);
+        *root = NULL;
+        return DJ_ERR_SHAPE;
+    }
+    return DJ_OK;
+}
+
+/* Copies a JSON string into a heap C string. One with an embedded NUL (from \u0000) is a
+ * shape error: a C string would silently cut it short. */
+static dj_err dj_dup_string(json_object *v, size_t cap, char **dst)
+{
+    const char *s = json_object_get_string(v);
+    size_t n = (size_t)json_object_get_string_len(v);
+
+    if (memchr(s, '\0', n) != NULL)
+        return DJ_ERR_SHAPE;
+    if (n > cap)
+        return DJ_ERR_TOO_LARGE;
+    *dst = strdup(s);
+    return *dst == NULL ? DJ_ERR_NOMEM : DJ_OK;
+}
+
+/* A required, non-empty string member. */
+static dj_err dj_req_string(json_object *obj, const char *key, size_t cap, char **dst)
+{
+    json_object *v; /* borrowed */
+
+    if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string) ||
+        json_object_get_string_len(v) == 0)
+        return DJ_ERR_SHAPE;
+    return dj_dup_string(v, cap, dst);
+}
+
+/* An optional string member: absent or null leaves *dst NULL. */
+static dj_err dj_opt_string(json_object *obj, const char *key, size_t cap, char **dst)
+{
+    json_object *v; /* borrowed */
+
+    if (!json_object_object_get_ex(obj, key, &v) || v == NULL)
+        return DJ_OK;
+    if (!json_object_is_type(v, json_type_string))
+        return DJ_ERR_SHAPE;
+    return dj_dup_string(v, cap, dst);
+}
+
+/* An optional list of strings (tags): absent or null is the empty list. */
+static dj_err dj_opt_tags(json_object *obj, const char *key, tags_list *dst)
+{
+    json_object *arr; /* borrowed */
+    size_t n;
+
+    if (!json_object_object_get_ex(obj, key, &arr) || arr == NULL)
+        return DJ_OK;
+    if (!json_object_is_type(arr, json_type_array))
+        return DJ_ERR_SHAPE;
+    n = json_object_array_length(arr);
+    if (n > TF_TAGS_MAX_COUNT)
+        return DJ_ERR_TOO_LARGE;
+    for (size_t i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(arr, i); /* borrowed */
+        const char *s;
+        size_t len;
+
+        if (!json_object_is_type(v, json_type_string))
+            return DJ_ERR_SHAPE;
+        s = json_object_get_string(v);
+        len = (size_t)json_object_get_string_len(v);
+        if (memchr(s, '\0', len) != NULL)
+            return DJ_ERR_SHAPE;
+        if (len > TF_TAG_MAX_LEN)
+            return DJ_ERR_TOO_LARGE;
+        switch (tags_list_push(dst, s)) {
+        case TAGS_OK:
+            break;
+        case TAGS_ERR_TOO_LONG:
+            return DJ_ERR_TOO_LARGE;
+        default:
+            return DJ_ERR_NOMEM;
+        }
+    }
+    return DJ_OK;
+}
+
+/* A required array member. */
+static dj_err dj_req_array(json_object *obj, const char *key, json_object **arr)
+{
+    if (!json_object_object_get_ex(obj, key, arr) || !json_object_is_type(*arr, json_type_array))
+        return DJ_ERR_SHAPE;
+    return DJ_OK;
+}
+
+/* Parses one array element into `elem`; on error leaves what it filled for the clear. */
+typedef dj_err (*dj_elem_fn)(json_object *v, void *elem);
+/* Frees the members of one element. */
+typedef void (*dj_clear_fn)(void *elem);
+
+/* Parses every element of `arr` (each must be an object) into a new heap array. An empty
+ * array gives NULL and 0. On error nothing is left allocated. */
+static dj_err dj_array(json_object *arr, size_t size, dj_elem_fn parse, dj_clear_fn clear,
+                       void **out, size_t *n)
+{
+    size_t len = json_object_array_length(arr);
+    unsigned char *v = NULL;
+    size_t done = 0;
+    dj_err err = DJ_OK;
+
+    *out = NULL;
+    *n = 0;
+    if (len == 0)
+        return DJ_OK;
+    v = calloc(len, size);
+    if (v == NULL)
+        return DJ_ERR_NOMEM;
+    for (done = 0; done < len; done++) {
+        json_object *e = json_object_array_get_idx(arr, done); /* borrowed */
+
+        if (!json_object_is_type(e, json_type_object)) {
+            err = DJ_ERR_SHAPE;
+            break;
+        }
+        err = parse(e, v + done * size);
+        if (err != DJ_OK) {
+            done++; /* the failed element may hold members too */
+            break;
+        }
+    }
+    if (err != DJ_OK) {
+        for (size_t i = 0; i < done; i++)
+            clear(v + i * size);
+        free(v);
+        return err;
+    }
+    *out = v;
+    *n = len;
+    return DJ_OK;
+}
+
+/* Organizations. */
+
+static void dj_org_clear(void *p)
+{
+    dj_org *o = p;
+
+    free(o->id);
+    free(o->name);
+    memset(o, 0, sizeof(*o));
+}
+
+static dj_err dj_org_one(json_object *v, void *p)
+{
+    dj_org *o = p;
+    dj_err err = dj_req_string(v, "id", TF_ID_MAX_LEN, &o->id);
+
+    if (err == DJ_OK)
+        err = dj_opt_string(v, "name", SIZE_MAX, &o->name);
+    return err;
+}
+
+dj_err dj_parse_organizations(const char *json, size_t len, dj_org **out, size_t *n)
+{
+    json_object *root = NULL;
+    void *arr = NULL; /* dj_array hands back an untyped array */
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    err = dj_root(json, len, json_type_array, &root);
+    if (err == DJ_OK)
+        err = dj_array(root, sizeof(dj_org), dj_org_one, dj_org_clear, &arr, n);
+    *out = arr;
+    json_object_put(root);
+    return err;
+}
+
+void dj_orgs_free(dj_org *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        dj_org_clear(&v[i]);
+    free(v);
+}
+
+/* Networks. */
+
+void dj_network_clear(dj_network *net)
+{
+    if (net == NULL)
+        return;
+    free(net->id);
+    free(net->organization_id);
+    free(net->name);
+    tags_list_free(&net->tags);
+    memset(net, 0, sizeof(*net));
+}
+
+static void dj_network_clear_v(void *p)
+{
+    dj_network_clear(p);
+}
+
+static dj_err dj_network_one(json_object *v, void *p)
+{
+    dj_network *net = p;
+    dj_err err = dj_req_string(v, "id", TF_ID_MAX_LEN, &net->id);
+
+    if (err == DJ_OK)
+        err = dj_opt_string(v, "organizationId", TF_ID_MAX_LEN, &net->organization_id);
+    if (err == DJ_OK)
+        err = dj_opt_string(v, "name", SIZE_MAX, &net->name);
+    if (err == DJ_OK)
+        err = dj_opt_tags(v, "tags", &net->tags);
+    return err;
+}
+
+dj_err dj_parse_networks(const char *json, size_t len, dj_network **out, size_t *n)
+{
+    json_object *root = NULL;
+    void *arr = NULL; /* dj_array hands back an untyped array */
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    err = dj_root(json, len, json_type_array, &root);
+    if (err == DJ_OK)
+        err = dj_array(root, sizeof(dj_network), dj_network_one, dj_network_clear_v, &arr, n);
+    *out = arr;
+    json_object_put(root);
+    return err;
+}
+
+dj_err dj_parse_network(const char *json, size_t len, dj_network *out)
+{
+    json_object *root = NULL;
+    dj_err err;
+
+    memset(out, 0, sizeof(*out));
+    err = dj_root(json, len, json_type_object, &root);
+    if (err == DJ_OK)
+        err = dj_network_one(root, out);
+    if (err != DJ_OK)
+        dj_network_clear(out);
+    json_object_put(root);
+    return err;
+}
+
+void dj_networks_free(dj_network *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        dj_network_clear(&v[i]);
+    free(v);
+}
+
+/* Loss and latency. */
+
+/* Sorts samples by ts, keeping the order of equal timestamps (a bottom-up merge sort: qsort is
+ * not stable, and an insertion sort would be quadratic on a hostile answer). */
+static dj_err dj_sort_samples(policy_sample *v, size_t n)
+{
+    policy_sample *tmp, *src = v, *dst;
+
+    if (n < 2)
+        return DJ_OK;
+    tmp = malloc(n * sizeof(*tmp));
+    if (tmp == NULL)
+        return DJ_ERR_NOMEM;
+    dst = tmp;
+    for (size_t width = 1; width < n; width *= 2) {
+        for (size_t lo = 0; lo < n; lo += 2 * width) {
+            size_t mid = lo + width < n ? lo + width : n;
+            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
+            size_t i = lo, j = mid, k = lo;
+
+            while (i < mid && j < hi)
+                dst[k++] = src[j].ts < src[i].ts ? src[j++] : src[i++];
+            while (i < mid)
+                dst[k++] = src[i++];
+            while (j < hi)
+                dst[k++] = src[j++];
+        }
+        policy_sample *swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof(*v));
+    free(tmp);
+    return DJ_OK;
+}
+
+/* One {ts, lossPercent, latencyMs} sample. lossPercent null or missing is no data. */
+static dj_err dj_sample_one(json_object *v, policy_sample *s)
+{
+    json_object *ts, *loss; /* borrowed */
+    double pct;
+
+    if (!json_object_is_type(v, json_type_object))
+        return DJ_ERR_SHAPE;
+    if (!json_object_object_get_ex(v, "ts", &ts) || !json_object_is_type(ts, json_type_string) ||
+        strlen(json_object_get_string(ts)) != (size_t)json_object_get_string_len(ts) ||
+        !dj_parse_time(json_object_get_string(ts), &s->ts))
+        return DJ_ERR_SHAPE;
+    if (!json_object_object_get_ex(v, "lossPercent", &loss) || loss == NULL) {
+        s->has_loss = false;
+        return DJ_OK;
+    }
+    if (!json_object_is_type(loss, json_type_double) && !json_object_is_type(loss, json_type_int))
+        return DJ_ERR_SHAPE;
+    pct = json_object_get_double(loss);
+    if (!isfinite(pct) || pct < 0.0 || pct > 100.0)
+        return DJ_ERR_SHAPE;
+    s->has_loss = true;
+    s->loss_pct = pct;
+    return DJ_OK;
+}
+
+static void dj_loss_clear(void *p)
+{
+    dj_loss_item *it = p;
+
+    free(it->network_id);
+    free(it->serial);
+    free(it->uplink);
+    free(it->ip);
+    free(it->samples);
+    memset(it, 0, sizeof(*it));
+}
+
+static dj_err dj_loss_one(json_object *v, void *p)
+{
+    dj_loss_item *it = p;
+    json_object *series; /* borrowed */
+    size_t n;
+    dj_err err = dj_req_string(v, "networkId", TF_ID_MAX_LEN, &it->network_id);
+
+    if (err == DJ_OK)
+        err = dj_opt_string(v, "serial", TF_ID_MAX_LEN, &it->serial);
+    if (err == DJ_OK)
+        err = dj_req_string(v, "uplink", TF_ID_MAX_LEN, &it->uplink);
+    if (err == DJ_OK)
+        err = dj_req_string(v, "ip", TF_ID_MAX_LEN, &it->ip);
+    if (err == DJ_OK)
+        err = dj_req_array(v, "timeSeries", &series);
+    if (err != DJ_OK)
+        return err;
+    n = json_object_array_length(series);
+    if (n == 0)
+        return DJ_OK;
+    it->samples = calloc(n, sizeof(*it->samples));
+    if (it->samples == NULL)
+        return DJ_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        err = dj_sample_one(json_object_array_get_idx(series, i), &it->samples[i]);
+        if (err != DJ_OK)
+            return err;
+    }
+    it->n = n;
+    return dj_sort_samples(it->samples, n);
+}
+
+dj_err dj_parse_loss(const char *json, size_t len, dj_loss_item **out, size_t *n)
+{
+    json_object *root = NULL;
+    void *arr = NULL; /* dj_array hands back an untyped array */
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    err = dj_root(json, len, json_type_array, &root);
+    if (err == DJ_OK)
+        err = dj_array(root, sizeof(dj_loss_item), dj_loss_one, dj_loss_clear, &arr, n);
+    *out = arr;
+    json_object_put(root);
+    return err;
+}
+
+void dj_loss_free(dj_loss_item *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        dj_loss_clear(&v[i]);
+    free(v);
+}
+
+/* Third-party VPN peers. */
+
+static void dj_peer_clear(void *p)
+{
+    dj_peer *peer = p;
+
+    free(peer->name);
+    free(peer->public_ip);
+    tags_list_free(&peer->network_tags);
+    memset(peer, 0, sizeof(*peer));
+}
+
+static dj_err dj_peer_one(json_object *v, void *p)
+{
+    dj_peer *peer = p;
+    dj_err err = dj_opt_string(v, "name", SIZE_MAX, &peer->name);
+
+    if (err == DJ_OK)
+        err = dj_opt_string(v, "publicIp", SIZE_MAX, &peer->public_ip);
+    if (err == DJ_OK)
+        err = dj_opt_tags(v, "networkTags", &peer->network_tags);
+    return err;
+}
+
+dj_err dj_parse_peers(const char *json, size_t len, dj_peer **out, size_t *n)
+{
+    json_object *root = NULL, *peers; /* peers is borrowed */
+    void *arr = NULL;                 /* dj_array hands back an untyped array */
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    err = dj_root(json, len, json_type_object, &root);
+    if (err == DJ_OK)
+        err = dj_req_array(root, "peers", &peers);
+    if (err == DJ_OK)
+        err = dj_array(peers, sizeof(dj_peer), dj_peer_one, dj_peer_clear, &arr, n);
+    *out = arr;
+    json_object_put(root);
+    return err;
+}
+
+void dj_peers_free(dj_peer *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        dj_peer_clear(&v[i]);
+    free(v);
+}
+
+/* Appliance uplink statuses. */
+
+static void dj_uplink_clear(void *p)
+{
+    dj_uplink *u = p;
+
+    free(u->interface);
+    free(u->status);
+    memset(u, 0, sizeof(*u));
+}
+
+static dj_err dj_uplink_one(json_object *v, void *p)
+{
+    dj_uplink *u = p;
+    dj_err err = dj_req_string(v, "interface", TF_ID_MAX_LEN, &u->interface);
+
+    if (err == DJ_OK)
+        err = dj_req_string(v, "status", TF_ID_MAX_LEN, &u->status);
+    return err;
+}
+
+static void dj_appliance_clear(void *p)
+{
+    dj_appliance *a = p;
+
+    free(a->network_id);
+    free(a->serial);
+    for (size_t i = 0; a->uplinks != NULL && i < a->n_uplinks; i++)
+        dj_uplink_clear(&a->uplinks[i]);
+    free(a->uplinks);
+    memset(a, 0, sizeof(*a));
+}
+
+static dj_err dj_appliance_one(json_object *v, void *p)
+{
+    dj_appliance *a = p;
+    json_object *uplinks; /* borrowed */
+    void *arr = NULL;
+    dj_err err = dj_req_string(v, "networkId", TF_ID_MAX_LEN, &a->network_id);
+
+    if (err == DJ_OK)
+        err = dj_opt_string(v, "serial", TF_ID_MAX_LEN, &a->serial);
+    if (err == DJ_OK)
+        err = dj_req_array(v, "uplinks", &uplinks);
+    if (err == DJ_OK)
+        err = dj_array(uplinks, sizeof(dj_uplink), dj_uplink_one, dj_uplink_clear, &arr,
+                       &a->n_uplinks);
+    a->uplinks = arr;
+    return err;
+}
+
+dj_err dj_parse_uplink_statuses(const char *json, size_t len, dj_appliance **out, size_t *n)
+{
+    json_object *root = NULL;
+    void *arr = NULL; /* dj_array hands back an untyped array */
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    err = dj_root(json, len, json_type_array, &root);
+    if (err == DJ_OK)
+        err = dj_array(root, sizeof(dj_appliance), dj_appliance_one, dj_appliance_clear, &arr, n);
+    *out = arr;
+    json_object_put(root);
+    return err;
+}
+
+void dj_appliances_free(dj_appliance *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        dj_appliance_clear(&v[i]);
+    free(v);
+}
+
+/* VPN statuses. */
+
+static void dj_vpn_status_clear(void *p)
+{
+    dj_vpn_status *s = p;
+
+    for (size_t i = 0; i < s->n_peers; i++) {
+        free(s->peer_names[i]);
+        free(s->peer_reachability[i]);
+        free(s->peer_public_ips[i]);
+    }
+    free(s->network_id);
+    free(s->peer_names);
+    free(s->peer_reachability);
+    free(s->peer_public_ips);
+    memset(s, 0, sizeof(*s));
+}
+
+static dj_err dj_vpn_status_one(json_object *v, void *p)
+{
+    dj_vpn_status *s = p;
+    json_object *peers; /* borrowed */
+    size_t n;
+    dj_err err = dj_req_string(v, "networkId", TF_ID_MAX_LEN, &s->network_id);
+
+    if (err != DJ_OK)
+        return err;
+    /* The schema leaves every member optional: a network without third-party peers may omit
+     * the list, which then means none. */
+    if (!json_object_object_get_ex(v, "thirdPartyVpnPeers", &peers) || peers == NULL)
+        return DJ_OK;
+    if (!json_object_is_type(peers, json_type_array))
+        return DJ_ERR_SHAPE;
+    n = json_object_array_length(peers);
+    if (n == 0)
+        return DJ_OK;
+    s->peer_names = calloc(n, sizeof(char *));
+    s->peer_reachability = calloc(n, sizeof(char *));
+    s->peer_public_ips = calloc(n, sizeof(char *));
+    if (s->peer_names == NULL || s->peer_reachability == NULL || s->peer_public_ips == NULL)
+        return DJ_ERR_NOMEM;
+    /* n_peers counts the slots, all NULL so far, so the clear frees whatever gets filled. */
+    s->n_peers = n;
+    for (size_t i = 0; i < n; i++) {
+        json_object *peer = json_object_array_get_idx(peers, i); /* borrowed */
+
+        if (!json_object_is_type(peer, json_type_object))
+            return DJ_ERR_SHAPE;
+        err = dj_req_string(peer, "name", SIZE_MAX, &s->peer_names[i]);
+        if (err == DJ_OK)
+            err = dj_req_string(peer, "reachability", SIZE_MAX, &s->peer_reachability[i]);
+        if (err == DJ_OK)
+            err = dj_opt_string(peer, "publicIp", SIZE_MAX, &s->peer_public_ips[i]);
+        if (err != DJ_OK)
+            return err;
+    }
+    return DJ_OK;
+}
+
+dj_err dj_parse_vpn_statuses(const char *json, size_t len, dj_vpn_status **out, size_t *n)
+{
+    json_object *root = NULL;
+    void *arr = NULL; /* dj_array hands back an untyped array */
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    err = dj_root(json, len, json_type_array, &root);
+    if (err == DJ_OK)
+        err =
+            dj_array(root, sizeof(dj_vpn_status), dj_vpn_status_one, dj_vpn_status_clear, &arr, n);
+    *out = arr;
+    json_object_put(root);
+    return err;
+}
+
+void dj_vpn_statuses_free(dj_vpn_status *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        dj_vpn_status_clear(&v[i]);
+    free(v);
+}
+
+/* Connectivity monitoring destinations. */
+
+static void dj_destination_clear(void *p)
+{
+    dj_destination *d = p;
+
+    free(d->ip);
+    free(d->description);
+    memset(d, 0, sizeof(*d));
+}
+
+static dj_err dj_destination_one(json_object *v, void *p)
+{
+    dj_destination *d = p;
+    json_object *def; /* borrowed */
+    dj_err err = dj_req_string(v, "ip", TF_ID_MAX_LEN, &d->ip);
+
+    if (err == DJ_OK)
+        err = dj_opt_string(v, "description", SIZE_MAX, &d->description);
+    if (err != DJ_OK)
+        return err;
+    if (!json_object_object_get_ex(v, "default", &def) || def == NULL)
+        return DJ_OK;
+    if (!json_object_is_type(def, json_type_boolean))
+        return DJ_ERR_SHAPE;
+    d->is_default = json_object_get_boolean(def);
+    return DJ_OK;
+}
+
+dj_err dj_parse_destinations(const char *json, size_t len, dj_destination **out, size_t *n)
+{
+    json_object *root = NULL, *dests; /* dests is borrowed */
+    void *arr = NULL;                 /* dj_array hands back an untyped array */
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    err = dj_root(json, len, json_type_object, &root);
+    if (err == DJ_OK)
+        err = dj_req_array(root, "destinations", &dests);
+    if (err == DJ_OK)
+        err = dj_array(dests, sizeof(dj_destination), dj_destination_one, dj_destination_clear,
+                       &arr, n);
+    *out = arr;
+    json_object_put(root);
+    return err;
+}
+
+void dj_destinations_free(dj_destination *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        dj_destination_clear(&v[i]);
+    free(v);
+}
+
+/* Error bodies and the tags body. */
+
+dj_err dj_parse_errors(const char *json, size_t len, char **message)
+{
+    json_object *root = NULL, *errors; /* errors is borrowed */
+    size_t n, total = 1;
+    char *msg = NULL;
+    dj_err err;
+
+    *message = NULL;
+    err = dj_root(json, len, json_type_object, &root);
+    if (err == DJ_OK)
+        err = dj_req_array(root, "errors", &errors);
+    if (err != DJ_OK)
+        goto out;
+    n = json_object_array_length(errors);
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(errors, i); /* borrowed */
+
+        if (!json_object_is_type(e, json_type_string)) {
+            err = DJ_ERR_SHAPE;
+            goto out;
+        }
+        total += (size_t)json_object_get_string_len(e) + 2;
+    }
+    msg = malloc(total);
+    if (msg == NULL) {
+        err = DJ_ERR_NOMEM;
+        goto out;
+    }
+    msg[0] = '\0';
+    for (size_t i = 0, at = 0; i < n; i++) {
+        /* strlen, not the JSON length: an embedded NUL ends that message, harmlessly. */
+        const char *s = json_object_get_string(json_object_array_get_idx(errors, i));
+        size_t sl = strlen(s);
+
+        if (i > 0) {
+            memcpy(msg + at, "; ", 2);
+            at += 2;
+        }
+        memcpy(msg + at, s, sl);
+        at += sl;
+        msg[at] = '\0';
+    }
+    *message = msg;
+out:
+    json_object_put(root);
+    return err;
+}
+
+char *dj_build_tags_body(const tags_list *tags)
+{
+    json_object *root = json_object_new_object();
+    json_object *arr = json_object_new_array();
+    char *body = NULL;
+
+    if (root == NULL || arr == NULL) {
+        json_object_put(arr);
+        goto out;
+    }
+    if (json_object_object_add(root, "tags", arr) != 0) {
+        json_object_put(arr);
+        goto out;
+    }
+    for (size_t i = 0; i < tags->n; i++) {
+        json_object *s = json_object_new_string(tags->v[i]);
+
+        if (s == NULL || json_object_array_add(arr, s) != 0) {
+            json_object_put(s);
+            goto out;
+        }
+    }
+    body = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
+                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+out:
+    json_object_put(root);
+    return body;
+}
+
+/* Time. Written out rather than through timegm so the result depends on nothing but the
+ * text: no TZ, no locale, no libc extension. */
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's
+ * days_from_civil). */
+static int64_t dj_days_from_civil(int64_t y, int64_t m, int64_t d)
+{
+    int64_t era, yoe, doy, doe;
+
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* The inverse: y-m-d of a day count from 1970-01-01. */
+static void dj_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
+{
+    int64_t era, doe, yoe, doy, mp;
+
+    z += 719468;
+    era = (z >= 0 ? z : z - 146096) / 146097;
+    doe = z - era * 146097;
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp < 10 ? mp + 3 : mp - 9;
+    *y = yoe + era * 400 + (*m <= 2);
+}
+
+static bool dj_leap(int64_t y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Reads exactly `width` digits at *s into *v and advances. */
+static bool dj_digits(const char **s, int width, int64_t *v)
+{
+    *v = 0;
+    for (int i = 0; i < width; i++) {
+        char c = (*s)[i];
+
+        if (c < '0' || c > '9')
+            return false;
+        *v = *v * 10 + (c - '0');
+    }
+    *s += width;
+    return true;
+}
+
+bool dj_parse_time(const char *s, int64_t *out)
+{
+    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int64_t y, mo, d, h, mi, sec, oh = 0, om = 0, t;
+    int sign = 0;
+
+    if (s == NULL)
+        return false;
+    if (!dj_digits(&s, 4, &y) || *s++ != '-' || !dj_digits(&s, 2, &mo) || *s++ != '-' ||
+        !dj_digits(&s, 2, &d))
+        return false;
+    if (*s != 'T' && *s != 't')
+        return false;
+    s++;
+    if (!dj_digits(&s, 2, &h) || *s++ != ':' || !dj_digits(&s, 2, &mi) || *s++ != ':' ||
+        !dj_digits(&s, 2, &sec))
+        return false;
+    if (*s == '.') {
+        s++;
+        if (*s < '0' || *s > '9')
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    if (*s == 'Z' || *s == 'z') {
+        s++;
+    } else if (*s == '+' || *s == '-') {
+        sign = *s++ == '+' ? 1 : -1;
+        if (!dj_digits(&s, 2, &oh) || *s++ != ':' || !dj_digits(&s, 2, &om))
+            return false;
+        if (oh > 23 || om > 59)
+            return false;
+    } else {
+        return false;
+    }
+    if (*s != '\0')
+        return false;
+    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60)
+        return false;
+    if (d > mdays[mo - 1] + (mo == 2 && dj_leap(y)))
+        return false;
+    /* A leap second (:60) lands on the next minute's :00, as POSIX time has no room for it. */
+    t = dj_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+    /* The local time is ahead of UTC by a positive offset, so it is subtracted. */
+    t -= sign * (oh * 3600 + om * 60);
+    *out = t;
+    return true;
+}
+
+void dj_format_time(int64_t t, char *buf, size_t size)
+{
+    int64_t days, secs, y, m, d;
+
+    if (buf == NULL || size == 0)
+        return;
+    days = t / 86400;
+    secs = t % 86400;
+    if (secs < 0) {
+        secs += 86400;
+        days--;
+    }
+    dj_civil_from_days(days, &y, &m, &d);
+    snprintf(buf, size, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y, (long long)m,
+             (long long)d, (long long)(secs / 3600), (long long)(secs / 60 % 60),
+             (long long)(secs % 60));
+}
+
+const char *dj_strerror(dj_err e)
+{
+    switch (e) {
+    case DJ_OK:
+        return "success";
+    case DJ_ERR_NOT_JSON:
+        return "response is not JSON (or not UTF-8, or nested too deep)";
+    case DJ_ERR_SHAPE:
+        return "response is not the documented shape";
+    case DJ_ERR_TOO_LARGE:
+        return "response holds a string or list over a cap";
+    case DJ_ERR_NOMEM:
+        return "out of memory";
+    }
+    return "unknown error";
+}

@@ -74,9 +74,10 @@ typedef struct {
 
 /* One third-party peer's reachability in GET /organizations/{id}/appliance/vpn/statuses. */
 typedef struct {
-    char *network_id;        /* required */
-    char **peer_names;       /* thirdPartyVpnPeers[].name */
+    char *network_id;         /* required */
+    char **peer_names;        /* thirdPartyVpnPeers[].name */
     char **peer_reachability; /* thirdPartyVpnPeers[].reachability ("reachable", ...) */
+    char **peer_public_ips;   /* thirdPartyVpnPeers[].publicIp; an element is NULL when absent */
     size_t n_peers;
 } dj_vpn_status;
 
@@ -86,6 +87,27 @@ typedef struct {
     char *description; /* NULL when absent */
     bool is_default;   /* `default` */
 } dj_destination;
+
+/* How dj_json_parse failed; finer than dj_err because the webhook reports each apart. */
+typedef enum {
+    DJ_JSON_OK = 0,
+    DJ_JSON_SYNTAX,    /* not JSON: bad syntax, truncated, trailing garbage, a NUL byte */
+    DJ_JSON_BAD_UTF8,  /* not valid UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF) */
+    DJ_JSON_TOO_DEEP,  /* nested deeper than TF_JSON_MAX_DEPTH */
+    DJ_JSON_TOO_LARGE, /* longer than json-c can take (INT_MAX) */
+    DJ_JSON_NOMEM,
+} dj_json_status;
+
+struct json_object;
+
+/* Parses `len` bytes as exactly one strict RFC 8259 JSON text (whitespace around it allowed)
+ * into a json-c value the caller releases with json_object_put. *out is NULL on error, and
+ * also for the text `null` (json-c's null is the NULL pointer), with DJ_JSON_OK. This is
+ * the reader behind every dj_parse_* and behind alert_parse: json-c's strict mode still takes
+ * NaN, Infinity, single-quoted keys, raw control characters and overlong UTF-8, so the text is
+ * checked for those first. */
+dj_json_status dj_json_parse(const char *json, size_t len, struct json_object **out)
+    __attribute__((warn_unused_result));
 
 /* Parsers. Each takes `len` bytes of `json`. Arrays are heap arrays owned by the caller, freed
  * with the matching *_free function (which also frees the elements). */
