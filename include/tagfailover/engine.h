@@ -1,0 +1,105 @@
+/*
+ * engine.h - the engine: the one place that acts on alerts (DESIGN sections 1 and 4).
+ *
+ * The HTTP threads hand alerts to the engine through engine_submit_alert, which copies the
+ * alert into a bounded ring buffer and never blocks; when the ring is full it says so and the
+ * listener answers 503. One consumer thread owned by the engine pops alerts in order. The
+ * engine also publishes a small snapshot (which organizations are configured, which networks
+ * the last reconcile found unmanaged) that engine_relevance reads under a mutex, so the
+ * listener can answer `ignored` without waiting for the engine.
+ *
+ * This is the first, minimal version: the consumer only logs each alert (event
+ * "alert_queued"), the snapshot knows only [dashboard] organization_ids, /status has no
+ * organizations and /readyz says "no reconcile yet". The engine issue replaces the consumer
+ * with confirmations, looks and retags; the submission side (engine_alert, engine_submit_alert,
+ * engine_relevance) is the interface the listener relies on and is meant to stay.
+ *
+ * Threads: engine_new, engine_start, engine_stop and engine_free are called by the main thread.
+ * engine_submit_alert, engine_relevance, engine_status_json and engine_ready may be called by
+ * any thread at any time between engine_new and engine_free.
+ *
+ * Test knobs (environment, read once by engine_new; never set them in production):
+ *   TAGFAILOVER_QUEUE_CAPACITY  the ring's capacity (1..65536) instead of ENGINE_QUEUE_CAPACITY.
+ *   TAGFAILOVER_ENGINE_HOLD_MS  the consumer keeps each alert this many milliseconds (0..60000)
+ *                               before it takes the next, standing in for the time the real
+ *                               engine spends on API calls, so a test can fill the queue.
+ */
+#ifndef TAGFAILOVER_ENGINE_H
+#define TAGFAILOVER_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tagfailover/caps.h"
+#include "tagfailover/config.h"
+
+/* Default capacity of the alert queue. A burst of Meraki alerts for a whole organization is a
+ * few hundred; past this the listener answers 503 and Meraki retries later. */
+#define ENGINE_QUEUE_CAPACITY 1024
+
+typedef struct engine engine;
+
+typedef enum {
+    ENGINE_OK = 0,
+    ENGINE_ERR_NOMEM,
+    ENGINE_ERR_THREAD, /* the consumer thread could not be started */
+    ENGINE_ERR_STATE,  /* started twice, or used after stop */
+} engine_err;
+
+/* An alert as the listener hands it over: fixed-size copies, so the ring needs no allocation
+ * per alert. Strings are NUL-terminated; the alert parser refuses longer IDs. */
+typedef struct {
+    char organization_id[TF_ID_MAX_LEN + 1];
+    char network_id[TF_ID_MAX_LEN + 1];
+    char alert_id[TF_ID_MAX_LEN + 1];      /* "" when the body had none */
+    char alert_type_id[TF_ID_MAX_LEN + 1]; /* e.g. failover_event */
+    uint64_t received_ms;                  /* monotonic clock (CLOCK_MONOTONIC) when received */
+} engine_alert;
+
+/* What the engine knows about an alert's target, for the listener's `ignored` answer. */
+typedef enum {
+    ENGINE_RELEVANT = 0,       /* act on it (or find out) */
+    ENGINE_ORG_NOT_CONFIGURED, /* the organization is not one the daemon manages */
+    ENGINE_NETWORK_UNMANAGED,  /* the last reconcile found the network without pair tags */
+} engine_relevance_result;
+
+/* Creates an engine for `cfg`, which must outlive it. Reads the test knobs. Returns NULL when
+ * out of memory. The caller frees with engine_free. Main thread. */
+engine *engine_new(const config *cfg);
+
+/* Starts the consumer thread. Main thread, once. */
+engine_err engine_start(engine *e) __attribute__((warn_unused_result));
+
+/* Stops accepting alerts, lets the consumer finish the alert in hand, and joins it. Alerts
+ * still queued are dropped (Meraki's retries and the next reconcile cover them). Main thread;
+ * a no-op when not started or already stopped. */
+void engine_stop(engine *e);
+
+/* Stops the engine if needed and frees it. NULL is a no-op. Main thread. */
+void engine_free(engine *e);
+
+/* Copies `a` into the queue and wakes the consumer. Never blocks on the consumer (the mutex
+ * is held only for the copy). Returns false when the queue is full or the engine is stopped.
+ * Any thread. */
+bool engine_submit_alert(engine *e, const engine_alert *a);
+
+/* Whether an alert for this organization and network is worth queuing, from the engine's
+ * latest snapshot. Any thread; never blocks on the engine's work. */
+engine_relevance_result engine_relevance(engine *e, const char *org_id, const char *network_id);
+
+/* The /status document (DESIGN section 7) as a heap string; caller frees. NULL when out of
+ * memory. Any thread. */
+char *engine_status_json(engine *e);
+
+/* True when the daemon is ready (/readyz). When not, `why` receives a short reason
+ * (NUL-terminated, truncated to `len`). Any thread. */
+bool engine_ready(engine *e, char *why, size_t len);
+
+/* Number of alerts waiting in the queue (tests, /status). Any thread. */
+size_t engine_queue_length(engine *e);
+
+/* A message for an error code; never NULL. */
+const char *engine_strerror(engine_err err);
+
+#endif
