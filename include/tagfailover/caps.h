@@ -39,7 +39,44 @@
 /* Most redirects followed in a row (DESIGN section 10). */
 #define TF_API_MAX_REDIRECTS 3
 
+/* Longest Retry-After honoured, in seconds: a longer one is taken as this (a broken or hostile
+ * answer must not stop an organization for hours). Meraki's are a few seconds. */
+#define TF_API_MAX_RETRY_AFTER_S 300
+
+/* Most pages one paginated read follows (a `Link: rel=next` loop must end). At the smallest
+ * perPage (3) this is 30,000 items; at the sizes the client asks for, far more than exists. */
+#define TF_API_MAX_PAGES 10000
+
 /* Longest configuration line and the most [site] sections. */
+#define TF_CONFIG_MAX_LINE  4096
 #define TF_CONFIG_MAX_SITES 4096
+
+/* Largest configuration file, and largest secret file (an API key is 40 characters). */
+#define TF_CONFIG_MAX_BYTES (1024 * 1024)
+#define TF_SECRET_MAX_BYTES 4096
+
+/* Per-connection memory of the HTTP servers: request line, headers and read buffer. A request
+ * whose headers do not fit is refused by libmicrohttpd itself (431). */
+#define TF_HTTP_CONNECTION_MEMORY (32 * 1024)
+
+/* Largest PEM file (certificate chain or private key) read for TLS. */
+#define TF_PEM_MAX_BYTES (1024 * 1024)
+
+/* Longest X-Forwarded-For considered (all such headers joined), and the most addresses walked
+ * in it; past either, the client is unknown (and fails a non-empty allowed_sources). */
+#define TF_XFF_MAX_LEN     2048
+#define TF_XFF_MAX_ENTRIES 64
+
+/* A streamed (chunked) webhook body that passes max_body_bytes is no longer kept; its further
+ * bytes are read and dropped so the 413 can be sent once it ends, but only up to this many:
+ * past it the connection is cut without an answer. */
+#define TF_WEBHOOK_DISCARD_MAX (1024 * 1024)
+
+/* Entries in the webhook duplicate table (16 bytes each; the oldest is evicted when full). */
+#define TF_WEBHOOK_DEDUP_SLOTS 8192
+
+/* Connections the admin listener serves at once, and its idle timeout / request deadline. */
+#define TF_ADMIN_MAX_CONNECTIONS 32
+#define TF_ADMIN_TIMEOUT_S       10
 
 #endif
