@@ -3,14 +3,24 @@
  * wires the modules together and handles signals. No decision is made here.
  */
 #include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <json-c/json.h>
+
+#include "tagfailover/admin.h"
+#include "tagfailover/caps.h"
 #include "tagfailover/config.h"
+#include "tagfailover/engine.h"
+#include "tagfailover/httpd.h"
 #include "tagfailover/log.h"
+#include "tagfailover/webhook.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
@@ -100,6 +110,169 @@ static int cmd_check_config(const cli_args *args)
     free(dump);
     config_free(&cfg);
     return 0;
+}
+
+/* Sets up logging as the configuration says. */
+static void main_log_init(const config *cfg)
+{
+    log_level level = LOG_INFO;
+
+    switch (cfg->log_level) {
+    case CONFIG_LOG_DEBUG:
+        level = LOG_DEBUG;
+        break;
+    case CONFIG_LOG_INFO:
+        level = LOG_INFO;
+        break;
+    case CONFIG_LOG_WARN:
+        level = LOG_WARN;
+        break;
+    case CONFIG_LOG_ERROR:
+        level = LOG_ERROR;
+        break;
+    }
+    log_init(cfg->log_format == CONFIG_LOG_JSON, level);
+}
+
+/* Logs that a listener is up. */
+static void main_log_listening(const char *name, const char *address, int port, const char *mode)
+{
+    struct json_object *f = json_object_new_object();
+    json_object_object_add(f, "listener", json_object_new_string(name));
+    json_object_object_add(f, "address", json_object_new_string(address));
+    json_object_object_add(f, "port", json_object_new_int(port));
+    json_object_object_add(f, "mode", json_object_new_string(mode));
+    log_event(LOG_INFO, "listening", f);
+}
+
+/* HTTP threads for the webhook listener: one per core, within reason. Each thread runs its own
+ * epoll loop, so more threads than cores only adds contention. */
+static unsigned main_listener_threads(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 1)
+        n = 1;
+    if (n > 4)
+        n = 4;
+    return (unsigned)n;
+}
+
+/* SIGHUP: reloads the TLS certificate and key (the configuration reload comes with its own
+ * issue). A pair that does not load leaves the old one serving. */
+static void main_reload(const config *cfg, httpd *listener)
+{
+    char err[512];
+
+    if (listener == NULL || cfg->listener_mode != CONFIG_LISTENER_TLS) {
+        log_msg(LOG_INFO, "reload", "SIGHUP: no TLS listener, nothing to reload");
+        return;
+    }
+    httpd_err rc = httpd_reload_tls(listener, cfg->cert_file, cfg->key_file, err, sizeof(err));
+    if (rc != HTTPD_OK) {
+        log_msg(LOG_WARN, "tls_reload_failed", "keeping the old certificate: %s", err);
+        return;
+    }
+    log_msg(LOG_INFO, "tls_reloaded", "serving %s", cfg->cert_file);
+}
+
+/* serve: admin listener, webhook listener and engine, until SIGTERM or SIGINT. */
+static int cmd_serve(const cli_args *args)
+{
+    config cfg;
+    engine *eng = NULL;
+    admin *adm = NULL;
+    webhook *wh = NULL;
+    httpd *listener = NULL;
+    sigset_t set;
+    char err[512];
+    int rc = EXIT_RUNTIME;
+
+    if (!main_load_config(args->config_path, &cfg))
+        return EXIT_USAGE;
+    if (args->dry_run)
+        cfg.dry_run = true;
+    main_log_init(&cfg);
+
+    /* Every thread inherits this mask, so the signals stay pending until sigwait below takes
+     * them in this thread; no handler runs in the middle of anyone's work. */
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    eng = engine_new(&cfg);
+    if (eng == NULL) {
+        log_msg(LOG_ERROR, "startup", "out of memory");
+        goto out;
+    }
+    engine_err eerr = engine_start(eng);
+    if (eerr != ENGINE_OK) {
+        log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
+        goto out;
+    }
+    if (admin_start(&cfg, eng, &adm, err, sizeof(err)) != HTTPD_OK) {
+        log_msg(LOG_ERROR, "startup", "admin listener: %s", err);
+        goto out;
+    }
+    if (adm != NULL)
+        main_log_listening("admin", cfg.admin_address, admin_port(adm), "plain");
+
+    if (cfg.listener_mode != CONFIG_LISTENER_OFF) {
+        webhook_sink sink = webhook_engine_sink(eng);
+        wh = webhook_new(&cfg, &sink);
+        if (wh == NULL) {
+            log_msg(LOG_ERROR, "startup", "out of memory");
+            goto out;
+        }
+        bool tls = cfg.listener_mode == CONFIG_LISTENER_TLS;
+        httpd_options o = {
+            .name = "listener",
+            .address = cfg.listener_address,
+            .port = cfg.listener_port,
+            .tls = tls,
+            .cert_file = cfg.cert_file,
+            .key_file = cfg.key_file,
+            .threads = main_listener_threads(),
+            .max_connections = (unsigned)cfg.max_connections,
+            .timeout_s = (unsigned)cfg.connection_timeout_s,
+            .connection_memory = TF_HTTP_CONNECTION_MEMORY,
+            .handler = webhook_mhd_handler,
+            .handler_cls = wh,
+            .completed = webhook_mhd_completed,
+            .completed_cls = wh,
+        };
+        if (httpd_start(&o, &listener, err, sizeof(err)) != HTTPD_OK) {
+            log_msg(LOG_ERROR, "startup", "webhook listener: %s", err);
+            goto out;
+        }
+        main_log_listening("listener", cfg.listener_address, httpd_port(listener),
+                           tls ? "tls" : "plain");
+    }
+    log_msg(LOG_INFO, "started", "tagfailover %s serving%s", TF_VERSION,
+            cfg.dry_run ? " (dry run)" : "");
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&set, &sig) != 0)
+            continue;
+        if (sig == SIGHUP) {
+            main_reload(&cfg, listener);
+            continue;
+        }
+        log_msg(LOG_INFO, "stopping", "signal %d", sig);
+        break;
+    }
+    rc = 0;
+out:
+    /* The listener goes first (no new alerts), the engine last (it finishes its alert). */
+    httpd_stop(listener);
+    webhook_free(wh);
+    admin_stop(adm);
+    engine_free(eng);
+    config_free(&cfg);
+    return rc;
 }
 
 /* Parses the options that follow the command word. */
@@ -209,9 +382,10 @@ int main(int argc, char **argv)
 
     if (strcmp(args.command, "check-config") == 0)
         return cmd_check_config(&args);
-    if (strcmp(args.command, "serve") == 0 || strcmp(args.command, "reconcile") == 0 ||
-        strcmp(args.command, "status") == 0 || strcmp(args.command, "failover") == 0 ||
-        strcmp(args.command, "failback") == 0) {
+    if (strcmp(args.command, "serve") == 0)
+        return cmd_serve(&args);
+    if (strcmp(args.command, "reconcile") == 0 || strcmp(args.command, "status") == 0 ||
+        strcmp(args.command, "failover") == 0 || strcmp(args.command, "failback") == 0) {
         fprintf(stderr, "tagfailover: '%s' is not available in this build yet\n", args.command);
         return EXIT_RUNTIME;
     }
