@@ -29,7 +29,9 @@ typedef enum {
     CONFIG_ERR_NOMEM,
 } config_err;
 
-/* An address range: an IPv4 or IPv6 CIDR (a bare address is a /32 or /128). */
+/* An address range: an IPv4 or IPv6 CIDR (a bare address is a /32 or /128). Host bits set
+ * after the prefix (10.0.0.1/8) are refused, not masked: in trusted_proxies a typo would
+ * otherwise silently trust a whole range. */
 typedef struct {
     int family;          /* AF_INET or AF_INET6 */
     unsigned char addr[16]; /* network-order bytes; the first 4 for IPv4 */
@@ -52,6 +54,15 @@ typedef enum { CONFIG_LISTENER_TLS = 0, CONFIG_LISTENER_PLAIN, CONFIG_LISTENER_O
 typedef enum { CONFIG_LOG_JSON = 0, CONFIG_LOG_TEXT } config_log_format;
 typedef enum { CONFIG_LOG_DEBUG = 0, CONFIG_LOG_INFO, CONFIG_LOG_WARN, CONFIG_LOG_ERROR } config_log_level;
 
+/* Where a resolved secret came from; check-config shows it, since an environment variable that
+ * silently wins over the file is a classic surprise. */
+typedef enum {
+    CONFIG_SECRET_UNSET = 0, /* no value anywhere */
+    CONFIG_SECRET_ENV,       /* MERAKI_DASHBOARD_API_KEY or TAGFAILOVER_SHARED_SECRET */
+    CONFIG_SECRET_VALUE,     /* api_key / shared_secret in the file */
+    CONFIG_SECRET_FILE,      /* read from api_key_file / shared_secret_file */
+} config_secret_source;
+
 /* One [site NAME] section. */
 typedef struct {
     char *name;       /* the site, as in the pair tags */
@@ -66,6 +77,7 @@ typedef struct {
     char *base_url;               /* default https://api.meraki.com/api/v1 */
     char *api_key;                /* resolved: env > api_key > api_key_file contents; secret */
     char *api_key_file;           /* as configured (NULL when unset) */
+    config_secret_source api_key_source; /* where api_key came from */
     config_strs organization_ids; /* empty: every organization the key sees */
     double requests_per_second;   /* default 9 */
     int requests_burst;           /* default 5 */
@@ -83,6 +95,7 @@ typedef struct {
     char *webhook_path;                 /* default /webhook; must start with '/' */
     char *shared_secret;                /* resolved: env > shared_secret > file; secret */
     char *shared_secret_file;           /* as configured (NULL when unset) */
+    config_secret_source shared_secret_source; /* where shared_secret came from */
     config_cidr_list trusted_proxies;   /* empty: X-Forwarded-For never believed */
     config_cidr_list allowed_sources;   /* empty: any source */
     long max_body_bytes;                /* default 65536, ceiling TF_WEBHOOK_BODY_CEILING */
