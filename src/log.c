@@ -156,6 +156,10 @@ void log_event(log_level level, const char *event, struct json_object *fields)
 }
 
 static void log_vmsg(log_level level, const char *event, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+/* Logs one event whose only field is the formatted `msg`. */
+static void log_vmsg(log_level level, const char *event, const char *fmt, va_list ap)
 {
     char msg[1024];
     vsnprintf(msg, sizeof(msg), fmt, ap);
