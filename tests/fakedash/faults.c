@@ -1,0 +1,297 @@
+/*
+ * faults.c - the fault queue and the faulty answers (see faults.h).
+ */
+#include "faults.h"
+
+#include "sbuf.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct faults_rule {
+    struct faults_hit hit;
+    char method[16];   /* "" = any */
+    char *path_prefix; /* NULL = any */
+    int count;         /* uses left */
+};
+
+static pthread_mutex_t faults_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct faults_rule faults_rules[FAULTS_MAX];
+static size_t faults_n;
+static unsigned long faults_request_id;
+
+static const char *const faults_names[] = {
+    "429",   "500",       "502",  "503",      "redirect307", "redirect308", "redirect_foreign",
+    "delay", "malformed", "drop", "oversize",
+};
+
+const char *faults_kind_name(enum faults_kind kind)
+{
+    return faults_names[kind];
+}
+
+static int faults_parse_kind(struct json_object *v, enum faults_kind *out)
+{
+    char num[16];
+    const char *s = num;
+
+    /* The kind may come as a string ("429") or, for status codes, a number (429). */
+    if (json_object_is_type(v, json_type_int))
+        snprintf(num, sizeof num, "%d", json_object_get_int(v));
+    else if (json_object_is_type(v, json_type_string))
+        s = json_object_get_string(v);
+    else
+        return -1;
+    for (size_t i = 0; i < sizeof faults_names / sizeof faults_names[0]; i++) {
+        if (strcmp(s, faults_names[i]) == 0) {
+            *out = (enum faults_kind)i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* Reads an optional non-negative number field; returns -1 when present but not a number. */
+static int faults_num(struct json_object *desc, const char *key, double lo, double hi, double *out)
+{
+    struct json_object *v;
+
+    if (!json_object_object_get_ex(desc, key, &v) || json_object_is_type(v, json_type_null))
+        return 0;
+    if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
+        return -1;
+    *out = json_object_get_double(v);
+    return *out >= lo && *out <= hi ? 0 : -1;
+}
+
+int faults_add(struct json_object *desc, char *err, size_t errlen)
+{
+    struct faults_rule r = {0};
+    struct json_object *v;
+    double count = 1, retry = -1, delay = 0, size_mib = 300;
+
+    if (!json_object_is_type(desc, json_type_object)) {
+        snprintf(err, errlen, "fault must be a JSON object");
+        return -1;
+    }
+    if (!json_object_object_get_ex(desc, "kind", &v) || faults_parse_kind(v, &r.hit.kind)) {
+        snprintf(err, errlen,
+                 "kind must be one of 429 500 502 503 redirect307 redirect308 "
+                 "redirect_foreign delay malformed drop oversize");
+        return -1;
+    }
+    if (faults_num(desc, "count", 1, 1e9, &count) ||
+        faults_num(desc, "retry_after", 0, 86400, &retry) ||
+        faults_num(desc, "delay_ms", 0, 600000, &delay) ||
+        faults_num(desc, "size_mib", 0.001, 4096, &size_mib)) {
+        snprintf(err, errlen, "count, retry_after, delay_ms or size_mib out of range");
+        return -1;
+    }
+    if (json_object_object_get_ex(desc, "method", &v) && !json_object_is_type(v, json_type_null)) {
+        if (!json_object_is_type(v, json_type_string) ||
+            json_object_get_string_len(v) >= (int)sizeof r.method) {
+            snprintf(err, errlen, "method must be a string");
+            return -1;
+        }
+        snprintf(r.method, sizeof r.method, "%s", json_object_get_string(v));
+    }
+    if (json_object_object_get_ex(desc, "path_prefix", &v) &&
+        !json_object_is_type(v, json_type_null)) {
+        if (!json_object_is_type(v, json_type_string)) {
+            snprintf(err, errlen, "path_prefix must be a string");
+            return -1;
+        }
+        r.path_prefix = strdup(json_object_get_string(v));
+    }
+    r.count = (int)count;
+    r.hit.retry_after = (int)retry;
+    r.hit.delay_ms = (int)delay;
+    r.hit.size = (unsigned long long)(size_mib * 1024 * 1024);
+    r.hit.chunked = json_object_object_get_ex(desc, "chunked", &v) && json_object_get_boolean(v);
+
+    pthread_mutex_lock(&faults_mu);
+    if (faults_n >= FAULTS_MAX) {
+        pthread_mutex_unlock(&faults_mu);
+        free(r.path_prefix);
+        snprintf(err, errlen, "too many faults queued");
+        return -1;
+    }
+    faults_rules[faults_n++] = r;
+    pthread_mutex_unlock(&faults_mu);
+    return 0;
+}
+
+int faults_take(const char *method, const char *path, struct faults_hit *hit)
+{
+    int found = 0;
+
+    pthread_mutex_lock(&faults_mu);
+    for (size_t i = 0; i < faults_n; i++) {
+        struct faults_rule *r = &faults_rules[i];
+
+        if (r->method[0] && strcmp(r->method, method) != 0)
+            continue;
+        if (r->path_prefix && strncmp(path, r->path_prefix, strlen(r->path_prefix)) != 0)
+            continue;
+        *hit = r->hit;
+        found = 1;
+        if (--r->count == 0) {
+            free(r->path_prefix);
+            memmove(r, r + 1, (faults_n - i - 1) * sizeof *r);
+            faults_n--;
+        }
+        break;
+    }
+    pthread_mutex_unlock(&faults_mu);
+    return found;
+}
+
+void faults_clear(void)
+{
+    pthread_mutex_lock(&faults_mu);
+    for (size_t i = 0; i < faults_n; i++)
+        free(faults_rules[i].path_prefix);
+    faults_n = 0;
+    pthread_mutex_unlock(&faults_mu);
+}
+
+struct json_object *faults_list(void)
+{
+    struct json_object *a = json_object_new_array();
+
+    pthread_mutex_lock(&faults_mu);
+    for (size_t i = 0; i < faults_n; i++) {
+        struct faults_rule *r = &faults_rules[i];
+        struct json_object *o = json_object_new_object();
+
+        json_object_object_add(o, "kind", json_object_new_string(faults_names[r->hit.kind]));
+        json_object_object_add(o, "method",
+                               r->method[0] ? json_object_new_string(r->method) : NULL);
+        json_object_object_add(o, "path_prefix",
+                               r->path_prefix ? json_object_new_string(r->path_prefix) : NULL);
+        json_object_object_add(o, "count", json_object_new_int(r->count));
+        json_object_array_add(a, o);
+    }
+    pthread_mutex_unlock(&faults_mu);
+    return a;
+}
+
+/* The Location of a redirect: the same path and query on the second port. */
+static void faults_redirect(const struct http_request *req, struct http_reply *reply, int status,
+                            const char *host)
+{
+    struct sbuf b = {0};
+    char *loc;
+
+    sbuf_printf(&b, "http://%s:%d%s%s%s", host, req->port2, req->path, req->query[0] ? "?" : "",
+                req->query);
+    loc = sbuf_take(&b, NULL);
+    reply->status = status;
+    if (loc)
+        http_reply_header(reply, "Location", loc);
+    free(loc);
+}
+
+void faults_reply(const struct faults_hit *hit, const struct http_request *req,
+                  struct http_reply *reply)
+{
+    char num[32];
+    static const char malformed[] = "[{\"id\": \"L_1\", \"name\": \"Branch\", \"tags\": [\"a\"";
+    static const char bad_gateway[] =
+        "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
+        "<center><h1>502 Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n";
+
+    switch (hit->kind) {
+    case FAULTS_429:
+        http_reply_error(reply, 429, "API rate limit exceeded for organization");
+        if (hit->retry_after >= 0) {
+            snprintf(num, sizeof num, "%d", hit->retry_after);
+            http_reply_header(reply, "Retry-After", num);
+        }
+        return;
+    case FAULTS_500:
+    case FAULTS_503:
+        http_reply_error(reply, hit->kind == FAULTS_500 ? 500 : 503,
+                         hit->kind == FAULTS_500 ? "Internal server error"
+                                                 : "Service temporarily unavailable");
+        break;
+    case FAULTS_502:
+        /* A 502 comes from the load balancer, not the Dashboard: HTML, not JSON. */
+        http_reply_take(reply, 502, strdup(bad_gateway), sizeof bad_gateway - 1);
+        reply->content_type = "text/html";
+        break;
+    case FAULTS_REDIRECT307:
+    case FAULTS_REDIRECT308:
+        faults_redirect(req, reply, hit->kind == FAULTS_REDIRECT307 ? 307 : 308, "127.0.0.1");
+        return;
+    case FAULTS_REDIRECT_FOREIGN:
+        faults_redirect(req, reply, 307, "localhost");
+        return;
+    case FAULTS_MALFORMED:
+        http_reply_take(reply, 200, strdup(malformed), sizeof malformed - 1);
+        return;
+    case FAULTS_OVERSIZE:
+        reply->status = 200;
+        reply->stream_size = hit->size;
+        reply->stream_chunked = hit->chunked;
+        return;
+    case FAULTS_DROP:
+        reply->status = 0;
+        return;
+    case FAULTS_DELAY:
+        return;
+    }
+    /* 5xx answers carry a request id, as Meraki's do, so clients can log it. */
+    pthread_mutex_lock(&faults_mu);
+    snprintf(num, sizeof num, "fakedash-%lu", ++faults_request_id);
+    pthread_mutex_unlock(&faults_mu);
+    http_reply_header(reply, "X-Request-Id", num);
+}
+
+/* Oversize layout: '[' , items of FAULTS_ITEM bytes `{"p":"xx..x"},`, one last item without
+ * the comma that takes up the remainder, ']'. Every byte is computable from its offset. */
+#define FAULTS_ITEM 128
+
+static char faults_item_byte(uint64_t off, uint64_t len, int last)
+{
+    static const char head[] = "{\"p\":\"";
+    uint64_t tail = last ? 2 : 3;
+
+    if (off < 6)
+        return head[off];
+    if (off >= len - tail)
+        return "\"},"[off - (len - tail)];
+    return 'x';
+}
+
+size_t faults_oversize_read(unsigned long long total, uint64_t pos, char *buf, size_t max)
+{
+    uint64_t middle = total >= 2 + 10 ? total - 2 : 0;
+    uint64_t k = middle / FAULTS_ITEM; /* items, the last one longer */
+    uint64_t last_start = 1 + (k - 1) * FAULTS_ITEM;
+    uint64_t last_len = middle - (k - 1) * FAULTS_ITEM;
+    size_t n = 0;
+
+    if (middle == 0) {
+        /* Too small to hold an item: an empty array padded with spaces. */
+        for (; n < max && pos + n < total; n++)
+            buf[n] = pos + n == 0 ? '[' : pos + n == total - 1 ? ']' : ' ';
+        return n;
+    }
+    for (; n < max && pos + n < total; n++) {
+        uint64_t p = pos + n;
+
+        if (p == 0)
+            buf[n] = '[';
+        else if (p == total - 1)
+            buf[n] = ']';
+        else if (p >= last_start)
+            buf[n] = faults_item_byte(p - last_start, last_len, 1);
+        else
+            buf[n] = faults_item_byte((p - 1) % FAULTS_ITEM, FAULTS_ITEM, 0);
+    }
+    return n;
+}

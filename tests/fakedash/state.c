@@ -1,0 +1,925 @@
+/*
+ * state.c - the fake's world and the scenario loader (see state.h).
+ *
+ * Scenario keys are checked strictly: a misspelt key is an error, not a silent default,
+ * because a test whose scenario does not say what its author meant passes for the wrong
+ * reason.
+ */
+#include "state.h"
+
+#include "isotime.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static pthread_mutex_t state_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct state *state_cur;
+
+static const char *const state_uplink_names[STATE_NUPLINKS] = {"wan1", "wan2", "wan3", "cellular"};
+static const char *const state_ustatus_names[] = {"none", "active", "ready", "failed",
+                                                  "not connected"};
+
+void state_lock(void)
+{
+    pthread_mutex_lock(&state_mu);
+}
+
+void state_unlock(void)
+{
+    pthread_mutex_unlock(&state_mu);
+}
+
+struct state *state_get(void)
+{
+    return state_cur;
+}
+
+int state_uplink_parse(const char *name)
+{
+    for (int i = 0; i < STATE_NUPLINKS; i++)
+        if (strcmp(name, state_uplink_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *state_uplink_name(int uplink)
+{
+    return uplink >= 0 && uplink < STATE_NUPLINKS ? state_uplink_names[uplink] : "?";
+}
+
+int state_ustatus_parse(const char *name)
+{
+    for (int i = STATE_US_ACTIVE; i <= STATE_US_NOT_CONNECTED; i++)
+        if (strcmp(name, state_ustatus_names[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *state_ustatus_name(int status)
+{
+    return status >= 0 && status <= STATE_US_NOT_CONNECTED ? state_ustatus_names[status] : "?";
+}
+
+/* ---- small JSON helpers ---- */
+
+/* Fails unless every key of `o` is in the NULL-terminated list `known`. */
+static int state_check_keys(struct json_object *o, const char *what, const char *const known[],
+                            char *err, size_t errlen)
+{
+    json_object_object_foreach(o, key, val)
+    {
+        int ok = 0;
+
+        (void)val;
+        for (size_t i = 0; known[i]; i++)
+            ok |= strcmp(key, known[i]) == 0;
+        if (!ok) {
+            snprintf(err, errlen, "unknown key \"%s\" in %s", key, what);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Reads an optional string field; *out is a malloc'd copy, or a copy of `def` (may be NULL). */
+static int state_str(struct json_object *o, const char *key, const char *def, char **out, char *err,
+                     size_t errlen)
+{
+    struct json_object *v;
+
+    if (json_object_object_get_ex(o, key, &v) && !json_object_is_type(v, json_type_null)) {
+        if (!json_object_is_type(v, json_type_string)) {
+            snprintf(err, errlen, "%s must be a string", key);
+            return -1;
+        }
+        def = json_object_get_string(v);
+    }
+    *out = def ? strdup(def) : NULL;
+    return 0;
+}
+
+static int state_is_number(struct json_object *v)
+{
+    return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
+}
+
+static void state_strv_free(char **v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+/* Copies a validated array of strings. */
+static int state_strv_copy(struct json_object *a, char ***out, size_t *n)
+{
+    size_t len = json_object_array_length(a);
+    char **v = calloc(len ? len : 1, sizeof *v);
+
+    if (v == NULL)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        v[i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
+        if (v[i] == NULL) {
+            state_strv_free(v, i);
+            return -1;
+        }
+    }
+    *out = v;
+    *n = len;
+    return 0;
+}
+
+int state_tags_validate(struct json_object *tags, char *err, size_t errlen)
+{
+    size_t n;
+
+    if (!json_object_is_type(tags, json_type_array)) {
+        snprintf(err, errlen, "'tags' must be an array of strings");
+        return -1;
+    }
+    n = json_object_array_length(tags);
+    if (n > STATE_MAX_TAGS) {
+        snprintf(err, errlen, "'tags' has too many elements");
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct json_object *t = json_object_array_get_idx(tags, i);
+
+        if (!json_object_is_type(t, json_type_string)) {
+            snprintf(err, errlen, "'tags' must be an array of strings");
+            return -1;
+        }
+        if (json_object_get_string_len(t) > STATE_MAX_TAG_LEN) {
+            snprintf(err, errlen, "a tag is too long");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int state_net_set_tags(struct state_network *n, struct json_object *tags)
+{
+    char **v;
+    size_t len;
+
+    if (state_strv_copy(tags, &v, &len) != 0)
+        return -1;
+    state_strv_free(n->tags, n->ntags);
+    n->tags = v;
+    n->ntags = len;
+    return 0;
+}
+
+/* ---- networks ---- */
+
+static void state_net_free(struct state_network *n)
+{
+    if (n == NULL)
+        return;
+    free(n->id);
+    free(n->name);
+    state_strv_free(n->tags, n->ntags);
+    free(n->serial);
+    free(n->model);
+    free(n->time_zone);
+    free(n->notes);
+    free(n->enrollment);
+    state_strv_free(n->product_types, n->nproduct_types);
+    json_object_put(n->destinations);
+    loss_list_free(&n->loss);
+    free(n);
+}
+
+/* Normalises destinations (strings or {ip, description, default} objects) into objects. */
+static struct json_object *state_destinations(struct json_object *a, char *err, size_t errlen)
+{
+    struct json_object *out;
+    size_t len;
+
+    if (!json_object_is_type(a, json_type_array)) {
+        snprintf(err, errlen, "destinations must be an array");
+        return NULL;
+    }
+    out = json_object_new_array();
+    len = json_object_array_length(a);
+    for (size_t i = 0; i < len; i++) {
+        struct json_object *d = json_object_array_get_idx(a, i);
+        struct json_object *o = json_object_new_object();
+        struct json_object *ip = d, *desc = NULL, *def = NULL;
+
+        if (json_object_is_type(d, json_type_object)) {
+            json_object_object_get_ex(d, "ip", &ip);
+            json_object_object_get_ex(d, "description", &desc);
+            json_object_object_get_ex(d, "default", &def);
+        }
+        if (!json_object_is_type(ip, json_type_string)) {
+            json_object_put(o);
+            json_object_put(out);
+            snprintf(err, errlen, "a destination needs an ip string");
+            return NULL;
+        }
+        json_object_object_add(o, "ip", json_object_new_string(json_object_get_string(ip)));
+        json_object_object_add(o, "description",
+                               json_object_is_type(desc, json_type_string)
+                                   ? json_object_new_string(json_object_get_string(desc))
+                                   : NULL);
+        json_object_object_add(
+            o, "default", json_object_new_boolean(def ? json_object_get_boolean(def) : i == 0));
+        json_object_array_add(out, o);
+    }
+    return out;
+}
+
+static int state_net_uplinks(struct state_network *n, struct json_object *u, char *err,
+                             size_t errlen)
+{
+    if (!json_object_is_type(u, json_type_object)) {
+        snprintf(err, errlen, "uplinks must be an object like {\"wan1\": \"active\"}");
+        return -1;
+    }
+    json_object_object_foreach(u, key, val)
+    {
+        int up = state_uplink_parse(key);
+        int st = json_object_is_type(val, json_type_string)
+                     ? state_ustatus_parse(json_object_get_string(val))
+                     : -1;
+
+        if (up < 0 || st < 0) {
+            snprintf(err, errlen,
+                     "uplinks: \"%s\" must be wan1|wan2|wan3|cellular with "
+                     "active|ready|failed|not connected",
+                     key);
+            return -1;
+        }
+        n->uplink[up] = st;
+    }
+    return 0;
+}
+
+static int state_has_appliance(const struct state_network *n)
+{
+    for (size_t i = 0; i < n->nproduct_types; i++)
+        if (strcmp(n->product_types[i], "appliance") == 0)
+            return 1;
+    return 0;
+}
+
+/* Fills a network from its JSON description (everything but org and hash entries). */
+static int state_net_parse(struct state *st, struct state_network *n, struct json_object *spec,
+                           char *err, size_t errlen)
+{
+    static const char *const known[] = {
+        "id",       "name",  "tags",         "serial",           "model", "uplinks", "destinations",
+        "timeZone", "notes", "productTypes", "enrollmentString", NULL};
+    struct json_object *v;
+
+    if (!json_object_is_type(spec, json_type_object)) {
+        snprintf(err, errlen, "a network must be an object");
+        return -1;
+    }
+    if (state_check_keys(spec, "network", known, err, errlen))
+        return -1;
+    if (!json_object_object_get_ex(spec, "id", &v) || !json_object_is_type(v, json_type_string) ||
+        json_object_get_string_len(v) == 0) {
+        snprintf(err, errlen, "a network needs an id string");
+        return -1;
+    }
+    n->id = strdup(json_object_get_string(v));
+    if (state_str(spec, "name", n->id, &n->name, err, errlen) ||
+        state_str(spec, "model", "MX68", &n->model, err, errlen) ||
+        state_str(spec, "timeZone", "Europe/London", &n->time_zone, err, errlen) ||
+        state_str(spec, "notes", "", &n->notes, err, errlen) ||
+        state_str(spec, "enrollmentString", NULL, &n->enrollment, err, errlen) ||
+        state_str(spec, "serial", NULL, &n->serial, err, errlen))
+        return -1;
+    if (json_object_object_get_ex(spec, "tags", &v)) {
+        if (state_tags_validate(v, err, errlen) || state_net_set_tags(n, v))
+            return -1;
+    } else if (!(n->tags = calloc(1, sizeof *n->tags))) {
+        return -1;
+    }
+    if (json_object_object_get_ex(spec, "productTypes", &v)) {
+        if (state_tags_validate(v, err, errlen) ||
+            state_strv_copy(v, &n->product_types, &n->nproduct_types)) {
+            snprintf(err, errlen, "productTypes must be an array of strings");
+            return -1;
+        }
+    } else {
+        n->product_types = calloc(1, sizeof *n->product_types);
+        if (n->product_types == NULL || !(n->product_types[0] = strdup("appliance")))
+            return -1;
+        n->nproduct_types = 1;
+    }
+    if (!state_has_appliance(n)) {
+        /* A network without an MX has no serial, uplinks or loss data. */
+        free(n->serial);
+        n->serial = NULL;
+        return 0;
+    }
+    if (json_object_object_get_ex(spec, "uplinks", &v)) {
+        if (state_net_uplinks(n, v, err, errlen))
+            return -1;
+    } else {
+        n->uplink[STATE_WAN1] = STATE_US_ACTIVE;
+    }
+    if (json_object_object_get_ex(spec, "destinations", &v) &&
+        !(n->destinations = state_destinations(v, err, errlen)))
+        return -1;
+    if (n->serial == NULL) {
+        char buf[32];
+
+        st->serial_seq++;
+        snprintf(buf, sizeof buf, "Q2FD-%04lX-%04lX", (st->serial_seq >> 16) & 0xffff,
+                 st->serial_seq & 0xffff);
+        n->serial = strdup(buf);
+    }
+    return 0;
+}
+
+struct state_network *state_net_create(struct state *st, struct state_org *org,
+                                       struct json_object *spec, char *err, size_t errlen)
+{
+    struct state_network *n = calloc(1, sizeof *n);
+
+    if (n == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    n->org = org;
+    if (state_net_parse(st, n, spec, err, errlen) != 0)
+        goto fail;
+    if (hmap_get(&st->nets_by_id, n->id)) {
+        snprintf(err, errlen, "duplicate network id %s", n->id);
+        goto fail;
+    }
+    if (n->serial && hmap_get(&st->nets_by_serial, n->serial)) {
+        snprintf(err, errlen, "duplicate serial %s", n->serial);
+        goto fail;
+    }
+    if (st->nets_by_id.count >= STATE_MAX_NETWORKS) {
+        snprintf(err, errlen, "too many networks");
+        goto fail;
+    }
+    if (org->nnets == org->capnets) {
+        size_t ncap = org->capnets ? org->capnets * 2 : 16;
+        struct state_network **nv = realloc(org->nets, ncap * sizeof *nv);
+
+        if (nv == NULL)
+            goto oom;
+        org->nets = nv;
+        org->capnets = ncap;
+    }
+    if (hmap_put(&st->nets_by_id, n->id, n) != 0)
+        goto oom;
+    if (n->serial && hmap_put(&st->nets_by_serial, n->serial, n) != 0) {
+        hmap_del(&st->nets_by_id, n->id);
+        goto oom;
+    }
+    n->index = org->nnets;
+    org->nets[org->nnets++] = n;
+    return n;
+oom:
+    snprintf(err, errlen, "out of memory");
+fail:
+    state_net_free(n);
+    return NULL;
+}
+
+void state_net_delete(struct state *st, struct state_network *n)
+{
+    (void)st;
+    n->deleted = 1;
+}
+
+/* ---- organizations ---- */
+
+static void state_org_free(struct state_org *o)
+{
+    if (o == NULL)
+        return;
+    for (size_t i = 0; i < o->nnets; i++)
+        state_net_free(o->nets[i]);
+    free(o->nets);
+    free(o->id);
+    free(o->name);
+    json_object_put(o->peers);
+    free(o);
+}
+
+/* Completes a peer with the fields the API shows (a peer without networkTags gets ['all'],
+ * as Meraki does). */
+struct json_object *state_peer_make(struct json_object *p, char *err, size_t errlen)
+{
+    struct json_object *out = NULL, *v;
+
+    if (!json_object_is_type(p, json_type_object) || !json_object_object_get_ex(p, "name", &v) ||
+        !json_object_is_type(v, json_type_string)) {
+        snprintf(err, errlen, "a peer must be an object with a name");
+        return NULL;
+    }
+    if (json_object_object_get_ex(p, "networkTags", &v) && state_tags_validate(v, err, errlen))
+        return NULL;
+    if (json_object_deep_copy(p, &out, NULL) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    if (!json_object_object_get_ex(out, "privateSubnets", NULL))
+        json_object_object_add(out, "privateSubnets", json_object_new_array());
+    if (!json_object_object_get_ex(out, "secret", NULL))
+        json_object_object_add(out, "secret", json_object_new_string("fake-psk"));
+    if (!json_object_object_get_ex(out, "ipsecPoliciesPreset", NULL))
+        json_object_object_add(out, "ipsecPoliciesPreset", json_object_new_string("default"));
+    if (!json_object_object_get_ex(out, "ikeVersion", NULL))
+        json_object_object_add(out, "ikeVersion", json_object_new_string("2"));
+    if (!json_object_object_get_ex(out, "networkTags", NULL)) {
+        struct json_object *all = json_object_new_array();
+
+        json_object_array_add(all, json_object_new_string("all"));
+        json_object_object_add(out, "networkTags", all);
+    }
+    return out;
+}
+
+static int state_generate(struct state *st, struct state_org *org, struct json_object *g, char *err,
+                          size_t errlen)
+{
+    static const char *const known[] = {"count",   "prefix",       "tags",         "name_prefix",
+                                        "uplinks", "destinations", "productTypes", NULL};
+    struct json_object *v, *spec;
+    const char *prefix = "L_9", *name_prefix = "Branch ";
+    long count;
+    int width = 1;
+    int rc = 0;
+
+    if (!json_object_is_type(g, json_type_object) ||
+        state_check_keys(g, "generate", known, err, errlen))
+        return -1;
+    if (!json_object_object_get_ex(g, "count", &v) || !json_object_is_type(v, json_type_int) ||
+        (count = json_object_get_int64(v)) < 1 || count > STATE_MAX_NETWORKS) {
+        snprintf(err, errlen, "generate.count must be 1..%d", STATE_MAX_NETWORKS);
+        return -1;
+    }
+    if (json_object_object_get_ex(g, "prefix", &v))
+        prefix = json_object_get_string(v);
+    if (json_object_object_get_ex(g, "name_prefix", &v))
+        name_prefix = json_object_get_string(v);
+    for (long c = count - 1; c >= 10; c /= 10)
+        width++;
+    /* One template object, with id and name replaced for each copy. */
+    spec = json_object_new_object();
+    json_object_object_foreach(g, key, val)
+    {
+        if (strcmp(key, "count") && strcmp(key, "prefix") && strcmp(key, "name_prefix"))
+            json_object_object_add(spec, key, json_object_get(val));
+    }
+    for (long i = 0; i < count && rc == 0; i++) {
+        char id[256], name[512];
+
+        if (snprintf(id, sizeof id, "%s%0*ld", prefix, width, i) >= (int)sizeof id ||
+            snprintf(name, sizeof name, "%s%s", name_prefix, id) >= (int)sizeof name) {
+            snprintf(err, errlen, "generate.prefix or name_prefix too long");
+            rc = -1;
+            break;
+        }
+        json_object_object_add(spec, "id", json_object_new_string(id));
+        json_object_object_add(spec, "name", json_object_new_string(name));
+        if (!state_net_create(st, org, spec, err, errlen))
+            rc = -1;
+    }
+    json_object_put(spec);
+    return rc;
+}
+
+static int state_org_parse(struct state *st, struct json_object *jo, char *err, size_t errlen)
+{
+    static const char *const known[] = {"id", "name", "peers", "networks", "generate", NULL};
+    struct state_org *org;
+    struct json_object *v;
+
+    if (!json_object_is_type(jo, json_type_object) ||
+        state_check_keys(jo, "organization", known, err, errlen))
+        return -1;
+    if (!json_object_object_get_ex(jo, "id", &v) || !json_object_is_type(v, json_type_string)) {
+        snprintf(err, errlen, "an organization needs an id string");
+        return -1;
+    }
+    if (state_org_find(st, json_object_get_string(v))) {
+        snprintf(err, errlen, "duplicate organization id %s", json_object_get_string(v));
+        return -1;
+    }
+    if (st->norgs >= STATE_MAX_ORGS || !(org = calloc(1, sizeof *org)))
+        return -1;
+    st->orgs[st->norgs++] = org;
+    org->id = strdup(json_object_get_string(v));
+    org->peers = json_object_new_array();
+    if (state_str(jo, "name", org->id, &org->name, err, errlen))
+        return -1;
+    if (json_object_object_get_ex(jo, "peers", &v)) {
+        size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+
+        if (!json_object_is_type(v, json_type_array)) {
+            snprintf(err, errlen, "peers must be an array");
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++) {
+            struct json_object *p = state_peer_make(json_object_array_get_idx(v, i), err, errlen);
+
+            if (p == NULL)
+                return -1;
+            json_object_array_add(org->peers, p);
+        }
+    }
+    if (json_object_object_get_ex(jo, "networks", &v)) {
+        size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
+
+        if (!json_object_is_type(v, json_type_array)) {
+            snprintf(err, errlen, "networks must be an array");
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (!state_net_create(st, org, json_object_array_get_idx(v, i), err, errlen))
+                return -1;
+    }
+    if (json_object_object_get_ex(jo, "generate", &v)) {
+        size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 1;
+
+        for (size_t i = 0; i < n; i++)
+            if (state_generate(
+                    st, org,
+                    json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, i) : v,
+                    err, errlen))
+                return -1;
+    }
+    return 0;
+}
+
+struct state_org *state_org_find(struct state *st, const char *id)
+{
+    for (size_t i = 0; i < st->norgs; i++)
+        if (strcmp(st->orgs[i]->id, id) == 0)
+            return st->orgs[i];
+    return NULL;
+}
+
+struct state_network *state_net_find(struct state *st, const char *id)
+{
+    struct state_network *n = hmap_get(&st->nets_by_id, id);
+
+    return n && !n->deleted ? n : NULL;
+}
+
+struct state_network *state_net_find_any(struct state *st, const char *id)
+{
+    return hmap_get(&st->nets_by_id, id);
+}
+
+struct state_network *state_net_by_serial(struct state *st, const char *serial)
+{
+    struct state_network *n = hmap_get(&st->nets_by_serial, serial);
+
+    return n && !n->deleted ? n : NULL;
+}
+
+/* ---- configuration ---- */
+
+static void state_config_defaults(struct state_config *c)
+{
+    free(c->api_key);
+    free(c->webhook_ca_file);
+    memset(c, 0, sizeof *c);
+    c->sample_spacing_s = 60;
+    c->data_lag_s = 120;
+    c->api_key = strdup("test-api-key");
+    c->ping_duration_s = 2;
+}
+
+/* Reads number key `key` into *out when present: null resets to `def`. */
+static int state_cfg_num(struct json_object *o, const char *key, double lo, double hi, double def,
+                         double *out, char *err, size_t errlen)
+{
+    struct json_object *v;
+
+    if (!json_object_object_get_ex(o, key, &v))
+        return 0;
+    if (json_object_is_type(v, json_type_null)) {
+        *out = def;
+        return 0;
+    }
+    if (!state_is_number(v) || json_object_get_double(v) < lo || json_object_get_double(v) > hi) {
+        snprintf(err, errlen, "%s must be a number in %g..%g", key, lo, hi);
+        return -1;
+    }
+    *out = json_object_get_double(v);
+    return 0;
+}
+
+int state_config_apply(struct state *st, struct json_object *o, char *err, size_t errlen)
+{
+    struct state_config c = st->cfg;
+    double page = c.page_size, rl = c.rate_limit_per_s;
+    struct json_object *v;
+    char *key = NULL, *ca = NULL;
+    int set_ca = 0;
+
+    if (state_cfg_num(o, "sample_spacing_s", 1, 86400, 60, &c.sample_spacing_s, err, errlen) ||
+        state_cfg_num(o, "data_lag_s", 0, 86400, 120, &c.data_lag_s, err, errlen) ||
+        state_cfg_num(o, "page_size", 3, 100000, 0, &page, err, errlen) ||
+        state_cfg_num(o, "rate_limit_per_s", 0, 1e6, 0, &rl, err, errlen) ||
+        state_cfg_num(o, "ping_duration_s", 0, 600, 2, &c.ping_duration_s, err, errlen))
+        return -1;
+    if (c.sample_spacing_s != (double)(long)c.sample_spacing_s) {
+        snprintf(err, errlen, "sample_spacing_s must be whole seconds");
+        return -1;
+    }
+    if (json_object_object_get_ex(o, "api_key", &v)) {
+        if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0) {
+            snprintf(err, errlen, "api_key must be a non-empty string");
+            return -1;
+        }
+        key = strdup(json_object_get_string(v));
+    }
+    if (json_object_object_get_ex(o, "webhook_ca_file", &v)) {
+        if (!json_object_is_type(v, json_type_null) && !json_object_is_type(v, json_type_string)) {
+            snprintf(err, errlen, "webhook_ca_file must be a path or null");
+            return -1;
+        }
+        set_ca = 1;
+        ca = json_object_is_type(v, json_type_string) ? strdup(json_object_get_string(v)) : NULL;
+    }
+    c.page_size = (int)page;
+    c.rate_limit_per_s = (int)rl;
+    if (key) {
+        free(c.api_key);
+        c.api_key = key;
+    }
+    if (set_ca) {
+        free(c.webhook_ca_file);
+        c.webhook_ca_file = ca;
+    }
+    st->cfg = c;
+    return 0;
+}
+
+struct json_object *state_config_json(const struct state *st)
+{
+    struct json_object *o = json_object_new_object();
+    const struct state_config *c = &st->cfg;
+
+    json_object_object_add(o, "sample_spacing_s", json_object_new_double(c->sample_spacing_s));
+    json_object_object_add(o, "data_lag_s", json_object_new_double(c->data_lag_s));
+    json_object_object_add(o, "page_size", c->page_size ? json_object_new_int(c->page_size) : NULL);
+    json_object_object_add(o, "rate_limit_per_s",
+                           c->rate_limit_per_s ? json_object_new_int(c->rate_limit_per_s) : NULL);
+    json_object_object_add(o, "ping_duration_s", json_object_new_double(c->ping_duration_s));
+    json_object_object_add(o, "webhook_ca_file",
+                           c->webhook_ca_file ? json_object_new_string(c->webhook_ca_file) : NULL);
+    return o;
+}
+
+/* ---- the world ---- */
+
+static void state_free(struct state *st)
+{
+    if (st == NULL)
+        return;
+    for (size_t i = 0; i < st->norgs; i++)
+        state_org_free(st->orgs[i]);
+    free(st->orgs);
+    hmap_free(&st->nets_by_id);
+    hmap_free(&st->nets_by_serial);
+    loss_list_free(&st->loss_any);
+    free(st->cfg.api_key);
+    free(st->cfg.webhook_ca_file);
+    free(st);
+}
+
+static struct state *state_new(void)
+{
+    struct state *st = calloc(1, sizeof *st);
+
+    if (st == NULL)
+        return NULL;
+    st->orgs = calloc(STATE_MAX_ORGS, sizeof *st->orgs);
+    if (st->orgs == NULL) {
+        free(st);
+        return NULL;
+    }
+    state_config_defaults(&st->cfg);
+    st->loaded_at = isotime_now();
+    return st;
+}
+
+int state_init(void)
+{
+    state_cur = state_new();
+    return state_cur ? 0 : -1;
+}
+
+int state_loss_add(struct state *st, struct loss_entry *e, char *err, size_t errlen)
+{
+    struct loss_list *l = &st->loss_any;
+
+    if (e->network_id) {
+        struct state_network *n = state_net_find(st, e->network_id);
+
+        if (n == NULL) {
+            snprintf(err, errlen, "unknown network %s", e->network_id);
+            return -1;
+        }
+        l = &n->loss;
+    }
+    e->seq = ++st->loss_seq;
+    if (loss_list_add(l, e) != 0) {
+        snprintf(err, errlen, "too many loss entries");
+        return -1;
+    }
+    return 0;
+}
+
+static int state_parse(struct state *st, struct json_object *sc, char *err, size_t errlen)
+{
+    static const char *const known[] = {"api_key",
+                                        "sample_spacing_s",
+                                        "data_lag_s",
+                                        "page_size",
+                                        "rate_limit_per_s",
+                                        "webhook_ca_file",
+                                        "ping_duration_s",
+                                        "organizations",
+                                        "loss",
+                                        "description",
+                                        NULL};
+    struct json_object *v;
+
+    if (!json_object_is_type(sc, json_type_object)) {
+        snprintf(err, errlen, "a scenario must be a JSON object");
+        return -1;
+    }
+    if (state_check_keys(sc, "scenario", known, err, errlen) ||
+        state_config_apply(st, sc, err, errlen))
+        return -1;
+    if (json_object_object_get_ex(sc, "organizations", &v)) {
+        size_t n;
+
+        if (!json_object_is_type(v, json_type_array)) {
+            snprintf(err, errlen, "organizations must be an array");
+            return -1;
+        }
+        n = json_object_array_length(v);
+        for (size_t i = 0; i < n; i++)
+            if (state_org_parse(st, json_object_array_get_idx(v, i), err, errlen))
+                return -1;
+    }
+    if (json_object_object_get_ex(sc, "loss", &v)) {
+        size_t n;
+
+        if (!json_object_is_type(v, json_type_array)) {
+            snprintf(err, errlen, "loss must be an array");
+            return -1;
+        }
+        n = json_object_array_length(v);
+        for (size_t i = 0; i < n; i++) {
+            struct loss_entry e;
+
+            if (loss_entry_parse(json_object_array_get_idx(v, i), st->loaded_at, &e, err, errlen))
+                return -1;
+            if (state_loss_add(st, &e, err, errlen)) {
+                free(e.network_id);
+                free(e.ip);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+int state_load(struct json_object *sc, char *err, size_t errlen)
+{
+    struct state *st = state_new();
+    struct state *old;
+
+    if (st == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (state_parse(st, sc, err, errlen) != 0) {
+        if (err[0] == '\0')
+            snprintf(err, errlen, "out of memory");
+        state_free(st);
+        return -1;
+    }
+    state_lock();
+    old = state_cur;
+    state_cur = st;
+    state_unlock();
+    state_free(old);
+    return 0;
+}
+
+void state_shutdown(void)
+{
+    state_lock();
+    state_free(state_cur);
+    state_cur = NULL;
+    state_unlock();
+}
+
+/* ---- views ---- */
+
+size_t state_net_destinations(const struct state_network *n, const char **ips, size_t max)
+{
+    size_t count = 0;
+
+    if (n->destinations) {
+        size_t len = json_object_array_length(n->destinations);
+
+        for (size_t i = 0; i < len && count < max; i++) {
+            struct json_object *ip;
+
+            if (json_object_object_get_ex(json_object_array_get_idx(n->destinations, i), "ip", &ip))
+                ips[count++] = json_object_get_string(ip);
+        }
+        return count;
+    }
+    /* No list of its own: the MX tracks its organization's peers, each IP once. */
+    for (size_t i = 0; i < json_object_array_length(n->org->peers) && count < max; i++) {
+        struct json_object *ip;
+        int seen = 0;
+
+        if (!json_object_object_get_ex(json_object_array_get_idx(n->org->peers, i), "publicIp",
+                                       &ip) ||
+            !json_object_is_type(ip, json_type_string))
+            continue;
+        for (size_t j = 0; j < count; j++)
+            seen |= strcmp(ips[j], json_object_get_string(ip)) == 0;
+        if (!seen)
+            ips[count++] = json_object_get_string(ip);
+    }
+    return count;
+}
+
+/* Writes an id inside a URL inside a JSON string: only URL-safe bytes, the rest as '_'. */
+static void state_url_part(struct sbuf *b, const char *s)
+{
+    for (; *s; s++) {
+        char c = *s;
+
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.'))
+            c = '_';
+        sbuf_add(b, &c, 1);
+    }
+}
+
+static void state_strv_write(struct sbuf *b, char *const *v, size_t n)
+{
+    sbuf_adds(b, "[");
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            sbuf_adds(b, ",");
+        sbuf_json_str(b, v[i]);
+    }
+    sbuf_adds(b, "]");
+}
+
+void state_net_write(struct sbuf *b, const struct state_network *n)
+{
+    sbuf_adds(b, "{\"id\":");
+    sbuf_json_str(b, n->id);
+    sbuf_adds(b, ",\"organizationId\":");
+    sbuf_json_str(b, n->org->id);
+    sbuf_adds(b, ",\"name\":");
+    sbuf_json_str(b, n->name);
+    sbuf_adds(b, ",\"productTypes\":");
+    state_strv_write(b, n->product_types, n->nproduct_types);
+    sbuf_adds(b, ",\"timeZone\":");
+    sbuf_json_str(b, n->time_zone);
+    sbuf_adds(b, ",\"tags\":");
+    state_strv_write(b, n->tags, n->ntags);
+    sbuf_adds(b, ",\"enrollmentString\":");
+    sbuf_json_str(b, n->enrollment);
+    sbuf_adds(b, ",\"url\":\"https://n1.meraki.com/fakedash/n/");
+    state_url_part(b, n->id);
+    sbuf_adds(b, "/manage/usage/list\"");
+    sbuf_adds(b, ",\"notes\":");
+    sbuf_json_str(b, n->notes);
+    sbuf_adds(b, ",\"isBoundToConfigTemplate\":false}");
+}
+
+void state_org_write(struct sbuf *b, const struct state_org *o)
+{
+    sbuf_adds(b, "{\"id\":");
+    sbuf_json_str(b, o->id);
+    sbuf_adds(b, ",\"name\":");
+    sbuf_json_str(b, o->name);
+    sbuf_adds(b, ",\"url\":\"https://dashboard.meraki.com/o/");
+    state_url_part(b, o->id);
+    sbuf_adds(b, "/manage/organization/overview\"");
+    sbuf_adds(b, ",\"api\":{\"enabled\":true},\"licensing\":{\"model\":\"co-term\"},"
+                 "\"cloud\":{\"region\":{\"name\":\"North America\"}},"
+                 "\"management\":{\"details\":[]}}");
+}

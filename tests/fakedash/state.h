@@ -1,0 +1,176 @@
+/*
+ * state.h - the fake Dashboard's world: configuration, organizations with their VPN peers,
+ * networks with tags, appliances and uplinks, and the loss schedule.
+ *
+ * One mutex guards it all (state_lock/state_unlock): every API and control handler takes it
+ * for the little time it needs, which keeps the fake simple and its answers consistent.
+ * A scenario load builds a whole new world outside the lock and swaps it in. The structs are
+ * public so handlers can read them while holding the lock; nothing may keep a pointer into
+ * the state after unlocking.
+ */
+#ifndef FAKEDASH_STATE_H
+#define FAKEDASH_STATE_H
+
+#include "hmap.h"
+#include "loss.h"
+#include "sbuf.h"
+
+#include <stddef.h>
+
+struct json_object;
+
+enum { STATE_WAN1, STATE_WAN2, STATE_WAN3, STATE_CELLULAR, STATE_NUPLINKS };
+
+/* An uplink's status; STATE_US_NONE means the appliance has no such uplink. */
+enum state_ustatus {
+    STATE_US_NONE = 0,
+    STATE_US_ACTIVE,
+    STATE_US_READY,
+    STATE_US_FAILED,
+    STATE_US_NOT_CONNECTED,
+};
+
+/* Most networks and organizations one scenario may hold. */
+#define STATE_MAX_NETWORKS 1000000
+#define STATE_MAX_ORGS     1000
+/* Most tags on one network, and the longest tag (a cap on PUT bodies). */
+#define STATE_MAX_TAGS    1024
+#define STATE_MAX_TAG_LEN 1024
+
+struct state_org;
+
+struct state_network {
+    char *id;
+    char *name;
+    struct state_org *org;
+    size_t index; /* position in org->nets (pagination order) */
+    char **tags;  /* in order */
+    size_t ntags;
+    char *serial; /* the appliance's serial; NULL = no appliance */
+    char *model;  /* appliance model, e.g. "MX68" */
+    char *time_zone;
+    char *notes;
+    char *enrollment; /* NULL = null */
+    char **product_types;
+    size_t nproduct_types;
+    int uplink[STATE_NUPLINKS];       /* enum state_ustatus per uplink */
+    struct json_object *destinations; /* [{ip, description, default}], or NULL = peer IPs */
+    struct loss_list loss;            /* schedule entries for this network */
+    int deleted;                      /* removed by DELETE; skipped everywhere */
+};
+
+struct state_org {
+    char *id;
+    char *name;
+    struct json_object *peers;   /* array of complete peer objects */
+    struct state_network **nets; /* in list order (the pagination order) */
+    size_t nnets;
+    size_t capnets;
+    long rl_second; /* rate limit: the second being counted */
+    int rl_count;   /* requests counted in it */
+};
+
+struct state_config {
+    double sample_spacing_s; /* default 60 */
+    double data_lag_s;       /* default 120 */
+    int page_size;           /* networks per page default and maximum; 0 = spec's */
+    int rate_limit_per_s;    /* 0 = off */
+    char *api_key;           /* default "test-api-key" */
+    char *webhook_ca_file;   /* CA for test deliveries to https://127.0.0.1; NULL */
+    double ping_duration_s;  /* how long a live-tools ping runs; default 2 */
+};
+
+struct state {
+    struct state_config cfg;
+    struct state_org **orgs;
+    size_t norgs;
+    struct hmap nets_by_id;      /* id -> struct state_network * */
+    struct hmap nets_by_serial;  /* serial -> struct state_network * */
+    struct loss_list loss_any;   /* schedule entries whose network is a wildcard */
+    unsigned long long loss_seq; /* last seq handed to a schedule entry */
+    double loaded_at;            /* when the scenario was loaded */
+    unsigned long serial_seq;    /* for generated serials */
+};
+
+/* Takes and releases the one state lock. */
+void state_lock(void);
+void state_unlock(void);
+
+/* The current state; call with the lock held. Never NULL after state_init. */
+struct state *state_get(void);
+
+/* Sets up an empty world with default configuration. Returns 0 or -1. */
+int state_init(void);
+
+/* Replaces the world with the scenario `sc` (the JSON of DESIGN's fakedash scenario). Takes
+ * the lock itself. Returns 0, or -1 with a message in err (the old world stays). */
+int state_load(struct json_object *sc, char *err, size_t errlen);
+
+/* Frees the world (at exit). */
+void state_shutdown(void);
+
+/* Looks up an organization / a live network / a live network by appliance serial (lock
+ * held). Deleted networks are not found. */
+struct state_org *state_org_find(struct state *st, const char *id);
+struct state_network *state_net_find(struct state *st, const char *id);
+struct state_network *state_net_by_serial(struct state *st, const char *serial);
+
+/* Looks up a network by id, deleted ones included (pagination tokens may name them). */
+struct state_network *state_net_find_any(struct state *st, const char *id);
+
+/* Applies the configuration keys present in `o` (sample_spacing_s, data_lag_s, page_size,
+ * rate_limit_per_s, api_key, webhook_ca_file, ping_duration_s; null resets one to its
+ * default). Lock held. Returns 0, or -1 with err. */
+int state_config_apply(struct state *st, struct json_object *o, char *err, size_t errlen);
+
+/* The configuration as a JSON object (new; caller puts). Lock held. */
+struct json_object *state_config_json(const struct state *st);
+
+/* Replaces a network's tags with the array `tags` (already validated). Lock held. Returns 0
+ * or -1 when out of memory. */
+int state_net_set_tags(struct state_network *n, struct json_object *tags);
+
+/* Checks that `tags` is an array of at most STATE_MAX_TAGS strings of at most
+ * STATE_MAX_TAG_LEN bytes. Returns 0, or -1 with err. */
+int state_tags_validate(struct json_object *tags, char *err, size_t errlen);
+
+/* Creates a network in `org` from a JSON object like a scenario's network entry. Lock held.
+ * Returns it, or NULL with err. */
+struct state_network *state_net_create(struct state *st, struct state_org *org,
+                                       struct json_object *spec, char *err, size_t errlen);
+
+/* Marks a network deleted; its id stays taken (as on the Dashboard). Lock held. */
+void state_net_delete(struct state *st, struct state_network *n);
+
+/* Parses an uplink name ("wan1", "wan2", "wan3", "cellular"); -1 when unknown. */
+int state_uplink_parse(const char *name);
+
+/* The uplink's name. */
+const char *state_uplink_name(int uplink);
+
+/* Parses an uplink status ("active", "ready", "failed", "not connected"); -1 when unknown. */
+int state_ustatus_parse(const char *name);
+
+/* The status's name ("active", ...). */
+const char *state_ustatus_name(int status);
+
+/* The destination IPs of a network's connectivity monitoring, in order: its own list, or its
+ * organization's peers' publicIps. Fills up to `max` borrowed pointers; returns the count. */
+size_t state_net_destinations(const struct state_network *n, const char **ips, size_t max);
+
+/* Writes the network as the API shows it (getNetwork's shape) into b. Lock held. */
+void state_net_write(struct sbuf *b, const struct state_network *n);
+
+/* Writes the organization as GET /organizations shows it. */
+void state_org_write(struct sbuf *b, const struct state_org *o);
+
+/* A third-party VPN peer as the API shows it, from its description: a copy of `p` with the
+ * missing fields filled (privateSubnets [], networkTags ['all'], ...). Returns a new object
+ * (caller puts), or NULL with err when `p` has no name or bad networkTags. */
+struct json_object *state_peer_make(struct json_object *p, char *err, size_t errlen);
+
+/* Adds a loss schedule entry (taking over its strings). Lock held. Returns 0, or -1 with err
+ * (unknown network, full list). */
+int state_loss_add(struct state *st, struct loss_entry *e, char *err, size_t errlen);
+
+#endif
