@@ -1,0 +1,35 @@
+/*
+ * commands.h - the one-shot commands of DESIGN section 5: `status [--json]`,
+ * `reconcile --once`, and the manual `failover` / `failback NETWORK_ID`.
+ *
+ * Each runs on the calling (main) thread with its own API client, through the same
+ * reconciler code (and so the same rate limit, retries and decisions) as the daemon. Each
+ * returns the process exit code: 0 success, 1 runtime failure (an API error, a network in a
+ * state the command cannot act on).
+ */
+#ifndef TAGFAILOVER_COMMANDS_H
+#define TAGFAILOVER_COMMANDS_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "tagfailover/config.h"
+
+/* Options of the one-shot commands. */
+typedef struct {
+    bool dry_run; /* --dry-run (or [failover] dry_run) */
+    bool json;    /* status --json */
+    bool no_hold; /* failover --no-hold */
+} cmd_options;
+
+/* `status`: one look at every managed network of every organization, printed to `out` as a
+ * table or as the /status JSON document. */
+int cmd_status(const config *cfg, const cmd_options *opt, FILE *out);
+
+/* `reconcile --once`: one reconcile cycle of every organization, then return. */
+int cmd_reconcile_once(const config *cfg, const cmd_options *opt);
+
+/* `failover NETWORK_ID` (failover true) or `failback NETWORK_ID`. */
+int cmd_manual(const config *cfg, const cmd_options *opt, const char *network_id, bool failover);
+
+#endif
