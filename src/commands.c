@@ -202,7 +202,7 @@ int cmd_manual(const config *cfg, const cmd_options *opt, const char *network_id
     bool done = false;
     rc_err rc = rc_retag(&env, net.organization_id, network_id,
                          failover ? POLICY_FAILOVER : POLICY_FAILBACK, NULL, 0, hold, &trig, NULL,
-                         &done, &err);
+                         &done, NULL, &err);
     if (rc != RC_OK) {
         fprintf(stderr, "tagfailover: %s %s: %s: %s\n", failover ? "failover" : "failback",
                 network_id, rc_strerror(rc), err.message);

@@ -315,7 +315,7 @@ static rc_err rc_manual_target(const config *cfg, const tags_list *tags, policy_
 
 rc_err rc_retag(const rc_env *env, const char *org_id, const char *network_id, policy_action want,
                 const look_ctx *ctx, int64_t t1, tags_hold_op hold, const rc_trigger *trigger,
-                rc_action_log *log, bool *done, dash_error *err)
+                rc_action_log *log, bool *done, look_result *seen, dash_error *err)
 {
     dj_network fresh = {0}, answer = {0};
     tags_list target = {0};
@@ -335,8 +335,10 @@ rc_err rc_retag(const rc_env *env, const char *org_id, const char *network_id, p
             rc = RC_ERR_NOMEM;
             goto out;
         }
+        if (seen != NULL)
+            *seen = r;
         if (r.decision.action != want) {
-            log_msg(LOG_INFO, "retag_skipped",
+            log_msg(LOG_DEBUG, "retag_skipped",
                     "network %s: its current tags no longer call for a %s (%s: %s)", network_id,
                     policy_action_name(want), tf_reason_name(r.decision.reason), r.decision.why);
             goto out;
@@ -526,7 +528,7 @@ rc_err rc_reconcile_org(const rc_env *env, const char *org_id, const char *org_n
             dash_error rerr = {0};
             bool done = false;
             rc_err e = rc_retag(env, org_id, net->id, act, ctx, d.t1, TAGS_HOLD_KEEP, &trig, log,
-                                &done, &rerr);
+                                &done, NULL, &rerr);
             if (e != RC_OK)
                 stats->failed++;
             else if (done && act == POLICY_FAILOVER)

@@ -112,14 +112,14 @@ void rc_peer_cache_free(rc_peer_cache *c);
 
 /* Retags one network. For the automatic triggers, `want` is the action a look decided and
  * `ctx`/`t1` the look it came from: the fresh GET's tags are judged again with that data and
- * nothing is written unless the answer is still `want`. For a manual trigger `ctx` is NULL,
- * only the tags are checked, and `hold` adds or removes the hold tag in the same PUT.
- * `fresh` receives the network as the GET showed it when not NULL (caller clears it).
- * Returns RC_OK when the retag was written (or would have been, in dry-run); *done tells
- * whether anything changed or was to change (false: the fresh tags no longer call for it). */
+ * nothing is written unless the answer is still `want`; `seen` (when not NULL) receives that
+ * judgement, whose pointers stay valid only while `ctx` lives. For a manual trigger `ctx` is
+ * NULL, only the tags are checked, and `hold` adds or removes the hold tag in the same PUT.
+ * Returns RC_OK when nothing failed; *done tells whether the retag was written (or would have
+ * been, in dry-run), false when the fresh tags no longer call for it. */
 rc_err rc_retag(const rc_env *env, const char *org_id, const char *network_id, policy_action want,
                 const look_ctx *ctx, int64_t t1, tags_hold_op hold, const rc_trigger *trigger,
-                rc_action_log *log, bool *done, dash_error *err)
+                rc_action_log *log, bool *done, look_result *seen, dash_error *err)
     __attribute__((warn_unused_result));
 
 /* The outcome of one reconcile. */
