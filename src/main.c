@@ -16,7 +16,9 @@
 
 #include "tagfailover/admin.h"
 #include "tagfailover/caps.h"
+#include "tagfailover/commands.h"
 #include "tagfailover/config.h"
+#include "tagfailover/dashboard.h"
 #include "tagfailover/engine.h"
 #include "tagfailover/httpd.h"
 #include "tagfailover/log.h"
@@ -157,40 +159,136 @@ static unsigned main_listener_threads(void)
     return (unsigned)n;
 }
 
-/* SIGHUP: reloads the TLS certificate and key (the configuration reload comes with its own
- * issue). A pair that does not load leaves the old one serving. */
-static void main_reload(const config *cfg, httpd *listener)
-{
-    char err[512];
+/* The running parts of `serve` and `reconcile`. */
+typedef struct {
+    engine *eng;
+    admin *adm;
+    webhook *wh;
+    httpd *listener;
+} main_parts;
 
-    if (listener == NULL || cfg->listener_mode != CONFIG_LISTENER_TLS) {
-        log_msg(LOG_INFO, "reload", "SIGHUP: no TLS listener, nothing to reload");
-        return;
-    }
-    httpd_err rc = httpd_reload_tls(listener, cfg->cert_file, cfg->key_file, err, sizeof(err));
-    if (rc != HTTPD_OK) {
-        log_msg(LOG_WARN, "tls_reload_failed", "keeping the old certificate: %s", err);
-        return;
-    }
-    log_msg(LOG_INFO, "tls_reloaded", "serving %s", cfg->cert_file);
+/* Stops every part: the listener first (no new alerts), the engine last (it finishes the
+ * action in hand). */
+static void main_stop(main_parts *p)
+{
+    httpd_stop(p->listener);
+    webhook_free(p->wh);
+    admin_stop(p->adm);
+    engine_free(p->eng);
+    memset(p, 0, sizeof(*p));
 }
 
-/* serve: admin listener, webhook listener and engine, until SIGTERM or SIGINT. */
-static int cmd_serve(const cli_args *args)
+/* Starts the engine, the admin listener and (with `listen`) the webhook listener. */
+static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts *p)
+{
+    char err[512];
+
+    memset(p, 0, sizeof(*p));
+    p->eng = engine_new(cfg);
+    if (p->eng == NULL) {
+        log_msg(LOG_ERROR, "startup",
+                "cannot create the engine (out of memory, or the "
+                "[dashboard] options are not usable)");
+        goto fail;
+    }
+    engine_set_dry_run(p->eng, dry_run);
+    engine_err eerr = engine_start(p->eng);
+    if (eerr != ENGINE_OK) {
+        log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
+        goto fail;
+    }
+    if (admin_start(cfg, p->eng, &p->adm, err, sizeof(err)) != HTTPD_OK) {
+        log_msg(LOG_ERROR, "startup", "admin listener: %s", err);
+        goto fail;
+    }
+    if (p->adm != NULL)
+        main_log_listening("admin", cfg->admin_address, admin_port(p->adm), "plain");
+
+    if (listen && cfg->listener_mode != CONFIG_LISTENER_OFF) {
+        webhook_sink sink = webhook_engine_sink(p->eng);
+        p->wh = webhook_new(cfg, &sink);
+        if (p->wh == NULL) {
+            log_msg(LOG_ERROR, "startup", "out of memory");
+            goto fail;
+        }
+        bool tls = cfg->listener_mode == CONFIG_LISTENER_TLS;
+        httpd_options o = {
+            .name = "listener",
+            .address = cfg->listener_address,
+            .port = cfg->listener_port,
+            .tls = tls,
+            .cert_file = cfg->cert_file,
+            .key_file = cfg->key_file,
+            .threads = main_listener_threads(),
+            .max_connections = (unsigned)cfg->max_connections,
+            .timeout_s = (unsigned)cfg->connection_timeout_s,
+            .connection_memory = TF_HTTP_CONNECTION_MEMORY,
+            .handler = webhook_mhd_handler,
+            .handler_cls = p->wh,
+            .completed = webhook_mhd_completed,
+            .completed_cls = p->wh,
+        };
+        if (httpd_start(&o, &p->listener, err, sizeof(err)) != HTTPD_OK) {
+            log_msg(LOG_ERROR, "startup", "webhook listener: %s", err);
+            goto fail;
+        }
+        main_log_listening("listener", cfg->listener_address, httpd_port(p->listener),
+                           tls ? "tls" : "plain");
+    }
+    return true;
+fail:
+    main_stop(p);
+    return false;
+}
+
+/* SIGHUP: reloads the configuration and the TLS certificate. A configuration that does not
+ * load is rejected and the running one kept. When the new one loads, every part restarts with
+ * it (alerts queued in that instant are dropped; Meraki's retries and the next reconcile cover
+ * them); if the new parts cannot start (a port in use, a bad certificate), the old
+ * configuration is started again. */
+static void main_reload(const cli_args *args, config *cfg, bool listen, main_parts *parts)
+{
+    char err[8192];
+    config fresh;
+
+    if (config_load(args->config_path, main_getenv, &fresh, err, sizeof(err)) != CONFIG_OK) {
+        struct json_object *f = json_object_new_object();
+        json_object_object_add(f, "errors", json_object_new_string(err));
+        log_event(LOG_ERROR, "config_reload_rejected", f);
+        /* The certificate may still have been renewed on its own. */
+        if (parts->listener != NULL && cfg->listener_mode == CONFIG_LISTENER_TLS &&
+            httpd_reload_tls(parts->listener, cfg->cert_file, cfg->key_file, err, sizeof(err)) !=
+                HTTPD_OK)
+            log_msg(LOG_WARN, "tls_reload_failed", "keeping the old certificate: %s", err);
+        return;
+    }
+    main_stop(parts);
+    main_log_init(&fresh);
+    if (main_start(&fresh, listen, args->dry_run, parts)) {
+        config_free(cfg);
+        *cfg = fresh;
+        log_msg(LOG_INFO, "config_reloaded", "%s", args->config_path);
+        return;
+    }
+    log_msg(LOG_ERROR, "config_reload_failed",
+            "the new configuration cannot start; "
+            "restarting with the previous one");
+    config_free(&fresh);
+    main_log_init(cfg);
+    if (!main_start(cfg, listen, args->dry_run, parts))
+        log_fatal(EXIT_RUNTIME, "cannot restart with the previous configuration either");
+}
+
+/* `serve` (listen true) and `reconcile` without --once (listen false): run until SIGTERM or
+ * SIGINT. */
+static int cmd_run(const cli_args *args, bool listen)
 {
     config cfg;
-    engine *eng = NULL;
-    admin *adm = NULL;
-    webhook *wh = NULL;
-    httpd *listener = NULL;
+    main_parts parts;
     sigset_t set;
-    char err[512];
-    int rc = EXIT_RUNTIME;
 
     if (!main_load_config(args->config_path, &cfg))
         return EXIT_USAGE;
-    if (args->dry_run)
-        cfg.dry_run = true;
     main_log_init(&cfg);
 
     /* Every thread inherits this mask, so the signals stay pending until sigwait below takes
@@ -202,75 +300,54 @@ static int cmd_serve(const cli_args *args)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    eng = engine_new(&cfg);
-    if (eng == NULL) {
-        log_msg(LOG_ERROR, "startup", "out of memory");
-        goto out;
+    if (dash_global_init() != DASH_OK) {
+        log_msg(LOG_ERROR, "startup", "cannot initialise libcurl");
+        config_free(&cfg);
+        return EXIT_RUNTIME;
     }
-    engine_err eerr = engine_start(eng);
-    if (eerr != ENGINE_OK) {
-        log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
-        goto out;
+    if (!main_start(&cfg, listen, args->dry_run, &parts)) {
+        config_free(&cfg);
+        dash_global_cleanup();
+        return EXIT_RUNTIME;
     }
-    if (admin_start(&cfg, eng, &adm, err, sizeof(err)) != HTTPD_OK) {
-        log_msg(LOG_ERROR, "startup", "admin listener: %s", err);
-        goto out;
-    }
-    if (adm != NULL)
-        main_log_listening("admin", cfg.admin_address, admin_port(adm), "plain");
-
-    if (cfg.listener_mode != CONFIG_LISTENER_OFF) {
-        webhook_sink sink = webhook_engine_sink(eng);
-        wh = webhook_new(&cfg, &sink);
-        if (wh == NULL) {
-            log_msg(LOG_ERROR, "startup", "out of memory");
-            goto out;
-        }
-        bool tls = cfg.listener_mode == CONFIG_LISTENER_TLS;
-        httpd_options o = {
-            .name = "listener",
-            .address = cfg.listener_address,
-            .port = cfg.listener_port,
-            .tls = tls,
-            .cert_file = cfg.cert_file,
-            .key_file = cfg.key_file,
-            .threads = main_listener_threads(),
-            .max_connections = (unsigned)cfg.max_connections,
-            .timeout_s = (unsigned)cfg.connection_timeout_s,
-            .connection_memory = TF_HTTP_CONNECTION_MEMORY,
-            .handler = webhook_mhd_handler,
-            .handler_cls = wh,
-            .completed = webhook_mhd_completed,
-            .completed_cls = wh,
-        };
-        if (httpd_start(&o, &listener, err, sizeof(err)) != HTTPD_OK) {
-            log_msg(LOG_ERROR, "startup", "webhook listener: %s", err);
-            goto out;
-        }
-        main_log_listening("listener", cfg.listener_address, httpd_port(listener),
-                           tls ? "tls" : "plain");
-    }
-    log_msg(LOG_INFO, "started", "tagfailover %s serving%s", TF_VERSION,
-            cfg.dry_run ? " (dry run)" : "");
+    log_msg(LOG_INFO, "started", "tagfailover %s %s%s", TF_VERSION,
+            listen ? "serving" : "reconciling (no listener)",
+            cfg.dry_run || args->dry_run ? " (dry run)" : "");
 
     for (;;) {
         int sig = 0;
         if (sigwait(&set, &sig) != 0)
             continue;
         if (sig == SIGHUP) {
-            main_reload(&cfg, listener);
+            main_reload(args, &cfg, listen, &parts);
             continue;
         }
         log_msg(LOG_INFO, "stopping", "signal %d", sig);
         break;
     }
-    rc = 0;
-out:
-    /* The listener goes first (no new alerts), the engine last (it finishes its alert). */
-    httpd_stop(listener);
-    webhook_free(wh);
-    admin_stop(adm);
-    engine_free(eng);
+    main_stop(&parts);
+    config_free(&cfg);
+    dash_global_cleanup();
+    return 0;
+}
+
+/* The one-shot commands: status, reconcile --once, failover, failback. */
+static int cmd_oneshot(const cli_args *args)
+{
+    config cfg;
+    cmd_options opt = {.dry_run = args->dry_run, .json = args->json, .no_hold = args->no_hold};
+    int rc;
+
+    if (!main_load_config(args->config_path, &cfg))
+        return EXIT_USAGE;
+    main_log_init(&cfg);
+    signal(SIGPIPE, SIG_IGN);
+    if (strcmp(args->command, "status") == 0)
+        rc = cmd_status(&cfg, &opt, stdout);
+    else if (strcmp(args->command, "reconcile") == 0)
+        rc = cmd_reconcile_once(&cfg, &opt);
+    else
+        rc = cmd_manual(&cfg, &opt, args->network_id, strcmp(args->command, "failover") == 0);
     config_free(&cfg);
     return rc;
 }
@@ -383,11 +460,11 @@ int main(int argc, char **argv)
     if (strcmp(args.command, "check-config") == 0)
         return cmd_check_config(&args);
     if (strcmp(args.command, "serve") == 0)
-        return cmd_serve(&args);
+        return cmd_run(&args, true);
+    if (strcmp(args.command, "reconcile") == 0 && !args.once)
+        return cmd_run(&args, false);
     if (strcmp(args.command, "reconcile") == 0 || strcmp(args.command, "status") == 0 ||
-        strcmp(args.command, "failover") == 0 || strcmp(args.command, "failback") == 0) {
-        fprintf(stderr, "tagfailover: '%s' is not available in this build yet\n", args.command);
-        return EXIT_RUNTIME;
-    }
+        strcmp(args.command, "failover") == 0 || strcmp(args.command, "failback") == 0)
+        return cmd_oneshot(&args);
     return usage_error("unknown command '%s'", args.command);
 }

@@ -3,16 +3,18 @@
  *
  * The HTTP threads hand alerts to the engine through engine_submit_alert, which copies the
  * alert into a bounded ring buffer and never blocks; when the ring is full it says so and the
- * listener answers 503. One consumer thread owned by the engine pops alerts in order. The
+ * listener answers 503. The dispatcher thread owned by the engine pops alerts in order. The
  * engine also publishes a small snapshot (which organizations are configured, which networks
  * the last reconcile found unmanaged) that engine_relevance reads under a mutex, so the
  * listener can answer `ignored` without waiting for the engine.
  *
- * This is the first, minimal version: the consumer only logs each alert (event
- * "alert_queued"), the snapshot knows only [dashboard] organization_ids, /status has no
- * organizations and /readyz says "no reconcile yet". The engine issue replaces the consumer
- * with confirmations, looks and retags; the submission side (engine_alert, engine_submit_alert,
- * engine_relevance) is the interface the listener relies on and is meant to stay.
+ * Behind the queue: a dispatcher thread learns the organizations (organization_ids, or every
+ * organization the API key sees) and starts one worker thread per organization, which owns
+ * that organization's state and runs its events in order: webhook confirmations (DESIGN
+ * section 4: look now, then every confirm_interval_s up to confirm_window_s; one per network),
+ * and the reconcile every reconcile_interval_s (the first at once), on a min-heap of timers.
+ * Each worker publishes its /status object, the networks it found unmanaged and its last
+ * successful reconcile, which the functions below read under the engine's mutex.
  *
  * Threads: engine_new, engine_start, engine_stop and engine_free are called by the main thread.
  * engine_submit_alert, engine_relevance, engine_status_json and engine_ready may be called by
@@ -64,14 +66,20 @@ typedef enum {
     ENGINE_NETWORK_UNMANAGED,  /* the last reconcile found the network without pair tags */
 } engine_relevance_result;
 
-/* Creates an engine for `cfg`, which must outlive it. Reads the test knobs. Returns NULL when
- * out of memory. The caller frees with engine_free. Main thread. */
+/* Creates an engine for `cfg`, which must outlive it, with its own API client state. Reads
+ * the test knobs. Returns NULL when out of memory or when the API options are invalid. The caller
+ * frees with engine_free. Main thread. */
 engine *engine_new(const config *cfg);
 
-/* Starts the consumer thread. Main thread, once. */
+/* Adds --dry-run to the configuration's dry_run (everything but the PUT, logged as would-do).
+ * Main thread, before engine_start. */
+void engine_set_dry_run(engine *e, bool dry_run);
+
+/* Starts the dispatcher thread (which starts the organization threads). Main thread, once. */
 engine_err engine_start(engine *e) __attribute__((warn_unused_result));
 
-/* Stops accepting alerts, lets the consumer finish the alert in hand, and joins it. Alerts
+/* Stops accepting alerts, cancels every API wait, lets each thread finish the action in hand,
+ * and joins them all. Alerts
  * still queued are dropped (Meraki's retries and the next reconcile cover them). Main thread;
  * a no-op when not started or already stopped. */
 void engine_stop(engine *e);
