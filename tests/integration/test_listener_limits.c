@@ -1,0 +1,226 @@
+/*
+ * test_listener_limits.c - what the listener does under pressure: idle connections, clients
+ * that send one byte a second, and an engine queue that is full. Each test runs its own
+ * `tagfailover serve` (TLS unless said) with the configuration the case needs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <poll.h>
+#include <time.h>
+
+#include "test_listener_util.h"
+
+/* Seconds since `start_ms`. */
+static double since(long long start_ms)
+{
+    return (double)(harness_now_ms() - start_ms) / 1000.0;
+}
+
+/* 300 connections that never send a byte do not stop a valid webhook from being answered at
+ * once: the listener is event-driven, not a thread per connection. */
+static void test_idle_connections(void **state)
+{
+    tfl t;
+    enum { IDLE = 300 };
+    int fds[IDLE];
+    (void)state;
+
+    assert_int_equal(tfl_prepare(&t), 0);
+    /* max_connections above the idle count, so the limit is not what is tested here. */
+    assert_int_equal(tfl_start(&t, "tls", "max_connections = 512", NULL), 0);
+    for (int i = 0; i < IDLE; i++) {
+        fds[i] = tfl_connect(t.port);
+        assert_true(fds[i] >= 0);
+    }
+    /* Give the listener time to accept all of them (they are then in its epoll sets). */
+    harness_sleep_ms(300);
+
+    char *a = tfl_alert("failover_event", "idle-1", TFL_SECRET);
+    struct harness_response r;
+    long long t0 = harness_now_ms();
+    assert_int_equal(tfl_post(&t, a, NULL, &r), 202);
+    double took = since(t0);
+    harness_response_free(&r);
+    free(a);
+    /* A handshake and a request on loopback take milliseconds; allow plenty. */
+    if (took > 2.0)
+        fail_msg("a valid webhook took %.2f s behind %d idle connections", took, IDLE);
+
+    /* The idle ones are still open (not closed to make room): each still sees no EOF. */
+    int open = 0;
+    for (int i = 0; i < IDLE; i++) {
+        struct pollfd p = {fds[i], POLLIN, 0};
+        if (poll(&p, 1, 0) == 0)
+            open++;
+    }
+    assert_int_equal(open, IDLE);
+    for (int i = 0; i < IDLE; i++)
+        close(fds[i]);
+    assert_int_equal(tfl_cleanup(&t), 0);
+}
+
+/* Sends `first` (len bytes) at once, then one byte a second until the server closes the
+ * connection or `limit_s` passes. Returns the seconds until it was closed, or -1. */
+static double trickle(int port, const char *first, size_t len, double limit_s)
+{
+    int fd = tfl_connect(port);
+    long long t0 = harness_now_ms();
+    double closed_at = -1;
+    char c = ' ';
+
+    assert_true(fd >= 0);
+    if (len > 0)
+        assert_int_equal(send(fd, first, len, MSG_NOSIGNAL), (ssize_t)len);
+    while (since(t0) < limit_s) {
+        struct pollfd p = {fd, POLLIN, 0};
+        int n = poll(&p, 1, 1000);
+        if (n > 0) {
+            char buf[512];
+            ssize_t got = recv(fd, buf, sizeof(buf), 0);
+            if (got <= 0) {
+                closed_at = since(t0);
+                break;
+            }
+            continue; /* an answer would be a failure of its own; keep reading */
+        }
+        if (send(fd, &c, 1, MSG_NOSIGNAL) != 1) {
+            closed_at = since(t0);
+            break;
+        }
+    }
+    close(fd);
+    return closed_at;
+}
+
+/* libcurl read callback: a 20-byte body, one byte a second. */
+static size_t slow_read(char *buf, size_t size, size_t n, void *ud)
+{
+    int *sent = ud;
+    (void)size;
+    (void)n;
+    if (*sent >= 20)
+        return 0;
+    harness_sleep_ms(1000);
+    buf[0] = ' ';
+    (*sent)++;
+    return 1;
+}
+
+/* A client that sends one byte a second is cut off by connection_timeout_s (2 here), whether it
+ * trickles its TLS handshake, its headers or its body. MHD's own timeout restarts on every
+ * byte, so this is the request deadline at work. */
+static void test_slow_clients(void **state)
+{
+    tfl t;
+    (void)state;
+
+    assert_int_equal(tfl_prepare(&t), 0);
+    assert_int_equal(tfl_start(&t, "tls", "connection_timeout_s = 2", NULL), 0);
+
+    /* A TLS handshake record header announcing 200 bytes, then the bytes, one a second. */
+    static const char record[] = {0x16, 0x03, 0x01, 0x00, (char)200};
+    double cut = trickle(t.port, record, sizeof(record), 20);
+    if (cut < 1.5 || cut > 5)
+        fail_msg("slow handshake cut after %.2f s (want about 2)", cut);
+
+    /* A full handshake and headers, then the body one byte a second (libcurl, chunked). */
+    CURL *c = curl_easy_init();
+    struct curl_slist *h = NULL;
+    h = curl_slist_append(h, "Transfer-Encoding: chunked");
+    h = curl_slist_append(h, "Expect:");
+    curl_easy_setopt(c, CURLOPT_URL, t.url);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_CAINFO, t.ca);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 20000L);
+    int sent = 0;
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, slow_read);
+    curl_easy_setopt(c, CURLOPT_READDATA, &sent);
+    long long t0 = harness_now_ms();
+    CURLcode cc = curl_easy_perform(c);
+    double took = since(t0);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    curl_slist_free_all(h);
+    curl_easy_cleanup(c);
+    /* Without the deadline the 20-byte body would take 20 s and then be answered. */
+    if (cc == CURLE_OK || took < 1.5 || took > 5)
+        fail_msg("slow body: curl %d status %ld after %.2f s (want cut at about 2 s)", cc, status,
+                 took);
+
+    assert_int_equal(tfl_stop(&t), 0);
+
+    /* Plain mode (behind a proxy): headers one byte a second. */
+    assert_int_equal(tfl_start(&t, "plain", "connection_timeout_s = 2", NULL), 0);
+    static const char head[] = "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    cut = trickle(t.port, head, sizeof(head) - 1, 20);
+    if (cut < 1.5 || cut > 5)
+        fail_msg("slow headers cut after %.2f s (want about 2)", cut);
+
+    /* An ordinary client on the same daemon is unaffected. */
+    char *a = tfl_alert("failover_event", "slow-ok", TFL_SECRET);
+    assert_int_equal(tfl_post(&t, a, NULL, NULL), 202);
+    free(a);
+    assert_int_equal(tfl_cleanup(&t), 0);
+}
+
+/* The queue is full: 503 with Retry-After, and the retry is accepted once there is room.
+ *
+ * How the queue is made to fill: the first engine only logs what it pops, far faster than any
+ * client can post, so by itself its queue is never full. The test shrinks the queue to one
+ * slot (TAGFAILOVER_QUEUE_CAPACITY=1) and makes the consumer keep each alert for 3 s before
+ * taking the next (TAGFAILOVER_ENGINE_HOLD_MS=3000), the stand-in for an engine busy with API
+ * calls. Everything the listener does is the production path: the ring really is full and
+ * engine_submit_alert really refuses. */
+static void test_full_queue(void **state)
+{
+    tfl t;
+    struct harness_response r;
+    char buf[64];
+    const char *const env[] = {"TAGFAILOVER_QUEUE_CAPACITY=1", "TAGFAILOVER_ENGINE_HOLD_MS=3000",
+                               NULL};
+    (void)state;
+
+    assert_int_equal(tfl_prepare(&t), 0);
+    assert_int_equal(tfl_start(&t, "tls", "", env), 0);
+
+    char *a1 = tfl_alert("failover_event", "q-1", TFL_SECRET);
+    char *a2 = tfl_alert("failover_event", "q-2", TFL_SECRET);
+    long long t0 = harness_now_ms();
+    assert_int_equal(tfl_post(&t, a1, NULL, NULL), 202);
+    assert_int_equal(tfl_post(&t, a2, NULL, &r), 503);
+    assert_true(since(t0) < 2.5); /* still inside the first alert's hold */
+    assert_non_null(harness_header(&r, "Retry-After", buf, sizeof(buf)));
+    assert_string_equal(buf, "5");
+    assert_non_null(strstr(r.body, "\"overloaded\""));
+    /* The answer is immediate: the HTTP thread does not wait for the engine. */
+    assert_true(r.total_s < 1.0);
+    harness_response_free(&r);
+
+    /* Once the engine has taken q-1, the retry of q-2 is accepted (not a duplicate). */
+    assert_int_equal(
+        harness_wait_file_contains(t.proc.stderr_path, "\"event\":\"alert_queued\"", 8000), 0);
+    assert_int_equal(tfl_post(&t, a2, NULL, NULL), 202);
+    assert_true(tfl_metric(&t, "tagfailover_webhooks_total{result=\"overloaded\"}") == 1);
+    assert_true(tfl_metric(&t, "tagfailover_webhooks_total{result=\"accepted\"}") == 2);
+    free(a1);
+    free(a2);
+    assert_int_equal(tfl_cleanup(&t), 0);
+}
+
+int main(void)
+{
+    harness_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_idle_connections),
+        cmocka_unit_test(test_slow_clients),
+        cmocka_unit_test(test_full_queue),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
