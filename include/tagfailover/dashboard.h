@@ -1,0 +1,193 @@
+/*
+ * dashboard.h - the Meraki Dashboard API v1 client (DESIGN section 10), over libcurl.
+ *
+ * Threads and ownership:
+ * - dash_global_init() runs once in main before any thread starts.
+ * - One dash_shared per process: the options (copied), the per-organization rate-limit
+ *   registry and the cancel flag. Any thread may use it; it outlives every client.
+ * - One dash_client per thread: it owns one CURL easy handle, so connections are kept alive
+ *   and reused between calls. A client is never used by two threads at once.
+ *
+ * Every call names the organization whose rate limit it counts against (NULL for GET
+ * /organizations, which belongs to none). Every HTTP attempt (first try, retry, redirect,
+ * next page) first takes a token from that organization's bucket.
+ *
+ * Behaviour, in short: redirects (301/302/303/307/308) are followed by hand, at most
+ * TF_API_MAX_REDIRECTS in a row, keeping the method, the body and the Authorization header,
+ * and only to a URL with the base URL's scheme whose host is the base URL's host or ends in
+ * .meraki.com (or the base URL's regional domain); any other Location is DASH_ERR_REDIRECT and
+ * nothing is sent there. `Link: <...>; rel=next` pages are followed to the end under the same
+ * host rule. 429 waits Retry-After (else exponential backoff with jitter, capped at 60 s) and
+ * pauses the whole organization meanwhile; 5xx and transport errors back off (1 s, doubling,
+ * with jitter) and retry; other 4xx fail at once with the API's `errors` message. At most
+ * max_retries retries per call. Responses are capped (TF_API_MAX_RESPONSE) and must parse.
+ * Failures are logged (log.h) with the path but never the key; each response counts in
+ * metrics_api_request, each retry in metrics_api_retry.
+ */
+#ifndef TAGFAILOVER_DASHBOARD_H
+#define TAGFAILOVER_DASHBOARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tagfailover/dashboard_json.h"
+#include "tagfailover/tags.h"
+
+typedef enum {
+    DASH_OK = 0,
+    DASH_ERR_TRANSPORT,    /* connect, TLS, timeout, reset: every attempt failed */
+    DASH_ERR_HTTP_4XX,     /* a 4xx other than 429 (not retried); message holds `errors` */
+    DASH_ERR_HTTP_5XX,     /* 5xx on the last attempt, retries exhausted */
+    DASH_ERR_RATE_LIMITED, /* 429 on the last attempt, retries exhausted */
+    DASH_ERR_HTTP_OTHER,   /* a status the API does not use (1xx, 304, 3xx without Location) */
+    DASH_ERR_PARSE,        /* the answer is not the documented JSON */
+    DASH_ERR_TOO_LARGE,    /* the answer, a kept header, or the page count is over its cap */
+    DASH_ERR_REDIRECT,     /* a Location or next-page URL off the allowed hosts, or too many */
+    DASH_ERR_CANCELLED,    /* dash_shared_cancel was called */
+    DASH_ERR_NOMEM,
+    DASH_ERR_INVALID, /* a bad option or argument (base_url that does not parse, ...) */
+} dash_err;
+
+/* What went wrong, for the caller's log and decisions. Filled by every call, on success too
+ * (code DASH_OK, the status and request ID of the last response). */
+typedef struct {
+    dash_err code;        /* the call's result */
+    long http_status;     /* status of the last response; 0 when none came */
+    char message[512];    /* the API's `errors` joined with "; ", or curl's / our own text */
+    char request_id[128]; /* X-Request-Id of the last response that had one; "" when none */
+} dash_error;
+
+/* The client's options. Strings are copied by dash_shared_new. Zero means "the default" for
+ * every number. */
+typedef struct {
+    const char *base_url;       /* "https://api.meraki.com/api/v1"; a trailing '/' is dropped */
+    const char *api_key;        /* required; only ever sent in the Authorization header */
+    long timeout_s;             /* connect and whole-request timeout; default 30 */
+    int max_retries;            /* retries per call after the first attempt; default 5,
+                                   negative: none */
+    const char *ca_file;        /* extra CA bundle (CURLOPT_CAINFO); NULL or "": system */
+    double requests_per_second; /* per organization; default 9 */
+    double requests_burst;      /* token-bucket depth; default 5 */
+    long networks_per_page;     /* perPage of GET .../networks; default 100000 (3..100000) */
+    long uplinks_per_page;      /* perPage of .../appliance/uplink/statuses; default 1000 */
+    long vpn_statuses_per_page; /* perPage of .../appliance/vpn/statuses; default 300 */
+    double backoff_base_s;      /* first backoff of a 5xx, transport error or bare 429;
+                                   default 1 (as the official SDK); tests lower it */
+    size_t max_response_bytes;  /* default and ceiling TF_API_MAX_RESPONSE; tests lower it */
+} dash_options;
+
+typedef struct dash_shared dash_shared;
+typedef struct dash_client dash_client;
+
+/* tagsFilterType of GET /organizations/{id}/networks. */
+typedef enum { DASH_TAGS_ANY = 0, DASH_TAGS_ALL } dash_tags_filter;
+
+/* Initialises libcurl (curl_global_init). Call once, before any thread starts. */
+dash_err dash_global_init(void) __attribute__((warn_unused_result));
+
+/* Releases libcurl's global state, after every client is freed. */
+void dash_global_cleanup(void);
+
+/* Validates and copies the options and creates the rate-limit registry. The caller owns *out
+ * and frees it with dash_shared_free after every client using it is freed. */
+dash_err dash_shared_new(const dash_options *opt, dash_shared **out)
+    __attribute__((warn_unused_result));
+
+/* Frees the shared state, wiping the API key from memory. NULL is a no-op. */
+void dash_shared_free(dash_shared *s);
+
+/* Cancels every wait (rate limit, Retry-After, backoff) now and later: calls in progress end
+ * with DASH_ERR_CANCELLED at their next wait, and no new request goes. For shutdown;
+ * irreversible. Any thread, async-signal-unsafe (call it from the thread that saw the flag). */
+void dash_shared_cancel(dash_shared *s);
+
+/* True once dash_shared_cancel was called. */
+bool dash_shared_cancelled(dash_shared *s);
+
+/* Creates a client for the calling thread; the caller owns it (dash_client_free). `s` is
+ * borrowed and must outlive the client. */
+dash_err dash_client_new(dash_shared *s, dash_client **out) __attribute__((warn_unused_result));
+
+/* Frees the client and its connection. NULL is a no-op. */
+void dash_client_free(dash_client *c);
+
+/* How many HTTP requests this client has sent (every attempt, redirect and page). */
+unsigned long dash_client_requests(const dash_client *c);
+
+/* GET /organizations (all pages). *out is the caller's (dj_orgs_free). Counts against no
+ * organization. */
+dash_err dash_list_organizations(dash_client *c, dj_org **out, size_t *n, dash_error *err)
+    __attribute__((warn_unused_result));
+
+/* GET /organizations/{org}/networks?perPage=N[&tags[]=..&tagsFilterType=..] and every next
+ * page. `tags` may be NULL or empty (no filter). *out is the caller's (dj_networks_free). */
+dash_err dash_list_networks(dash_client *c, const char *org_id, const tags_list *tags,
+                            dash_tags_filter filter, dj_network **out, size_t *n, dash_error *err)
+    __attribute__((warn_unused_result));
+
+/* GET /networks/{id}. *out is the caller's (dj_network_clear). */
+dash_err dash_get_network(dash_client *c, const char *org_id, const char *network_id,
+                          dj_network *out, dash_error *err) __attribute__((warn_unused_result));
+
+/* PUT /networks/{id} with {"tags": [...]} (the whole list). *out receives the network the API
+ * answered, which the caller must compare with what it sent (dj_network_clear). */
+dash_err dash_put_network_tags(dash_client *c, const char *org_id, const char *network_id,
+                               const tags_list *tags, dj_network *out, dash_error *err)
+    __attribute__((warn_unused_result));
+
+/* GET /organizations/{org}/devices/uplinksLossAndLatency?t0=..&t1=..[&uplink=..][&ip=..],
+ * t0/t1 in Unix seconds (sent as ISO 8601 UTC). `uplink` and `ip` may be NULL. *out is the
+ * caller's (dj_loss_free). */
+dash_err dash_get_loss(dash_client *c, const char *org_id, int64_t t0, int64_t t1,
+                       const char *uplink, const char *ip, dj_loss_item **out, size_t *n,
+                       dash_error *err) __attribute__((warn_unused_result));
+
+/* GET /organizations/{org}/appliance/uplink/statuses?perPage=N and every next page. *out is
+ * the caller's (dj_appliances_free). */
+dash_err dash_list_uplink_statuses(dash_client *c, const char *org_id, dj_appliance **out,
+                                   size_t *n, dash_error *err) __attribute__((warn_unused_result));
+
+/* GET /organizations/{org}/appliance/vpn/thirdPartyVPNPeers. *out is the caller's
+ * (dj_peers_free). */
+dash_err dash_get_peers(dash_client *c, const char *org_id, dj_peer **out, size_t *n,
+                        dash_error *err) __attribute__((warn_unused_result));
+
+/* GET /organizations/{org}/appliance/vpn/statuses?perPage=N and every next page. *out is the
+ * caller's (dj_vpn_statuses_free). */
+dash_err dash_list_vpn_statuses(dash_client *c, const char *org_id, dj_vpn_status **out, size_t *n,
+                                dash_error *err) __attribute__((warn_unused_result));
+
+/* GET /networks/{id}/appliance/connectivityMonitoringDestinations. *out is the caller's
+ * (dj_destinations_free). */
+dash_err dash_get_destinations(dash_client *c, const char *org_id, const char *network_id,
+                               dj_destination **out, size_t *n, dash_error *err)
+    __attribute__((warn_unused_result));
+
+/* Any operation of the spec subset (the webhook set-up ones): `method` `path_and_query`
+ * (starting with '/', already escaped, appended to the base URL) with the JSON text
+ * `json_body` or NULL. On DASH_OK *resp is the answer (NUL-terminated, *len bytes without the
+ * NUL; "" for an empty body), checked to be JSON when not empty; the caller frees it. No
+ * pagination. On error *resp is NULL. */
+dash_err dash_request(dash_client *c, const char *org_id, const char *method,
+                      const char *path_and_query, const char *json_body, char **resp, size_t *len,
+                      dash_error *err) __attribute__((warn_unused_result));
+
+/* The part of the API's rules the client enforces on a URL it is told to go to (a Location
+ * or a next-page link): true when `url` parses, has the scheme of `base_url`, no user
+ * information, and a host that equals base_url's host or ends in .meraki.com or base_url's
+ * regional domain (compared case-insensitively as a name; any port). Pure. */
+bool dash_url_allowed(const char *base_url, const char *url);
+
+/* Finds the rel="next" target of a Link header value. Returns a heap copy (caller frees),
+ * or NULL when there is none (or out of memory). Pure. */
+char *dash_link_next(const char *link);
+
+/* Parses a Retry-After value (delta seconds; an HTTP date is not used by the API and is
+ * treated as absent). Returns false when absent or malformed. Pure. */
+bool dash_parse_retry_after(const char *value, double *seconds);
+
+/* A message for an error code; never NULL. */
+const char *dash_strerror(dash_err e);
+
+#endif
