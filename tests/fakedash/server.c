@@ -12,11 +12,14 @@
 #include "sbuf.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 /* Most simultaneous connections per listener, and idle time before one is closed. */
 #define SERVER_MAX_CONNECTIONS 1024
@@ -26,7 +29,8 @@
 
 struct server_port {
     struct MHD_Daemon *daemon;
-    int port;
+    int fd;   /* listening socket until the daemon takes it over */
+    int port; /* bound port, final before any daemon starts */
 };
 
 /* One request in progress. */
@@ -205,37 +209,55 @@ static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const
     return rc;
 }
 
-static int server_listen(struct server_port *sp, int port)
+/* Binds and listens on 127.0.0.1:port (0 = any free port) and records the port. Both
+ * sockets are bound before either daemon starts, so every handler sees both ports final. */
+static int server_bind(struct server_port *sp, int port)
 {
     struct sockaddr_in addr;
-    const union MHD_DaemonInfo *info;
+    socklen_t len = sizeof addr;
+    int one = 1;
 
+    sp->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (sp->fd < 0)
+        return -1;
+    setsockopt(sp->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
     addr.sin_port = htons((uint16_t)port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(sp->fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(sp->fd, 128) != 0 ||
+        getsockname(sp->fd, (struct sockaddr *)&addr, &len) != 0) {
+        fprintf(stderr, "fakedash: cannot listen on 127.0.0.1:%d: %s\n", port, strerror(errno));
+        close(sp->fd);
+        sp->fd = -1;
+        return -1;
+    }
+    sp->port = ntohs(addr.sin_port);
+    return 0;
+}
+
+static int server_run(struct server_port *sp)
+{
     sp->daemon = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG, 0,
-        NULL, NULL, server_handler, sp, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
+        NULL, NULL, server_handler, sp, MHD_OPTION_LISTEN_SOCKET, sp->fd,
         MHD_OPTION_URI_LOG_CALLBACK, server_uri_log, NULL, MHD_OPTION_NOTIFY_COMPLETED,
         server_completed, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)SERVER_MAX_CONNECTIONS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)SERVER_IDLE_TIMEOUT_S, MHD_OPTION_END);
     if (sp->daemon == NULL) {
-        fprintf(stderr, "fakedash: cannot listen on 127.0.0.1:%d\n", port);
+        fprintf(stderr, "fakedash: cannot start the HTTP server on port %d\n", sp->port);
         return -1;
     }
-    info = MHD_get_daemon_info(sp->daemon, MHD_DAEMON_INFO_BIND_PORT);
-    sp->port = info ? info->port : port;
+    sp->fd = -1; /* the daemon owns and closes it */
     return 0;
 }
 
 int server_start(int port, int port2, int *bound, int *bound2)
 {
-    if (server_listen(&server_ports[0], port) != 0)
-        return -1;
-    if (server_listen(&server_ports[1], port2) != 0) {
-        MHD_stop_daemon(server_ports[0].daemon);
-        server_ports[0].daemon = NULL;
+    server_ports[0].fd = server_ports[1].fd = -1;
+    if (server_bind(&server_ports[0], port) != 0 || server_bind(&server_ports[1], port2) != 0 ||
+        server_run(&server_ports[0]) != 0 || server_run(&server_ports[1]) != 0) {
+        server_stop();
         return -1;
     }
     *bound = server_ports[0].port;
@@ -249,5 +271,8 @@ void server_stop(void)
         if (server_ports[i].daemon)
             MHD_stop_daemon(server_ports[i].daemon);
         server_ports[i].daemon = NULL;
+        if (server_ports[i].fd >= 0)
+            close(server_ports[i].fd);
+        server_ports[i].fd = -1;
     }
 }
