@@ -267,6 +267,22 @@ static char faults_item_byte(uint64_t off, uint64_t len, int last)
     return 'x';
 }
 
+/* One full item, built once; copied in runs by faults_oversize_read. */
+static char faults_tmpl[FAULTS_ITEM];
+static pthread_once_t faults_tmpl_once = PTHREAD_ONCE_INIT;
+
+static void faults_template_init(void)
+{
+    for (uint64_t i = 0; i < FAULTS_ITEM; i++)
+        faults_tmpl[i] = faults_item_byte(i, FAULTS_ITEM, 0);
+}
+
+static const char *faults_template(void)
+{
+    pthread_once(&faults_tmpl_once, faults_template_init);
+    return faults_tmpl;
+}
+
 size_t faults_oversize_read(unsigned long long total, uint64_t pos, char *buf, size_t max)
 {
     uint64_t middle = total >= 2 + 10 ? total - 2 : 0;
@@ -281,17 +297,27 @@ size_t faults_oversize_read(unsigned long long total, uint64_t pos, char *buf, s
             buf[n] = pos + n == 0 ? '[' : pos + n == total - 1 ? ']' : ' ';
         return n;
     }
-    for (; n < max && pos + n < total; n++) {
+    while (n < max && pos + n < total) {
         uint64_t p = pos + n;
 
-        if (p == 0)
-            buf[n] = '[';
-        else if (p == total - 1)
-            buf[n] = ']';
-        else if (p >= last_start)
-            buf[n] = faults_item_byte(p - last_start, last_len, 1);
-        else
-            buf[n] = faults_item_byte((p - 1) % FAULTS_ITEM, FAULTS_ITEM, 0);
+        if (p == 0) {
+            buf[n++] = '[';
+        } else if (p == total - 1) {
+            buf[n++] = ']';
+        } else if (p >= last_start) {
+            buf[n++] = faults_item_byte(p - last_start, last_len, 1);
+        } else {
+            /* Whole items repeat: copy runs of the template instead of byte by byte. */
+            uint64_t off = (p - 1) % FAULTS_ITEM;
+            uint64_t run = FAULTS_ITEM - off;
+
+            if (run > max - n)
+                run = max - n;
+            if (run > last_start - p)
+                run = last_start - p;
+            memcpy(buf + n, faults_template() + off, (size_t)run);
+            n += (size_t)run;
+        }
     }
     return n;
 }
