@@ -9,6 +9,7 @@
 #include "h_webhooks.h"
 #include "isotime.h"
 #include "reqlog.h"
+#include "scenario.h"
 #include "state.h"
 
 #include <json-c/json.h>
@@ -200,8 +201,8 @@ static void control_config(const struct http_request *req, struct json_object *b
 
     state_lock();
     if (strcmp(req->method, "POST") == 0)
-        rc = state_config_apply(state_get(), body, err, sizeof err);
-    out = state_config_json(state_get());
+        rc = scenario_config_apply(state_get(), body, err, sizeof err);
+    out = scenario_config_json(state_get());
     state_unlock();
     if (rc != 0) {
         json_object_put(out);

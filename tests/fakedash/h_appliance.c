@@ -11,6 +11,7 @@
 #include "isotime.h"
 #include "page.h"
 #include "sbuf.h"
+#include "scenario.h"
 #include "state.h"
 
 #include <json-c/json.h>
@@ -361,7 +362,7 @@ static void happ_put_peers(struct api_ctx *ctx)
             snprintf(err, sizeof err, "each peer needs name, privateSubnets and secret");
             break;
         }
-        if ((made = state_peer_make(p, err, sizeof err)) == NULL)
+        if ((made = scenario_peer(p, err, sizeof err)) == NULL)
             break;
         json_object_array_add(out, made);
     }

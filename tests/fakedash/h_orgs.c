@@ -43,9 +43,9 @@ static void horg_list_orgs(struct api_ctx *ctx)
 
 static void horg_create_org(struct api_ctx *ctx)
 {
-    struct json_object *body = api_body_object(ctx), *v, *sc;
+    struct json_object *body = api_body_object(ctx), *v;
     struct state_org *org;
-    char id[32];
+    char id[32], err[256] = "";
     struct sbuf b = {0};
 
     if (body == NULL)
@@ -55,26 +55,14 @@ static void horg_create_org(struct api_ctx *ctx)
         http_reply_error(ctx->reply, 400, "'name' must be a string");
         return;
     }
-    if (ctx->st->norgs >= STATE_MAX_ORGS) {
-        json_object_put(body);
-        http_reply_error(ctx->reply, 400, "too many organizations");
-        return;
-    }
+    /* Created organizations get ids from a range scenarios are unlikely to use. */
     snprintf(id, sizeof id, "%zu", 900000 + ctx->st->norgs);
-    org = calloc(1, sizeof *org);
-    sc = json_object_new_array();
-    if (org == NULL || sc == NULL) {
-        free(org);
-        json_object_put(sc);
-        json_object_put(body);
-        http_reply_error(ctx->reply, 500, "out of memory");
+    org = state_org_add(ctx->st, id, json_object_get_string(v), err, sizeof err);
+    json_object_put(body);
+    if (org == NULL) {
+        http_reply_error(ctx->reply, 400, err);
         return;
     }
-    org->id = strdup(id);
-    org->name = strdup(json_object_get_string(v));
-    org->peers = sc;
-    ctx->st->orgs[ctx->st->norgs++] = org;
-    json_object_put(body);
     state_org_write(&b, org);
     horg_reply_sbuf(ctx, 201, &b);
 }

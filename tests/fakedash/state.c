@@ -8,6 +8,8 @@
 #include "state.h"
 
 #include "isotime.h"
+#include "jsonutil.h"
+#include "scenario.h"
 
 #include <json-c/json.h>
 #include <pthread.h>
@@ -65,74 +67,6 @@ const char *state_ustatus_name(int status)
 
 /* ---- small JSON helpers ---- */
 
-/* Fails unless every key of `o` is in the NULL-terminated list `known`. */
-static int state_check_keys(struct json_object *o, const char *what, const char *const known[],
-                            char *err, size_t errlen)
-{
-    json_object_object_foreach(o, key, val)
-    {
-        int ok = 0;
-
-        (void)val;
-        for (size_t i = 0; known[i]; i++)
-            ok |= strcmp(key, known[i]) == 0;
-        if (!ok) {
-            snprintf(err, errlen, "unknown key \"%s\" in %s", key, what);
-            return -1;
-        }
-    }
-    return 0;
-}
-
-/* Reads an optional string field; *out is a malloc'd copy, or a copy of `def` (may be NULL). */
-static int state_str(struct json_object *o, const char *key, const char *def, char **out, char *err,
-                     size_t errlen)
-{
-    struct json_object *v;
-
-    if (json_object_object_get_ex(o, key, &v) && !json_object_is_type(v, json_type_null)) {
-        if (!json_object_is_type(v, json_type_string)) {
-            snprintf(err, errlen, "%s must be a string", key);
-            return -1;
-        }
-        def = json_object_get_string(v);
-    }
-    *out = def ? strdup(def) : NULL;
-    return 0;
-}
-
-static int state_is_number(struct json_object *v)
-{
-    return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);
-}
-
-static void state_strv_free(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-/* Copies a validated array of strings. */
-static int state_strv_copy(struct json_object *a, char ***out, size_t *n)
-{
-    size_t len = json_object_array_length(a);
-    char **v = calloc(len ? len : 1, sizeof *v);
-
-    if (v == NULL)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        v[i] = strdup(json_object_get_string(json_object_array_get_idx(a, i)));
-        if (v[i] == NULL) {
-            state_strv_free(v, i);
-            return -1;
-        }
-    }
-    *out = v;
-    *n = len;
-    return 0;
-}
-
 int state_tags_validate(struct json_object *tags, char *err, size_t errlen)
 {
     size_t n;
@@ -166,9 +100,9 @@ int state_net_set_tags(struct state_network *n, struct json_object *tags)
     char **v;
     size_t len;
 
-    if (state_strv_copy(tags, &v, &len) != 0)
+    if (jutil_strv_copy(tags, &v, &len) != 0)
         return -1;
-    state_strv_free(n->tags, n->ntags);
+    jutil_strv_free(n->tags, n->ntags);
     n->tags = v;
     n->ntags = len;
     return 0;
@@ -182,13 +116,13 @@ static void state_net_free(struct state_network *n)
         return;
     free(n->id);
     free(n->name);
-    state_strv_free(n->tags, n->ntags);
+    jutil_strv_free(n->tags, n->ntags);
     free(n->serial);
     free(n->model);
     free(n->time_zone);
     free(n->notes);
     free(n->enrollment);
-    state_strv_free(n->product_types, n->nproduct_types);
+    jutil_strv_free(n->product_types, n->nproduct_types);
     json_object_put(n->destinations);
     loss_list_free(&n->loss);
     free(n);
@@ -281,7 +215,7 @@ static int state_net_parse(struct state *st, struct state_network *n, struct jso
         snprintf(err, errlen, "a network must be an object");
         return -1;
     }
-    if (state_check_keys(spec, "network", known, err, errlen))
+    if (jutil_check_keys(spec, "network", known, err, errlen))
         return -1;
     if (!json_object_object_get_ex(spec, "id", &v) || !json_object_is_type(v, json_type_string) ||
         json_object_get_string_len(v) == 0) {
@@ -289,12 +223,12 @@ static int state_net_parse(struct state *st, struct state_network *n, struct jso
         return -1;
     }
     n->id = strdup(json_object_get_string(v));
-    if (state_str(spec, "name", n->id, &n->name, err, errlen) ||
-        state_str(spec, "model", "MX68", &n->model, err, errlen) ||
-        state_str(spec, "timeZone", "Europe/London", &n->time_zone, err, errlen) ||
-        state_str(spec, "notes", "", &n->notes, err, errlen) ||
-        state_str(spec, "enrollmentString", NULL, &n->enrollment, err, errlen) ||
-        state_str(spec, "serial", NULL, &n->serial, err, errlen))
+    if (jutil_str(spec, "name", n->id, &n->name, err, errlen) ||
+        jutil_str(spec, "model", "MX68", &n->model, err, errlen) ||
+        jutil_str(spec, "timeZone", "Europe/London", &n->time_zone, err, errlen) ||
+        jutil_str(spec, "notes", "", &n->notes, err, errlen) ||
+        jutil_str(spec, "enrollmentString", NULL, &n->enrollment, err, errlen) ||
+        jutil_str(spec, "serial", NULL, &n->serial, err, errlen))
         return -1;
     if (json_object_object_get_ex(spec, "tags", &v)) {
         if (state_tags_validate(v, err, errlen) || state_net_set_tags(n, v))
@@ -304,7 +238,7 @@ static int state_net_parse(struct state *st, struct state_network *n, struct jso
     }
     if (json_object_object_get_ex(spec, "productTypes", &v)) {
         if (state_tags_validate(v, err, errlen) ||
-            state_strv_copy(v, &n->product_types, &n->nproduct_types)) {
+            jutil_strv_copy(v, &n->product_types, &n->nproduct_types)) {
             snprintf(err, errlen, "productTypes must be an array of strings");
             return -1;
         }
@@ -410,151 +344,29 @@ static void state_org_free(struct state_org *o)
     free(o);
 }
 
-/* Completes a peer with the fields the API shows (a peer without networkTags gets ['all'],
- * as Meraki does). */
-struct json_object *state_peer_make(struct json_object *p, char *err, size_t errlen)
+struct state_org *state_org_add(struct state *st, const char *id, const char *name, char *err,
+                                size_t errlen)
 {
-    struct json_object *out = NULL, *v;
+    struct state_org *org;
 
-    if (!json_object_is_type(p, json_type_object) || !json_object_object_get_ex(p, "name", &v) ||
-        !json_object_is_type(v, json_type_string)) {
-        snprintf(err, errlen, "a peer must be an object with a name");
+    if (state_org_find(st, id)) {
+        snprintf(err, errlen, "duplicate organization id %s", id);
         return NULL;
     }
-    if (json_object_object_get_ex(p, "networkTags", &v) && state_tags_validate(v, err, errlen))
+    if (st->norgs >= STATE_MAX_ORGS) {
+        snprintf(err, errlen, "too many organizations");
         return NULL;
-    if (json_object_deep_copy(p, &out, NULL) != 0) {
+    }
+    org = calloc(1, sizeof *org);
+    if (org == NULL || (org->id = strdup(id)) == NULL ||
+        (org->name = strdup(name ? name : id)) == NULL ||
+        (org->peers = json_object_new_array()) == NULL) {
+        state_org_free(org);
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (!json_object_object_get_ex(out, "privateSubnets", NULL))
-        json_object_object_add(out, "privateSubnets", json_object_new_array());
-    if (!json_object_object_get_ex(out, "secret", NULL))
-        json_object_object_add(out, "secret", json_object_new_string("fake-psk"));
-    if (!json_object_object_get_ex(out, "ipsecPoliciesPreset", NULL))
-        json_object_object_add(out, "ipsecPoliciesPreset", json_object_new_string("default"));
-    if (!json_object_object_get_ex(out, "ikeVersion", NULL))
-        json_object_object_add(out, "ikeVersion", json_object_new_string("2"));
-    if (!json_object_object_get_ex(out, "networkTags", NULL)) {
-        struct json_object *all = json_object_new_array();
-
-        json_object_array_add(all, json_object_new_string("all"));
-        json_object_object_add(out, "networkTags", all);
-    }
-    return out;
-}
-
-static int state_generate(struct state *st, struct state_org *org, struct json_object *g, char *err,
-                          size_t errlen)
-{
-    static const char *const known[] = {"count",   "prefix",       "tags",         "name_prefix",
-                                        "uplinks", "destinations", "productTypes", NULL};
-    struct json_object *v, *spec;
-    const char *prefix = "L_9", *name_prefix = "Branch ";
-    long count;
-    int width = 1;
-    int rc = 0;
-
-    if (!json_object_is_type(g, json_type_object) ||
-        state_check_keys(g, "generate", known, err, errlen))
-        return -1;
-    if (!json_object_object_get_ex(g, "count", &v) || !json_object_is_type(v, json_type_int) ||
-        (count = json_object_get_int64(v)) < 1 || count > STATE_MAX_NETWORKS) {
-        snprintf(err, errlen, "generate.count must be 1..%d", STATE_MAX_NETWORKS);
-        return -1;
-    }
-    if (json_object_object_get_ex(g, "prefix", &v))
-        prefix = json_object_get_string(v);
-    if (json_object_object_get_ex(g, "name_prefix", &v))
-        name_prefix = json_object_get_string(v);
-    for (long c = count - 1; c >= 10; c /= 10)
-        width++;
-    /* One template object, with id and name replaced for each copy. */
-    spec = json_object_new_object();
-    json_object_object_foreach(g, key, val)
-    {
-        if (strcmp(key, "count") && strcmp(key, "prefix") && strcmp(key, "name_prefix"))
-            json_object_object_add(spec, key, json_object_get(val));
-    }
-    for (long i = 0; i < count && rc == 0; i++) {
-        char id[256], name[512];
-
-        if (snprintf(id, sizeof id, "%s%0*ld", prefix, width, i) >= (int)sizeof id ||
-            snprintf(name, sizeof name, "%s%s", name_prefix, id) >= (int)sizeof name) {
-            snprintf(err, errlen, "generate.prefix or name_prefix too long");
-            rc = -1;
-            break;
-        }
-        json_object_object_add(spec, "id", json_object_new_string(id));
-        json_object_object_add(spec, "name", json_object_new_string(name));
-        if (!state_net_create(st, org, spec, err, errlen))
-            rc = -1;
-    }
-    json_object_put(spec);
-    return rc;
-}
-
-static int state_org_parse(struct state *st, struct json_object *jo, char *err, size_t errlen)
-{
-    static const char *const known[] = {"id", "name", "peers", "networks", "generate", NULL};
-    struct state_org *org;
-    struct json_object *v;
-
-    if (!json_object_is_type(jo, json_type_object) ||
-        state_check_keys(jo, "organization", known, err, errlen))
-        return -1;
-    if (!json_object_object_get_ex(jo, "id", &v) || !json_object_is_type(v, json_type_string)) {
-        snprintf(err, errlen, "an organization needs an id string");
-        return -1;
-    }
-    if (state_org_find(st, json_object_get_string(v))) {
-        snprintf(err, errlen, "duplicate organization id %s", json_object_get_string(v));
-        return -1;
-    }
-    if (st->norgs >= STATE_MAX_ORGS || !(org = calloc(1, sizeof *org)))
-        return -1;
     st->orgs[st->norgs++] = org;
-    org->id = strdup(json_object_get_string(v));
-    org->peers = json_object_new_array();
-    if (state_str(jo, "name", org->id, &org->name, err, errlen))
-        return -1;
-    if (json_object_object_get_ex(jo, "peers", &v)) {
-        size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
-
-        if (!json_object_is_type(v, json_type_array)) {
-            snprintf(err, errlen, "peers must be an array");
-            return -1;
-        }
-        for (size_t i = 0; i < n; i++) {
-            struct json_object *p = state_peer_make(json_object_array_get_idx(v, i), err, errlen);
-
-            if (p == NULL)
-                return -1;
-            json_object_array_add(org->peers, p);
-        }
-    }
-    if (json_object_object_get_ex(jo, "networks", &v)) {
-        size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 0;
-
-        if (!json_object_is_type(v, json_type_array)) {
-            snprintf(err, errlen, "networks must be an array");
-            return -1;
-        }
-        for (size_t i = 0; i < n; i++)
-            if (!state_net_create(st, org, json_object_array_get_idx(v, i), err, errlen))
-                return -1;
-    }
-    if (json_object_object_get_ex(jo, "generate", &v)) {
-        size_t n = json_object_is_type(v, json_type_array) ? json_object_array_length(v) : 1;
-
-        for (size_t i = 0; i < n; i++)
-            if (state_generate(
-                    st, org,
-                    json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, i) : v,
-                    err, errlen))
-                return -1;
-    }
-    return 0;
+    return org;
 }
 
 struct state_org *state_org_find(struct state *st, const char *id)
@@ -591,93 +403,10 @@ static void state_config_defaults(struct state_config *c)
     free(c->api_key);
     free(c->webhook_ca_file);
     memset(c, 0, sizeof *c);
-    c->sample_spacing_s = 60;
-    c->data_lag_s = 120;
-    c->api_key = strdup("test-api-key");
-    c->ping_duration_s = 2;
-}
-
-/* Reads number key `key` into *out when present: null resets to `def`. */
-static int state_cfg_num(struct json_object *o, const char *key, double lo, double hi, double def,
-                         double *out, char *err, size_t errlen)
-{
-    struct json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v))
-        return 0;
-    if (json_object_is_type(v, json_type_null)) {
-        *out = def;
-        return 0;
-    }
-    if (!state_is_number(v) || json_object_get_double(v) < lo || json_object_get_double(v) > hi) {
-        snprintf(err, errlen, "%s must be a number in %g..%g", key, lo, hi);
-        return -1;
-    }
-    *out = json_object_get_double(v);
-    return 0;
-}
-
-int state_config_apply(struct state *st, struct json_object *o, char *err, size_t errlen)
-{
-    struct state_config c = st->cfg;
-    double page = c.page_size, rl = c.rate_limit_per_s;
-    struct json_object *v;
-    char *key = NULL, *ca = NULL;
-    int set_ca = 0;
-
-    if (state_cfg_num(o, "sample_spacing_s", 1, 86400, 60, &c.sample_spacing_s, err, errlen) ||
-        state_cfg_num(o, "data_lag_s", 0, 86400, 120, &c.data_lag_s, err, errlen) ||
-        state_cfg_num(o, "page_size", 3, 100000, 0, &page, err, errlen) ||
-        state_cfg_num(o, "rate_limit_per_s", 0, 1e6, 0, &rl, err, errlen) ||
-        state_cfg_num(o, "ping_duration_s", 0, 600, 2, &c.ping_duration_s, err, errlen))
-        return -1;
-    if (c.sample_spacing_s != (double)(long)c.sample_spacing_s) {
-        snprintf(err, errlen, "sample_spacing_s must be whole seconds");
-        return -1;
-    }
-    if (json_object_object_get_ex(o, "api_key", &v)) {
-        if (!json_object_is_type(v, json_type_string) || json_object_get_string_len(v) == 0) {
-            snprintf(err, errlen, "api_key must be a non-empty string");
-            return -1;
-        }
-        key = strdup(json_object_get_string(v));
-    }
-    if (json_object_object_get_ex(o, "webhook_ca_file", &v)) {
-        if (!json_object_is_type(v, json_type_null) && !json_object_is_type(v, json_type_string)) {
-            snprintf(err, errlen, "webhook_ca_file must be a path or null");
-            return -1;
-        }
-        set_ca = 1;
-        ca = json_object_is_type(v, json_type_string) ? strdup(json_object_get_string(v)) : NULL;
-    }
-    c.page_size = (int)page;
-    c.rate_limit_per_s = (int)rl;
-    if (key) {
-        free(c.api_key);
-        c.api_key = key;
-    }
-    if (set_ca) {
-        free(c.webhook_ca_file);
-        c.webhook_ca_file = ca;
-    }
-    st->cfg = c;
-    return 0;
-}
-
-struct json_object *state_config_json(const struct state *st)
-{
-    struct json_object *o = json_object_new_object();
-    const struct state_config *c = &st->cfg;
-
-    json_object_object_add(o, "sample_spacing_s", json_object_new_double(c->sample_spacing_s));
-    json_object_object_add(o, "data_lag_s", json_object_new_double(c->data_lag_s));
-    json_object_object_add(o, "page_size", c->page_size ? json_object_new_int(c->page_size) : NULL);
-    json_object_object_add(o, "rate_limit_per_s",
-                           c->rate_limit_per_s ? json_object_new_int(c->rate_limit_per_s) : NULL);
-    json_object_object_add(o, "ping_duration_s", json_object_new_double(c->ping_duration_s));
-    json_object_object_add(o, "webhook_ca_file",
-                           c->webhook_ca_file ? json_object_new_string(c->webhook_ca_file) : NULL);
-    return o;
+    c->sample_spacing_s = STATE_DEFAULT_SPACING_S;
+    c->data_lag_s = STATE_DEFAULT_LAG_S;
+    c->api_key = strdup(STATE_DEFAULT_API_KEY);
+    c->ping_duration_s = STATE_DEFAULT_PING_S;
 }
 
 /* ---- the world ---- */
@@ -740,63 +469,6 @@ int state_loss_add(struct state *st, struct loss_entry *e, char *err, size_t err
     return 0;
 }
 
-static int state_parse(struct state *st, struct json_object *sc, char *err, size_t errlen)
-{
-    static const char *const known[] = {"api_key",
-                                        "sample_spacing_s",
-                                        "data_lag_s",
-                                        "page_size",
-                                        "rate_limit_per_s",
-                                        "webhook_ca_file",
-                                        "ping_duration_s",
-                                        "organizations",
-                                        "loss",
-                                        "description",
-                                        NULL};
-    struct json_object *v;
-
-    if (!json_object_is_type(sc, json_type_object)) {
-        snprintf(err, errlen, "a scenario must be a JSON object");
-        return -1;
-    }
-    if (state_check_keys(sc, "scenario", known, err, errlen) ||
-        state_config_apply(st, sc, err, errlen))
-        return -1;
-    if (json_object_object_get_ex(sc, "organizations", &v)) {
-        size_t n;
-
-        if (!json_object_is_type(v, json_type_array)) {
-            snprintf(err, errlen, "organizations must be an array");
-            return -1;
-        }
-        n = json_object_array_length(v);
-        for (size_t i = 0; i < n; i++)
-            if (state_org_parse(st, json_object_array_get_idx(v, i), err, errlen))
-                return -1;
-    }
-    if (json_object_object_get_ex(sc, "loss", &v)) {
-        size_t n;
-
-        if (!json_object_is_type(v, json_type_array)) {
-            snprintf(err, errlen, "loss must be an array");
-            return -1;
-        }
-        n = json_object_array_length(v);
-        for (size_t i = 0; i < n; i++) {
-            struct loss_entry e;
-
-            if (loss_entry_parse(json_object_array_get_idx(v, i), st->loaded_at, &e, err, errlen))
-                return -1;
-            if (state_loss_add(st, &e, err, errlen)) {
-                free(e.network_id);
-                free(e.ip);
-                return -1;
-            }
-        }
-    }
-    return 0;
-}
-
 int state_load(struct json_object *sc, char *err, size_t errlen)
 {
     struct state *st = state_new();
@@ -806,7 +478,7 @@ int state_load(struct json_object *sc, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (state_parse(st, sc, err, errlen) != 0) {
+    if (scenario_build(st, sc, err, errlen) != 0) {
         if (err[0] == '\0')
             snprintf(err, errlen, "out of memory");
         state_free(st);

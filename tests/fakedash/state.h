@@ -30,6 +30,12 @@ enum state_ustatus {
     STATE_US_NOT_CONNECTED,
 };
 
+/* Defaults of the configuration (DESIGN: Meraki's 60-s samples and ~2-minute lag). */
+#define STATE_DEFAULT_SPACING_S 60
+#define STATE_DEFAULT_LAG_S     120
+#define STATE_DEFAULT_PING_S    2
+#define STATE_DEFAULT_API_KEY   "test-api-key"
+
 /* Most networks and organizations one scenario may hold. */
 #define STATE_MAX_NETWORKS 1000000
 #define STATE_MAX_ORGS     1000
@@ -109,6 +115,11 @@ int state_load(struct json_object *sc, char *err, size_t errlen);
 /* Frees the world (at exit). */
 void state_shutdown(void);
 
+/* Adds an organization with no peers or networks (`name` NULL: the id). Lock held, or a state
+ * not yet published. Returns it, or NULL with err (duplicate id, too many, out of memory). */
+struct state_org *state_org_add(struct state *st, const char *id, const char *name, char *err,
+                                size_t errlen);
+
 /* Looks up an organization / a live network / a live network by appliance serial (lock
  * held). Deleted networks are not found. */
 struct state_org *state_org_find(struct state *st, const char *id);
@@ -117,14 +128,6 @@ struct state_network *state_net_by_serial(struct state *st, const char *serial);
 
 /* Looks up a network by id, deleted ones included (pagination tokens may name them). */
 struct state_network *state_net_find_any(struct state *st, const char *id);
-
-/* Applies the configuration keys present in `o` (sample_spacing_s, data_lag_s, page_size,
- * rate_limit_per_s, api_key, webhook_ca_file, ping_duration_s; null resets one to its
- * default). Lock held. Returns 0, or -1 with err. */
-int state_config_apply(struct state *st, struct json_object *o, char *err, size_t errlen);
-
-/* The configuration as a JSON object (new; caller puts). Lock held. */
-struct json_object *state_config_json(const struct state *st);
 
 /* Replaces a network's tags with the array `tags` (already validated). Lock held. Returns 0
  * or -1 when out of memory. */
@@ -163,11 +166,6 @@ void state_net_write(struct sbuf *b, const struct state_network *n);
 
 /* Writes the organization as GET /organizations shows it. */
 void state_org_write(struct sbuf *b, const struct state_org *o);
-
-/* A third-party VPN peer as the API shows it, from its description: a copy of `p` with the
- * missing fields filled (privateSubnets [], networkTags ['all'], ...). Returns a new object
- * (caller puts), or NULL with err when `p` has no name or bad networkTags. */
-struct json_object *state_peer_make(struct json_object *p, char *err, size_t errlen);
 
 /* Adds a loss schedule entry (taking over its strings). Lock held. Returns 0, or -1 with err
  * (unknown network, full list). */
