@@ -5,6 +5,7 @@
 
 #include "api.h"
 #include "faults.h"
+#include "h_alerts.h"
 #include "h_livetools.h"
 #include "h_webhooks.h"
 #include "isotime.h"
@@ -53,6 +54,7 @@ int control_load_scenario(const char *text, size_t len, char *err, size_t errlen
         return -1;
     state_lock();
     hweb_reset();
+    halert_reset();
     hlive_reset();
     state_unlock();
     faults_clear();

@@ -1,13 +1,11 @@
 /*
- * h_webhooks.h - webhook set-up: HTTP servers, webhook tests, alert settings and alert types
- * (getNetworkWebhooksHttpServers, createNetworkWebhooksHttpServer, get/update/
- * deleteNetworkWebhooksHttpServer, createNetworkWebhooksWebhookTest,
- * getNetworkWebhooksWebhookTest, get/updateNetworkAlertsSettings,
- * getOrganizationWebhooksAlertTypes).
+ * h_webhooks.h - webhook receivers and test deliveries: getNetworkWebhooksHttpServers,
+ * createNetworkWebhooksHttpServer, get/update/deleteNetworkWebhooksHttpServer,
+ * createNetworkWebhooksWebhookTest and getNetworkWebhooksWebhookTest.
  *
- * A webhook test whose url is http(s)://127.0.0.1 or localhost is really delivered, on its
- * own thread, as a Meraki-format alert; any other url is never contacted (its test ends
- * "abandoned"). The set-up lives with the state and is guarded by the state lock.
+ * A webhook test whose url is http(s)://127.0.0.1 or localhost is really delivered
+ * (delivery.h) as a Meraki-format alert (alerts.h); any other url is never contacted and its
+ * test ends "abandoned". The set-up lives with the state and is guarded by the state lock.
  */
 #ifndef FAKEDASH_H_WEBHOOKS_H
 #define FAKEDASH_H_WEBHOOKS_H
@@ -17,14 +15,14 @@
 /* The routes of this module (ends with a NULL method). */
 extern const struct api_route hweb_routes[];
 
-/* Forgets every server, test and alert setting (on a scenario load). State lock held. */
+/* Whether network `network_id` has the HTTP server `server_id`. */
+int hweb_server_exists(const char *network_id, const char *server_id);
+
+/* Forgets every server and test (on a scenario load). */
 void hweb_reset(void);
 
-/* The whole set-up, secrets included, for GET /_control/webhooks (new; caller puts).
- * State lock held. */
+/* The servers (secrets included), every network's alert settings and the tests, for
+ * GET /_control/webhooks (new; caller puts). */
 struct json_object *hweb_control_json(void);
-
-/* Waits up to timeout_ms for deliveries in flight to finish (at exit). Takes no lock. */
-void hweb_shutdown(int timeout_ms);
 
 #endif

@@ -8,7 +8,7 @@
  * cleanly (exit 0). main only wires the modules and waits for a signal.
  */
 #include "control.h"
-#include "h_webhooks.h"
+#include "delivery.h"
 #include "reqlog.h"
 #include "server.h"
 #include "state.h"
@@ -145,7 +145,7 @@ int main(int argc, char **argv)
     } while (sig != SIGTERM && sig != SIGINT);
 
     server_stop();
-    hweb_shutdown(5000);
+    delivery_shutdown(5000);
     reqlog_shutdown();
     state_shutdown();
     curl_global_cleanup();
