@@ -111,7 +111,7 @@ static char *log_render_text(const char *ts, log_level level, const char *event,
 void log_event(log_level level, const char *event, struct json_object *fields)
 {
     int saved_errno = errno;
-    char ts[40];
+    char ts[96]; /* room for any int the format could be handed */
 
     if (!log_enabled(level)) {
         json_object_put(fields);
