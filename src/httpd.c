@@ -443,6 +443,16 @@ out:
     return rc;
 }
 
+httpd_err httpd_check_tls_files(const char *cert_file, const char *key_file, char *err,
+                                size_t errlen)
+{
+    char *cert_pem = NULL, *key_pem = NULL;
+    httpd_err rc = httpd_load_pair(cert_file, key_file, &cert_pem, &key_pem, err, errlen);
+    httpd_free_pem(cert_pem);
+    httpd_free_pem(key_pem);
+    return rc;
+}
+
 /* Starts an MHD daemon on listening socket `fd` (which it then owns). */
 static struct MHD_Daemon *httpd_daemon_start(httpd *h, int fd, const char *cert_pem,
                                              const char *key_pem)

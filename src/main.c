@@ -241,6 +241,42 @@ fail:
     return false;
 }
 
+/* True when both strings are NULL or equal. */
+static bool main_streq(const char *a, const char *b)
+{
+    return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* True when two configurations are the same, secrets included. */
+static bool main_config_same(const config *a, const config *b)
+{
+    char *da = config_dump(a), *db = config_dump(b);
+    bool same = da != NULL && db != NULL && strcmp(da, db) == 0 &&
+                main_streq(a->api_key, b->api_key) &&
+                main_streq(a->shared_secret, b->shared_secret);
+    free(da);
+    free(db);
+    return same;
+}
+
+/* Reloads only the listener's certificate and key, on the same socket: no connection is
+ * refused, and a pair that does not load leaves the old one serving. */
+static void main_reload_tls(const config *cfg, main_parts *parts)
+{
+    char err[512];
+
+    if (parts->listener == NULL || cfg->listener_mode != CONFIG_LISTENER_TLS) {
+        log_msg(LOG_INFO, "reload", "configuration unchanged and no TLS listener: nothing to do");
+        return;
+    }
+    if (httpd_reload_tls(parts->listener, cfg->cert_file, cfg->key_file, err, sizeof(err)) !=
+        HTTPD_OK) {
+        log_msg(LOG_WARN, "tls_reload_failed", "keeping the old certificate: %s", err);
+        return;
+    }
+    log_msg(LOG_INFO, "tls_reloaded", "serving %s", cfg->cert_file);
+}
+
 /* SIGHUP: reloads the configuration and the TLS certificate. A configuration that does not
  * load is rejected and the running one kept. When the new one loads, every part restarts with
  * it (alerts queued in that instant are dropped; Meraki's retries and the next reconcile cover
@@ -260,6 +296,22 @@ static void main_reload(const cli_args *args, config *cfg, bool listen, main_par
             httpd_reload_tls(parts->listener, cfg->cert_file, cfg->key_file, err, sizeof(err)) !=
                 HTTPD_OK)
             log_msg(LOG_WARN, "tls_reload_failed", "keeping the old certificate: %s", err);
+        return;
+    }
+    /* The usual SIGHUP is a renewed certificate under an unchanged configuration: swap the
+     * pair on the running listener instead of restarting everything, so no webhook is
+     * refused and a broken pair changes nothing. */
+    if (main_config_same(cfg, &fresh)) {
+        config_free(&fresh);
+        main_reload_tls(cfg, parts);
+        return;
+    }
+    /* A new configuration restarts every part; refuse it while its certificate cannot load,
+     * rather than stop a working listener for one that cannot start. */
+    if (listen && fresh.listener_mode == CONFIG_LISTENER_TLS &&
+        httpd_check_tls_files(fresh.cert_file, fresh.key_file, err, sizeof(err)) != HTTPD_OK) {
+        log_msg(LOG_ERROR, "config_reload_rejected", "%s", err);
+        config_free(&fresh);
         return;
     }
     main_stop(parts);

@@ -81,6 +81,12 @@ void httpd_stop(httpd *h);
 httpd_err httpd_check_tls_pair(const char *cert_pem, const char *key_pem, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
+/* Checks the certificate and key files exactly as httpd_start and httpd_reload_tls would load
+ * them (read, OpenSSL parse and key match, trial load by MHD), without touching any server. On
+ * failure `err` says why. Any thread. */
+httpd_err httpd_check_tls_files(const char *cert_file, const char *key_file, char *err,
+                                size_t errlen) __attribute__((warn_unused_result));
+
 /* A message for an error code; never NULL. */
 const char *httpd_strerror(httpd_err e);
 
