@@ -29,8 +29,11 @@ static int group_setup(void **state)
 {
     (void)state;
     harness_init();
-    if (tfl_prepare(&T) != 0 || tfl_start(&T, "tls", "", NULL) != 0)
+    if (tfl_prepare(&T) != 0 || tfl_start(&T, "tls", "", NULL) != 0) {
+        /* cmocka skips the group teardown when the setup fails: clean up here. */
+        tfl_cleanup(&T);
         return -1;
+    }
     return 0;
 }
 
@@ -98,9 +101,6 @@ static void test_meraki_examples(void **state)
     }
     assert_int_equal(accepted, 3);
     json_object_put(all);
-    /* The accepted ones reached the engine's queue and were taken off it. */
-    assert_int_equal(
-        harness_wait_file_contains(T.proc.stderr_path, "\"event\":\"alert_queued\"", 5000), 0);
 }
 
 /* 404 for another path, 405 (Allow: POST) for another method; neither is counted. */
@@ -359,11 +359,21 @@ static void test_admin(void **state)
     assert_string_equal(r.body, "ok\n");
     harness_response_free(&r);
 
-    /* Not ready before the first reconcile, and it says why. */
+    /* Ready once the engine has reconciled every organization of the fake (at start-up);
+     * while it is not, 503 with a reason. */
     snprintf(url, sizeof(url), "%s/readyz", T.admin);
-    harness_http("GET", url, NULL, NULL, NULL, &r);
-    assert_int_equal(r.status, 503);
-    assert_non_null(strstr(r.body, "reconcile"));
+    long long until = harness_now_ms() + 15000;
+    for (;;) {
+        harness_http("GET", url, NULL, NULL, NULL, &r);
+        if (r.status == 200 || harness_now_ms() > until)
+            break;
+        assert_int_equal(r.status, 503);
+        assert_true(strncmp(r.body, "not ready: ", 11) == 0 && strlen(r.body) > 12);
+        harness_response_free(&r);
+        harness_sleep_ms(100);
+    }
+    assert_int_equal(r.status, 200);
+    assert_string_equal(r.body, "ready\n");
     harness_response_free(&r);
 
     snprintf(url, sizeof(url), "%s/status", T.admin);

@@ -47,6 +47,29 @@ typedef struct {
     char admin[160];              /* http://127.0.0.1:admin_port */
 } tfl;
 
+/* The fake Dashboard's world: the organizations and networks the test alerts name (Meraki's
+ * examples use org 2930418 / network N_24329156; tfl_alert uses the 2026 delivery's IDs), both
+ * networks managed, so the engine counts their alerts as relevant. */
+static const char tfl_scenario[] =
+    "{\"api_key\": \"test-api-key\", \"sample_spacing_s\": 1, \"data_lag_s\": 0,"
+    " \"organizations\": ["
+    "  {\"id\": \"2930418\", \"name\": \"My organization\","
+    "   \"peers\": [{\"name\": \"London\", \"publicIp\": \"203.0.113.10\","
+    "               \"privateSubnets\": [\"10.10.0.0/16\"],"
+    "               \"networkTags\": [\"london_primary_up\"]}],"
+    "   \"networks\": [{\"id\": \"N_24329156\", \"name\": \"Main Office\","
+    "     \"tags\": [\"london_primary_up\", \"paris_backup_down\"],"
+    "     \"serial\": \"Q234-ABCD-5678\", \"uplinks\": {\"wan1\": \"active\"}}]},"
+    "  {\"id\": \"658651445502938393\", \"name\": \"Org\","
+    "   \"peers\": [{\"name\": \"London\", \"publicIp\": \"203.0.113.10\","
+    "               \"privateSubnets\": [\"10.10.0.0/16\"],"
+    "               \"networkTags\": [\"london_primary_up\"]}],"
+    "   \"networks\": [{\"id\": \"L_658651445502952912\", \"name\": \"Branch\","
+    "     \"tags\": [\"london_primary_up\", \"paris_backup_down\"],"
+    "     \"serial\": \"Q2JY-9KYS-3UGD\", \"uplinks\": {\"wan1\": \"active\"}}]}"
+    " ],"
+    " \"loss\": []}";
+
 /* Prints the daemon's stderr (for a failing test's context). */
 TFL_UNUSED static void tfl_dump_stderr(const tfl *t)
 {
@@ -95,7 +118,10 @@ TFL_UNUSED static int tfl_prepare(tfl *t)
         return -1;
     if (tfl_gen_certs(t->dir, t->certs) != 0)
         return -1;
-    if (harness_fakedash_start_in(t->dir, NULL, &t->fd) != 0)
+    char scenario[HARNESS_PATH_MAX + 32];
+    if (snprintf(scenario, sizeof(scenario), "%s/scenario.json", t->dir) >= (int)sizeof(scenario) ||
+        harness_write_file(scenario, tfl_scenario) != 0 ||
+        harness_fakedash_start_in(t->dir, scenario, &t->fd) != 0)
         return -1;
     t->fd_up = 1;
     return 0;

