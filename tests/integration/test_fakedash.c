@@ -1313,6 +1313,113 @@ static void test_scale(void **state)
     assert_true(harness_now_ms() - t < 5000);
 }
 
+/* Caps and the write operations the daemon must never call still behave like the real ones. */
+static void test_caps_and_writes(void **state)
+{
+    struct harness_response r;
+    struct harness_http_opts big = {0};
+    const char *hdrs[] = {AUTH, NULL};
+    char url[256];
+    struct json_object *o;
+    size_t n = 2 * 1024 * 1024;
+    char *body = malloc(n);
+
+    (void)state;
+    assert_non_null(body);
+    memset(body, ' ', n);
+    body[0] = '{';
+    body[n - 1] = '}';
+    big.body_ptr = body;
+    big.body_len = n;
+    snprintf(url, sizeof url, "%s/networks/L_100", fd.base_url);
+    harness_http("PUT", url, hdrs, NULL, &big, &r);
+    assert_int_equal(r.status, 413);
+    harness_response_free(&r);
+    free(body);
+
+    /* A peer list replaced through the API changes the default destinations. */
+    assert_int_equal(api("PUT", "/organizations/1001/appliance/vpn/thirdPartyVPNPeers",
+                         "{\"peers\": [{\"name\": \"Rome\", \"publicIp\": \"192.0.2.7\", "
+                         "\"privateSubnets\": [], \"secret\": \"x\"}]}",
+                         &r),
+                     200);
+    harness_response_free(&r);
+    o = api_json("/networks/L_100/appliance/connectivityMonitoringDestinations", 200);
+    assert_string_equal(str(json_object_array_get_idx(get(o, "destinations"), 0), "ip"),
+                        "192.0.2.7");
+    json_object_put(o);
+    o = api_json("/organizations/1001/appliance/vpn/thirdPartyVPNPeers", 200);
+    assert_string_equal(json_object_get_string(json_object_array_get_idx(
+                            get(json_object_array_get_idx(get(o, "peers"), 0), "networkTags"), 0)),
+                        "all");
+    json_object_put(o);
+    assert_int_equal(api("PUT", "/organizations/1001/appliance/vpn/thirdPartyVPNPeers",
+                         "{\"peers\": [{\"name\": \"NoSecret\"}]}", &r),
+                     400);
+    harness_response_free(&r);
+
+    /* Deleting a network: gone from lists, 404 by id, its id still a valid page token. */
+    assert_int_equal(api("DELETE", "/networks/L_200", NULL, &r), 204);
+    harness_response_free(&r);
+    assert_int_equal(api("GET", "/networks/L_200", NULL, &r), 404);
+    harness_response_free(&r);
+    o = api_json("/organizations/1001/networks?perPage=3&startingAfter=L_200", 200);
+    assert_int_equal(json_object_array_length(o), 1);
+    assert_string_equal(str(json_object_array_get_idx(o, 0), "id"), "L_300");
+    json_object_put(o);
+    assert_int_equal(api("GET", "/organizations/1001/networks?startingAfter=L_nope", NULL, &r),
+                     400);
+    harness_response_free(&r);
+
+    /* Creating a network needs name and productTypes. */
+    assert_int_equal(api("POST", "/organizations/1001/networks", "{\"name\": \"x\"}", &r), 400);
+    harness_response_free(&r);
+    assert_int_equal(api("POST", "/organizations/1001/networks",
+                         "{\"name\": \"New\", \"productTypes\": [\"appliance\"], \"tags\": "
+                         "[\"t\"]}",
+                         &r),
+                     201);
+    o = harness_response_json(&r);
+    harness_response_free(&r);
+    assert_shape(o, spec_example("/organizations/{organizationId}/networks", "post", "201"), 1,
+                 "created network");
+    json_object_put(o);
+}
+
+/* A test delivery nobody answers is retried, then abandoned. */
+static void test_webhook_abandoned(void **state)
+{
+    int port = harness_free_port();
+    char body[256], path[256];
+    struct harness_response r;
+    struct json_object *o;
+    const char *status = "";
+
+    (void)state;
+    assert_true(port > 0);
+    snprintf(body, sizeof body, "{\"url\": \"http://127.0.0.1:%d/nobody\"}", port);
+    assert_int_equal(api("POST", "/networks/L_100/webhooks/webhookTests", body, &r), 201);
+    o = harness_response_json(&r);
+    harness_response_free(&r);
+    snprintf(path, sizeof path, "/networks/L_100/webhooks/webhookTests/%s", str(o, "id"));
+    json_object_put(o);
+    for (int i = 0; i < 100 && strcmp(status, "abandoned") != 0; i++) {
+        harness_sleep_ms(50);
+        o = api_json(path, 200);
+        status = strcmp(str(o, "status"), "abandoned") == 0 ? "abandoned" : "";
+        assert_true(strcmp(str(o, "status"), "delivered") != 0);
+        json_object_put(o);
+    }
+    assert_string_equal(status, "abandoned");
+    assert_int_equal(harness_control(&fd, "GET", "/_control/webhooks", NULL, &r), 200);
+    o = harness_response_json(&r);
+    harness_response_free(&r);
+    assert_int_equal(
+        json_object_get_int(get(json_object_array_get_idx(get(o, "webhookTests"), 0), "attempts")),
+        3);
+    json_object_put(o);
+}
+
 static void test_bad_scenarios(void **state)
 {
     static const char *const bad[] = {
@@ -1356,6 +1463,8 @@ int main(void)
         cmocka_unit_test_setup(test_uplinks_and_vpn, each_setup),
         cmocka_unit_test_setup(test_live_ping, each_setup),
         cmocka_unit_test_setup(test_scale, each_setup),
+        cmocka_unit_test_setup(test_caps_and_writes, each_setup),
+        cmocka_unit_test_setup(test_webhook_abandoned, each_setup),
         cmocka_unit_test_setup(test_bad_scenarios, each_setup),
     };
 
