@@ -366,10 +366,19 @@ static void confirm_start(org_worker *w, const engine_alert *a, uint64_t now)
         confirm_end(w, c, METRICS_CONFIRM_SKIPPED, "out of memory");
 }
 
-/* Schedules the confirmation's next look, or ends it as unconfirmed past its window. */
+/* Schedules the confirmation's next look, or ends it as unconfirmed past its window.
+ *
+ * Looks keep a fixed cadence from the alert (received + k x confirm_interval_s, the last at
+ * received + confirm_window_s) instead of counting the interval from when a look finished:
+ * counted from the end, the time each look spends on the API (and on pacing) pushes every
+ * later look back, the look at the end of the window no longer fits, and the confirmation
+ * gives up one interval early. A look that ran late skips the grid points already past
+ * rather than firing several looks back to back. */
 static void confirm_again(org_worker *w, engine_confirm *c, uint64_t now, const char *why)
 {
-    uint64_t next = now + (uint64_t)w->e->cfg->confirm_interval_s * 1000u;
+    const uint64_t interval = (uint64_t)w->e->cfg->confirm_interval_s * 1000u;
+    uint64_t since = now > c->received_ms ? now - c->received_ms : 0;
+    uint64_t next = c->received_ms + (since / interval + 1) * interval;
     if (next > c->deadline_ms) {
         confirm_end(w, c, METRICS_CONFIRM_UNCONFIRMED, why);
         return;
