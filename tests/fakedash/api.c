@@ -18,6 +18,7 @@
 #include "state.h"
 
 #include <json-c/json.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,12 +144,35 @@ static int api_rate_limited(struct state *st, struct state_org *org, double now)
     return ++org->rl_count > st->cfg.rate_limit_per_s;
 }
 
+/* Delay faults sleep on a condition so that shutdown can cut them short: the daemon waits
+ * for every connection thread, and a test's SIGTERM must not wait out a long delay. */
+static pthread_mutex_t api_delay_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t api_delay_cv = PTHREAD_COND_INITIALIZER;
+static int api_stopping;
+
 static void api_sleep_ms(int ms)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    struct timespec until;
 
-    while (nanosleep(&ts, &ts) != 0)
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += ms / 1000;
+    until.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&api_delay_mu);
+    while (!api_stopping && pthread_cond_timedwait(&api_delay_cv, &api_delay_mu, &until) == 0)
         ;
+    pthread_mutex_unlock(&api_delay_mu);
+}
+
+void api_shutdown(void)
+{
+    pthread_mutex_lock(&api_delay_mu);
+    api_stopping = 1;
+    pthread_cond_broadcast(&api_delay_cv);
+    pthread_mutex_unlock(&api_delay_mu);
 }
 
 void api_handle(const struct http_request *req, const char *authorization,

@@ -57,6 +57,9 @@ struct api_outcome {
 void api_handle(const struct http_request *req, const char *authorization,
                 const char *api_key_header, struct http_reply *reply, struct api_outcome *out);
 
+/* Wakes every delay fault in progress and makes later ones return at once (at exit). */
+void api_shutdown(void);
+
 /* Every route the fake serves, as a JSON array of {method, path} (new; caller puts). */
 struct json_object *api_routes_json(void);
 

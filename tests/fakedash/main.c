@@ -7,6 +7,7 @@
  * line is "fakedash listening on 127.0.0.1:PORT port2 PORT2". SIGTERM or SIGINT stop it
  * cleanly (exit 0). main only wires the modules and waits for a signal.
  */
+#include "api.h"
 #include "control.h"
 #include "delivery.h"
 #include "reqlog.h"
@@ -144,6 +145,7 @@ int main(int argc, char **argv)
             sig = SIGTERM;
     } while (sig != SIGTERM && sig != SIGINT);
 
+    api_shutdown();
     server_stop();
     delivery_shutdown(5000);
     reqlog_shutdown();

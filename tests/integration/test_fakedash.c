@@ -1420,6 +1420,42 @@ static void test_webhook_abandoned(void **state)
     json_object_put(o);
 }
 
+/* A long delay fault in progress does not hold up a clean stop. */
+static void *stop_delay_client(void *arg)
+{
+    struct harness_fakedash *own = arg;
+    const char *hdrs[] = {AUTH, NULL};
+    struct harness_http_opts opts = {0};
+    struct harness_response r;
+    char url[256];
+
+    opts.timeout_ms = 30000;
+    snprintf(url, sizeof url, "%s/organizations", own->base_url);
+    harness_http("GET", url, hdrs, NULL, &opts, &r);
+    harness_response_free(&r);
+    return NULL;
+}
+
+static void test_stop_during_delay(void **state)
+{
+    struct harness_fakedash own;
+    pthread_t th;
+    long long t;
+
+    (void)state;
+    assert_int_equal(harness_fakedash_start(NULL, &own), 0);
+    assert_int_equal(harness_control(&own, "POST", "/_control/fault",
+                                     "{\"kind\": \"delay\", \"delay_ms\": 60000}", NULL),
+                     200);
+    assert_int_equal(pthread_create(&th, NULL, stop_delay_client, &own), 0);
+    /* A request is logged only once answered, so give it time to reach its delay. */
+    harness_sleep_ms(300);
+    t = harness_now_ms();
+    assert_int_equal(harness_fakedash_stop(&own), 0);
+    assert_true(harness_now_ms() - t < 3000);
+    pthread_join(th, NULL);
+}
+
 static void test_bad_scenarios(void **state)
 {
     static const char *const bad[] = {
@@ -1465,6 +1501,7 @@ int main(void)
         cmocka_unit_test_setup(test_scale, each_setup),
         cmocka_unit_test_setup(test_caps_and_writes, each_setup),
         cmocka_unit_test_setup(test_webhook_abandoned, each_setup),
+        cmocka_unit_test_setup(test_stop_during_delay, each_setup),
         cmocka_unit_test_setup(test_bad_scenarios, each_setup),
     };
 
