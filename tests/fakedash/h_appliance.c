@@ -239,7 +239,7 @@ static void happ_uplink_statuses(struct api_ctx *ctx)
     const char **nets = NULL, **serials = NULL, **iccids = NULL;
     size_t nn, ns, ni, n = 0, start, end;
     struct state_network **items = NULL;
-    struct page_spec spec = page_spec_make(3, 1000, 1000, 0);
+    struct page_spec spec;
     struct sbuf b = {0};
     char now[32];
 

@@ -36,9 +36,8 @@ struct http_request {
     size_t nparams;
     const char *body; /* NUL-terminated body, "" when none */
     size_t body_len;
-    int port;      /* local port it arrived on */
-    int port_main; /* the fake's main port (for links) */
-    int port2;     /* the fake's second port (redirect target) */
+    int port;  /* local port it arrived on */
+    int port2; /* the fake's second port (redirect target) */
 };
 
 /* A reply body is either `body` or, when stream_size is set, produced by stream_read. */

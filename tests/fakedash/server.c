@@ -165,7 +165,6 @@ static enum MHD_Result server_handler(void *cls, struct MHD_Connection *c, const
     req.body = r->body.data ? r->body.data : "";
     req.body_len = r->body.len;
     req.port = sp->port;
-    req.port_main = server_ports[0].port;
     req.port2 = server_ports[1].port;
     nparams = http_params_parse(query, &req.params);
     req.nparams = nparams > 0 ? (size_t)nparams : 0;
