@@ -1183,29 +1183,34 @@ static void test_rate_limit(void **state)
 {
     struct harness_response r;
     char h[64];
-    int limited = 0;
+    int limited = 0, sent;
 
     (void)state;
     control_ok("POST", "/_control/config", "{\"rate_limit_per_s\": 3}");
-    for (int i = 0; i < 10; i++) {
+    /* Four requests inside one second are one too many; a slow machine may spread them, so
+     * keep going (bounded) until the limit shows. */
+    for (sent = 0; sent < 200 && !limited; sent++) {
         long s = api("GET", "/organizations/1001/networks", NULL, &r);
 
         if (s == 429) {
-            limited++;
+            limited = 1;
             assert_string_equal(harness_header(&r, "Retry-After", h, sizeof h), "1");
+            assert_errors_body(&r);
         } else {
             assert_int_equal(s, 200);
         }
         harness_response_free(&r);
     }
-    /* Ten requests span at most two wall-clock seconds: at most six pass. */
-    assert_true(limited >= 4);
-    /* Another organization has its own budget; /organizations has none. */
+    assert_true(limited);
+    assert_true(sent >= 4);
+    /* Another organization has its own budget. */
     assert_int_equal(api("GET", "/organizations/1002/networks", NULL, &r), 200);
     harness_response_free(&r);
     control_ok("POST", "/_control/config", "{\"rate_limit_per_s\": null}");
-    assert_int_equal(api("GET", "/organizations/1001/networks", NULL, &r), 200);
-    harness_response_free(&r);
+    for (int i = 0; i < 10; i++) {
+        assert_int_equal(api("GET", "/organizations/1001/networks", NULL, &r), 200);
+        harness_response_free(&r);
+    }
 }
 
 static void test_uplinks_and_vpn(void **state)
