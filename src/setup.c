@@ -1,0 +1,1024 @@
+/*
+ * setup.c - `tagfailover setup`: webhook server, alert routing and a test delivery for every
+ * managed network. See setup.h.
+ */
+#include "tagfailover/setup.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "tagfailover/dashboard.h"
+#include "tagfailover/dashboard_json.h"
+#include "tagfailover/reconciler.h"
+#include "tagfailover/tags.h"
+
+/* How long the test deliveries are watched: Meraki (and the fake) deliver within a second or
+ * two when the receiver answers; a receiver that does not answer is retried for longer than
+ * an operator wants to wait at a prompt, so the wait is bounded and "not yet" is reported. */
+#define SETUP_POLL_ROUNDS      10
+#define SETUP_POLL_INTERVAL_MS 1000
+
+/* Longest API path we build (two escaped IDs and a fixed route), and longest failure text
+ * (a path, the API's message of up to 512 bytes, and some words). */
+#define SETUP_PATH_MAX 1024
+#define SETUP_WHY_MAX  (SETUP_PATH_MAX + 1024)
+
+static const char *const setup_alert_types[SETUP_N_ALERTS] = {
+    "failoverEvent",
+    "vpnConnectivityChange",
+    "cellularUpDown",
+};
+
+const char *setup_strerror(setup_err e)
+{
+    switch (e) {
+    case SETUP_OK:
+        return "ok";
+    case SETUP_ERR_SHAPE:
+        return "the API's answer is not the documented shape";
+    case SETUP_ERR_URL:
+        return "the receiver URL must be http(s)://host[:port][/path], without spaces";
+    case SETUP_ERR_NOMEM:
+        return "out of memory";
+    }
+    return "unknown error";
+}
+
+/* ---- pure helpers ---- */
+
+setup_err setup_check_url(const char *url)
+{
+    const char *host;
+    size_t len = strlen(url);
+
+    if (len == 0 || len > SETUP_URL_MAX)
+        return SETUP_ERR_URL;
+    if (strncmp(url, "https://", 8) == 0)
+        host = url + 8;
+    else if (strncmp(url, "http://", 7) == 0)
+        host = url + 7;
+    else
+        return SETUP_ERR_URL;
+    /* The host is what comes before the port, path, query or fragment; it must not be empty
+     * and must not carry user information (Meraki would post credentials in clear). */
+    size_t hlen = strcspn(host, "/?#");
+    if (hlen == 0 || host[0] == ':' || memchr(host, '@', hlen) != NULL)
+        return SETUP_ERR_URL;
+    for (const unsigned char *p = (const unsigned char *)url; *p != '\0'; p++)
+        if (*p <= 0x20 || *p == 0x7f)
+            return SETUP_ERR_URL;
+    return SETUP_OK;
+}
+
+setup_err setup_default_url(const config *cfg, const char *host, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "https://%s:%d%s", host, cfg->listener_port, cfg->webhook_path);
+    if (n < 0 || (size_t)n >= size)
+        return SETUP_ERR_URL;
+    return setup_check_url(buf);
+}
+
+/* The string member `key` of `o`, or NULL when absent or not a string. */
+static const char *setup_str(struct json_object *o, const char *key)
+{
+    struct json_object *v;
+
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
+        return NULL;
+    return json_object_get_string(v);
+}
+
+setup_err setup_match_server(struct json_object *servers, const char *url,
+                             setup_server_match *match, setup_server *found)
+{
+    setup_server named = {0};
+    bool have_named = false;
+
+    *match = SETUP_SERVER_NONE;
+    memset(found, 0, sizeof(*found));
+    if (!json_object_is_type(servers, json_type_array))
+        return SETUP_ERR_SHAPE;
+    for (size_t i = 0; i < json_object_array_length(servers); i++) {
+        struct json_object *s = json_object_array_get_idx(servers, i), *tpl;
+        setup_server cur = {0};
+
+        if (!json_object_is_type(s, json_type_object))
+            return SETUP_ERR_SHAPE;
+        cur.id = setup_str(s, "id");
+        cur.url = setup_str(s, "url");
+        if (cur.id == NULL || cur.id[0] == '\0' || cur.url == NULL)
+            return SETUP_ERR_SHAPE;
+        cur.name = setup_str(s, "name");
+        if (cur.name == NULL)
+            cur.name = "";
+        cur.template_id = NULL;
+        if (json_object_object_get_ex(s, "payloadTemplate", &tpl))
+            cur.template_id = setup_str(tpl, "payloadTemplateId");
+        if (cur.template_id == NULL)
+            cur.template_id = "";
+        /* The same URL wins over the name: that server is the one Meraki posts to us with. */
+        if (strcmp(cur.url, url) == 0) {
+            *match = SETUP_SERVER_SAME_URL;
+            *found = cur;
+            return SETUP_OK;
+        }
+        if (!have_named && strcmp(cur.name, SETUP_SERVER_NAME) == 0) {
+            named = cur;
+            have_named = true;
+        }
+    }
+    if (have_named) {
+        *match = SETUP_SERVER_NAMED;
+        *found = named;
+    }
+    return SETUP_OK;
+}
+
+/* True when the string array `ids` holds `id`. */
+static bool setup_ids_contain(struct json_object *ids, const char *id)
+{
+    for (size_t i = 0; i < json_object_array_length(ids); i++) {
+        struct json_object *v = json_object_array_get_idx(ids, i);
+        if (json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), id) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Copies the destination fields the spec's PUT accepts (emails, allAdmins, snmp,
+ * httpServerIds) from `from` (may be NULL) into a new object, adding `server_id` to
+ * httpServerIds when it is not there yet. NULL when out of memory. */
+static struct json_object *setup_dest_copy(struct json_object *from, const char *server_id)
+{
+    static const char *const keep[] = {"emails", "allAdmins", "snmp"};
+    struct json_object *d = json_object_new_object(), *ids = NULL, *v;
+
+    if (d == NULL)
+        return NULL;
+    for (size_t i = 0; from != NULL && i < sizeof(keep) / sizeof(keep[0]); i++) {
+        if (!json_object_object_get_ex(from, keep[i], &v) || v == NULL)
+            continue;
+        struct json_object *copy = NULL;
+        if (json_object_deep_copy(v, &copy, NULL) != 0 ||
+            json_object_object_add(d, keep[i], copy) != 0) {
+            json_object_put(copy);
+            goto fail;
+        }
+    }
+    ids = json_object_new_array();
+    if (ids == NULL)
+        goto fail;
+    if (from != NULL && json_object_object_get_ex(from, "httpServerIds", &v) &&
+        json_object_is_type(v, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(v); i++) {
+            struct json_object *e = json_object_array_get_idx(v, i);
+            if (json_object_array_add(ids, json_object_get(e)) != 0) {
+                json_object_put(e);
+                goto fail;
+            }
+        }
+    }
+    if (!setup_ids_contain(ids, server_id) &&
+        json_object_array_add(ids, json_object_new_string(server_id)) != 0)
+        goto fail;
+    if (json_object_object_add(d, "httpServerIds", ids) != 0)
+        goto fail;
+    return d;
+fail:
+    json_object_put(ids);
+    json_object_put(d);
+    return NULL;
+}
+
+/* The PUT entry of one alert: type, enabled, its destinations with the server, and its
+ * filters as read (sent back unchanged, so a server that replaces an alert whole keeps them).
+ * NULL when out of memory. */
+static struct json_object *setup_alert_entry(struct json_object *alert, const char *type,
+                                             const char *server_id)
+{
+    struct json_object *e = json_object_new_object(), *dest = NULL, *v;
+
+    if (e == NULL || json_object_object_add(e, "type", json_object_new_string(type)) != 0 ||
+        json_object_object_add(e, "enabled", json_object_new_boolean(1)) != 0)
+        goto fail;
+    json_object_object_get_ex(alert, "alertDestinations", &dest);
+    if (!json_object_is_type(dest, json_type_object))
+        dest = NULL;
+    if ((v = setup_dest_copy(dest, server_id)) == NULL)
+        goto fail;
+    if (json_object_object_add(e, "alertDestinations", v) != 0) {
+        json_object_put(v);
+        goto fail;
+    }
+    if (json_object_object_get_ex(alert, "filters", &v) &&
+        json_object_is_type(v, json_type_object) && json_object_object_length(v) > 0) {
+        struct json_object *copy = NULL;
+        if (json_object_deep_copy(v, &copy, NULL) != 0 ||
+            json_object_object_add(e, "filters", copy) != 0) {
+            json_object_put(copy);
+            goto fail;
+        }
+    }
+    return e;
+fail:
+    json_object_put(e);
+    return NULL;
+}
+
+setup_err setup_plan_alerts(struct json_object *settings, const char *server_id,
+                            setup_alert st[SETUP_N_ALERTS], struct json_object **body)
+{
+    struct json_object *alerts, *put = NULL, *found[SETUP_N_ALERTS] = {0};
+    setup_err result = SETUP_OK;
+
+    *body = NULL;
+    for (size_t k = 0; k < SETUP_N_ALERTS; k++)
+        st[k] = (setup_alert){.type = setup_alert_types[k]};
+    if (!json_object_is_type(settings, json_type_object) ||
+        !json_object_object_get_ex(settings, "alerts", &alerts) ||
+        !json_object_is_type(alerts, json_type_array))
+        return SETUP_ERR_SHAPE;
+    for (size_t i = 0; i < json_object_array_length(alerts); i++) {
+        struct json_object *a = json_object_array_get_idx(alerts, i);
+        const char *type = json_object_is_type(a, json_type_object) ? setup_str(a, "type") : NULL;
+        if (type == NULL)
+            return SETUP_ERR_SHAPE;
+        for (size_t k = 0; k < SETUP_N_ALERTS; k++) {
+            if (strcmp(type, setup_alert_types[k]) != 0 || found[k] != NULL)
+                continue;
+            struct json_object *en, *dest, *ids;
+            found[k] = a;
+            st[k].offered = true;
+            st[k].enabled = json_object_object_get_ex(a, "enabled", &en) &&
+                            json_object_is_type(en, json_type_boolean) &&
+                            json_object_get_boolean(en);
+            st[k].routed =
+                server_id != NULL && json_object_object_get_ex(a, "alertDestinations", &dest) &&
+                json_object_object_get_ex(dest, "httpServerIds", &ids) &&
+                json_object_is_type(ids, json_type_array) && setup_ids_contain(ids, server_id);
+        }
+    }
+    for (size_t k = 0; k < SETUP_N_ALERTS; k++) {
+        if (!st[k].offered || (st[k].enabled && st[k].routed))
+            continue;
+        /* Without a server yet (a dry run that would create one) there is nothing to put;
+         * the plan alone is wanted. */
+        if (server_id == NULL)
+            continue;
+        struct json_object *list = NULL, *e;
+        if (put == NULL) {
+            put = json_object_new_object();
+            list = json_object_new_array();
+            if (put == NULL || list == NULL || json_object_object_add(put, "alerts", list) != 0) {
+                json_object_put(list);
+                result = SETUP_ERR_NOMEM;
+                goto out;
+            }
+        }
+        json_object_object_get_ex(put, "alerts", &list);
+        e = setup_alert_entry(found[k], setup_alert_types[k], server_id);
+        if (e == NULL || json_object_array_add(list, e) != 0) {
+            json_object_put(e);
+            result = SETUP_ERR_NOMEM;
+            goto out;
+        }
+    }
+    *body = put;
+    put = NULL;
+out:
+    json_object_put(put);
+    return result;
+}
+
+/* ---- the command ---- */
+
+/* One managed network and what happened to it. */
+typedef struct {
+    char *org_id;
+    char *id;
+    char *name;      /* NULL when the API gave none */
+    bool failed;     /* a step failed (reported when it happened) */
+    bool wired;      /* server and alerts are in place */
+    char *test_id;   /* the webhook test, once asked for */
+    char status[32]; /* its last status: enqueued, processing, retrying, delivered, abandoned */
+} setup_net;
+
+/* The state of one run. */
+typedef struct {
+    const config *cfg;
+    dash_shared *shared;
+    dash_client *client;
+    const char *url;    /* the receiver URL */
+    const char *secret; /* the shared secret; never printed */
+    bool dry_run;
+    FILE *out;
+    setup_net *nets;
+    size_t n_nets, cap_nets;
+    bool failed; /* something outside a network failed (an organization's list) */
+} setup_ctx;
+
+/* Escapes one path segment (RFC 3986 pchar): server IDs are Base64 and may hold '/', which
+ * must not split the path; '=' and '+' are legal in a segment and left as they are. */
+static bool setup_seg(const char *s, char *buf, size_t size)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    size_t o = 0;
+
+    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
+        bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                     (*p >= '0' && *p <= '9') || strchr("-._~!$&'()*+,;=:@", *p) != NULL;
+        if (o + (plain ? 1 : 3) >= size)
+            return false;
+        if (plain) {
+            buf[o++] = (char)*p;
+        } else {
+            buf[o++] = '%';
+            buf[o++] = hex[*p >> 4];
+            buf[o++] = hex[*p & 15];
+        }
+    }
+    buf[o] = '\0';
+    return o > 0;
+}
+
+/* Builds "/networks/{net}{suffix}" or, with `arg`, "/networks/{net}{suffix}/{arg}", each ID
+ * escaped as a path segment. */
+static bool setup_path(char *buf, size_t size, const char *net, const char *suffix, const char *arg)
+{
+    char a[SETUP_PATH_MAX / 3], b[SETUP_PATH_MAX / 3];
+
+    if (!setup_seg(net, a, sizeof(a)) || (arg != NULL && !setup_seg(arg, b, sizeof(b))))
+        return false;
+    int n = snprintf(buf, size, "/networks/%s%s%s%s", a, suffix, arg != NULL ? "/" : "",
+                     arg != NULL ? b : "");
+    return n > 0 && (size_t)n < size;
+}
+
+/* One API call. `body` (may be NULL) is sent as JSON; the answer, when `answer` is not NULL,
+ * is parsed into *answer (caller puts; NULL for an empty body). On failure `why` says what
+ * went wrong, with the API's message. */
+static bool setup_call(setup_ctx *ctx, const char *org_id, const char *method, const char *path,
+                       struct json_object *body, struct json_object **answer, char *why,
+                       size_t why_size)
+{
+    char *resp = NULL;
+    size_t len = 0;
+    dash_error err = {0};
+    bool ok = false;
+    const char *text = NULL;
+
+    if (answer != NULL)
+        *answer = NULL;
+    if (body != NULL) {
+        text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
+                                                        JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (text == NULL) {
+            snprintf(why, why_size, "out of memory");
+            goto out;
+        }
+    }
+    dash_err de = dash_request(ctx->client, org_id, method, path, text, &resp, &len, &err);
+    if (de != DASH_OK) {
+        if (err.http_status > 0)
+            snprintf(why, why_size, "%s %s: HTTP %ld: %s", method, path, err.http_status,
+                     err.message[0] != '\0' ? err.message : dash_strerror(de));
+        else
+            snprintf(why, why_size, "%s %s: %s", method, path,
+                     err.message[0] != '\0' ? err.message : dash_strerror(de));
+        goto out;
+    }
+    if (answer != NULL && len > 0 && dj_json_parse(resp, len, answer) != DJ_JSON_OK) {
+        snprintf(why, why_size, "%s %s: the answer is not JSON", method, path);
+        goto out;
+    }
+    ok = true;
+out:
+    free(resp);
+    return ok;
+}
+
+/* Prints a network's heading. */
+static void setup_print_net(setup_ctx *ctx, const setup_net *n)
+{
+    fprintf(ctx->out, "  network %s%s%s%s\n", n->id, n->name ? " (" : "", n->name ? n->name : "",
+            n->name ? ")" : "");
+}
+
+/* Marks the network failed and prints why. */
+static void setup_fail(setup_ctx *ctx, setup_net *n, const char *step, const char *why)
+{
+    n->failed = true;
+    fprintf(ctx->out, "    %s: FAILED: %s\n", step, why);
+}
+
+/* Reads the server object a POST or PUT answered with: it must carry an ID and the receiver
+ * URL. *s borrows from `answer`. */
+static bool setup_one_server(struct json_object *answer, const char *url, setup_server *s)
+{
+    struct json_object *one = json_object_new_array();
+    setup_server_match m = SETUP_SERVER_NONE;
+    bool ok = false;
+
+    if (one == NULL)
+        return false;
+    if (json_object_array_add(one, json_object_get(answer)) != 0)
+        json_object_put(answer);
+    else
+        ok = setup_match_server(one, url, &m, s) == SETUP_OK && m == SETUP_SERVER_SAME_URL;
+    json_object_put(one);
+    return ok;
+}
+
+/* Sends the server's settings to Meraki: the name, the secret and the template (the URL
+ * cannot be changed). Checks the answer shows the server as sent. */
+static bool setup_put_server(setup_ctx *ctx, setup_net *n, const char *server_id, char *why,
+                             size_t why_size)
+{
+    char path[SETUP_PATH_MAX];
+    struct json_object *body = json_object_new_object(), *tpl = json_object_new_object();
+    struct json_object *answer = NULL;
+    setup_server s;
+    bool ok = false;
+
+    if (body == NULL || tpl == NULL ||
+        !setup_path(path, sizeof(path), n->id, "/webhooks/httpServers", server_id)) {
+        json_object_put(tpl);
+        snprintf(why, why_size, "cannot build the request");
+        goto out;
+    }
+    /* The PUT body of the spec: no url (it cannot change), and a template by ID only. */
+    json_object_object_add(tpl, "payloadTemplateId", json_object_new_string(SETUP_TEMPLATE_ID));
+    json_object_object_add(body, "name", json_object_new_string(SETUP_SERVER_NAME));
+    json_object_object_add(body, "sharedSecret", json_object_new_string(ctx->secret));
+    json_object_object_add(body, "payloadTemplate", tpl);
+    if (!setup_call(ctx, n->org_id, "PUT", path, body, &answer, why, why_size))
+        goto out;
+    ok = setup_one_server(answer, ctx->url, &s) && strcmp(s.id, server_id) == 0 &&
+         strcmp(s.name, SETUP_SERVER_NAME) == 0 &&
+         (s.template_id[0] == '\0' || strcmp(s.template_id, SETUP_TEMPLATE_ID) == 0);
+    if (!ok)
+        snprintf(why, why_size, "PUT %s: the answer does not show the server as sent", path);
+out:
+    json_object_put(answer);
+    json_object_put(body);
+    return ok;
+}
+
+/* Creates the server. *id receives its ID (caller frees). */
+static bool setup_post_server(setup_ctx *ctx, setup_net *n, char **id, char *why, size_t why_size)
+{
+    char path[SETUP_PATH_MAX];
+    struct json_object *body = json_object_new_object(), *tpl = json_object_new_object();
+    struct json_object *answer = NULL;
+    setup_server s;
+    bool ok = false;
+
+    *id = NULL;
+    if (body == NULL || tpl == NULL ||
+        !setup_path(path, sizeof(path), n->id, "/webhooks/httpServers", NULL)) {
+        json_object_put(tpl);
+        snprintf(why, why_size, "cannot build the request");
+        goto out;
+    }
+    /* The body as the spec's example has it, template name included. */
+    json_object_object_add(tpl, "payloadTemplateId", json_object_new_string(SETUP_TEMPLATE_ID));
+    json_object_object_add(tpl, "name", json_object_new_string(SETUP_TEMPLATE_NAME));
+    json_object_object_add(body, "name", json_object_new_string(SETUP_SERVER_NAME));
+    json_object_object_add(body, "url", json_object_new_string(ctx->url));
+    json_object_object_add(body, "sharedSecret", json_object_new_string(ctx->secret));
+    json_object_object_add(body, "payloadTemplate", tpl);
+    if (!setup_call(ctx, n->org_id, "POST", path, body, &answer, why, why_size))
+        goto out;
+    if (!setup_one_server(answer, ctx->url, &s)) {
+        snprintf(why, why_size, "POST %s: the answer is not the server asked for", path);
+        goto out;
+    }
+    if ((*id = strdup(s.id)) == NULL) {
+        snprintf(why, why_size, "out of memory");
+        goto out;
+    }
+    ok = true;
+out:
+    json_object_put(answer);
+    json_object_put(body);
+    return ok;
+}
+
+/* Describes what an update changes on the server with the receiver URL; "" when only the
+ * secret is sent again. A template the answer did not show is not called a change. */
+static void setup_server_changes(const setup_server *s, char *buf, size_t size)
+{
+    int n = 0;
+
+    buf[0] = '\0';
+    if (strcmp(s->name, SETUP_SERVER_NAME) != 0)
+        n = snprintf(buf, size, "name \"%s\" -> \"" SETUP_SERVER_NAME "\"", s->name);
+    if (n < 0 || (size_t)n >= size)
+        return;
+    if (s->template_id[0] != '\0' && strcmp(s->template_id, SETUP_TEMPLATE_ID) != 0)
+        snprintf(buf + n, size - (size_t)n,
+                 "%spayload template %s -> " SETUP_TEMPLATE_ID " (" SETUP_TEMPLATE_NAME ")",
+                 n > 0 ? ", " : "", s->template_id);
+}
+
+/* Step 1: the HTTP server. *server_id receives its ID (caller frees), or NULL in a dry run
+ * that would create it. */
+static bool setup_server_step(setup_ctx *ctx, setup_net *n, char **server_id)
+{
+    char path[SETUP_PATH_MAX], why[SETUP_WHY_MAX];
+    struct json_object *servers = NULL;
+    setup_server_match match;
+    setup_server found;
+    bool ok = false;
+
+    *server_id = NULL;
+    if (!setup_path(path, sizeof(path), n->id, "/webhooks/httpServers", NULL)) {
+        setup_fail(ctx, n, "http server", "the network ID does not fit in a path");
+        goto out;
+    }
+    if (!setup_call(ctx, n->org_id, "GET", path, NULL, &servers, why, sizeof(why))) {
+        setup_fail(ctx, n, "http server", why);
+        goto out;
+    }
+    if (setup_match_server(servers, ctx->url, &match, &found) != SETUP_OK) {
+        snprintf(why, sizeof(why), "GET %s: %s", path, setup_strerror(SETUP_ERR_SHAPE));
+        setup_fail(ctx, n, "http server", why);
+        goto out;
+    }
+    if (match == SETUP_SERVER_SAME_URL) {
+        char changes[512];
+        setup_server_changes(&found, changes, sizeof(changes));
+        if ((*server_id = strdup(found.id)) == NULL) {
+            setup_fail(ctx, n, "http server", "out of memory");
+            goto out;
+        }
+        /* Meraki never shows a server's shared secret, so it cannot be compared: it is sent
+         * again on every run. That write changes nothing when the secret is already the
+         * configured one, and it is what makes a rotated secret reach Meraki. */
+        if (ctx->dry_run) {
+            if (changes[0] != '\0')
+                fprintf(ctx->out,
+                        "    http server: would update %s (%s) and set the shared secret\n",
+                        found.id, changes);
+            else
+                fprintf(ctx->out,
+                        "    http server: already set (id %s); would re-send the shared secret "
+                        "(Meraki never shows it)\n",
+                        found.id);
+            ok = true;
+            goto out;
+        }
+        if (!setup_put_server(ctx, n, found.id, why, sizeof(why))) {
+            setup_fail(ctx, n, "http server", why);
+            goto out;
+        }
+        if (changes[0] != '\0')
+            fprintf(ctx->out, "    http server: updated %s (%s); shared secret set\n", found.id,
+                    changes);
+        else
+            fprintf(ctx->out,
+                    "    http server: already set (id %s); shared secret re-sent (Meraki never "
+                    "shows it)\n",
+                    found.id);
+        ok = true;
+        goto out;
+    }
+    if (match == SETUP_SERVER_NAMED)
+        fprintf(ctx->out,
+                "    note: server %s named \"" SETUP_SERVER_NAME "\" posts to %s; Meraki cannot "
+                "change a server's URL, so a new one is made for the receiver URL and the old one "
+                "is left as it is (delete it once unused)\n",
+                found.id, found.url);
+    if (ctx->dry_run) {
+        fprintf(ctx->out,
+                "    http server: would create \"" SETUP_SERVER_NAME
+                "\" -> %s (template " SETUP_TEMPLATE_NAME ", the configured shared secret)\n",
+                ctx->url);
+        ok = true;
+        goto out;
+    }
+    if (!setup_post_server(ctx, n, server_id, why, sizeof(why))) {
+        setup_fail(ctx, n, "http server", why);
+        goto out;
+    }
+    fprintf(ctx->out, "    http server: created \"" SETUP_SERVER_NAME "\" (id %s) -> %s\n",
+            *server_id, ctx->url);
+    ok = true;
+out:
+    json_object_put(servers);
+    return ok;
+}
+
+/* Prints what each of the three alerts needed (or needs, in a dry run). */
+static void setup_print_alerts(setup_ctx *ctx, const setup_alert st[SETUP_N_ALERTS], bool done)
+{
+    for (size_t k = 0; k < SETUP_N_ALERTS; k++) {
+        const char *what;
+        if (!st[k].offered)
+            what = "not offered for this network (skipped)";
+        else if (st[k].enabled && st[k].routed)
+            what = "already set";
+        else if (!st[k].enabled && !st[k].routed)
+            what =
+                done ? "enabled and routed to the server" : "would enable and route to the server";
+        else if (!st[k].routed)
+            what = done ? "routed to the server" : "would route to the server";
+        else
+            what = done ? "enabled" : "would enable";
+        fprintf(ctx->out, "    alert %s: %s\n", st[k].type, what);
+    }
+}
+
+/* Step 2: the three alerts. `server_id` is NULL only in a dry run that would create it. */
+static bool setup_alerts_step(setup_ctx *ctx, setup_net *n, const char *server_id)
+{
+    char path[SETUP_PATH_MAX], why[SETUP_WHY_MAX];
+    struct json_object *settings = NULL, *body = NULL, *answer = NULL, *again = NULL;
+    setup_alert st[SETUP_N_ALERTS], after[SETUP_N_ALERTS];
+    bool ok = false;
+    size_t offered = 0;
+
+    if (!setup_path(path, sizeof(path), n->id, "/alerts/settings", NULL)) {
+        setup_fail(ctx, n, "alerts", "the network ID does not fit in a path");
+        goto out;
+    }
+    if (!setup_call(ctx, n->org_id, "GET", path, NULL, &settings, why, sizeof(why))) {
+        setup_fail(ctx, n, "alerts", why);
+        goto out;
+    }
+    setup_err se = setup_plan_alerts(settings, server_id, st, &body);
+    if (se != SETUP_OK) {
+        snprintf(why, sizeof(why), "GET %s: %s", path, setup_strerror(se));
+        setup_fail(ctx, n, "alerts", why);
+        goto out;
+    }
+    for (size_t k = 0; k < SETUP_N_ALERTS; k++)
+        offered += st[k].offered;
+    if (offered == 0) {
+        setup_fail(ctx, n, "alerts",
+                   "the network offers none of failoverEvent, vpnConnectivityChange, "
+                   "cellularUpDown (is it an appliance network?)");
+        goto out;
+    }
+    if (ctx->dry_run || body == NULL) {
+        setup_print_alerts(ctx, st, false);
+        ok = true;
+        goto out;
+    }
+    if (!setup_call(ctx, n->org_id, "PUT", path, body, &answer, why, sizeof(why))) {
+        setup_fail(ctx, n, "alerts", why);
+        goto out;
+    }
+    /* The answer is the whole settings: they must now show every offered alert enabled and
+     * routed, or the write did not take. */
+    if (setup_plan_alerts(answer, server_id, after, &again) != SETUP_OK || again != NULL) {
+        snprintf(why, sizeof(why), "PUT %s: the answer does not show the alerts routed", path);
+        setup_fail(ctx, n, "alerts", why);
+        goto out;
+    }
+    setup_print_alerts(ctx, st, true);
+    ok = true;
+out:
+    json_object_put(again);
+    json_object_put(answer);
+    json_object_put(body);
+    json_object_put(settings);
+    return ok;
+}
+
+/* Step 3a: asks Meraki to post a test alert to the receiver. */
+static void setup_test_post(setup_ctx *ctx, setup_net *n)
+{
+    char path[SETUP_PATH_MAX], why[SETUP_WHY_MAX];
+    struct json_object *body = json_object_new_object(), *answer = NULL;
+
+    if (body == NULL || !setup_path(path, sizeof(path), n->id, "/webhooks/webhookTests", NULL)) {
+        snprintf(why, sizeof(why), "cannot build the request");
+        goto fail;
+    }
+    /* The secret goes with the test: Meraki's default is the empty string, not the server's
+     * secret. The alert type is left to Meraki's default (power_supply_down), which the
+     * daemon authenticates and then ignores, so a test never starts a look. */
+    json_object_object_add(body, "url", json_object_new_string(ctx->url));
+    json_object_object_add(body, "sharedSecret", json_object_new_string(ctx->secret));
+    if (!setup_call(ctx, n->org_id, "POST", path, body, &answer, why, sizeof(why)))
+        goto fail;
+    const char *id = setup_str(answer, "id"), *status = setup_str(answer, "status");
+    if (id == NULL || id[0] == '\0') {
+        snprintf(why, sizeof(why), "POST %s: the answer has no test id", path);
+        goto fail;
+    }
+    if ((n->test_id = strdup(id)) == NULL) {
+        snprintf(why, sizeof(why), "out of memory");
+        goto fail;
+    }
+    snprintf(n->status, sizeof(n->status), "%s", status != NULL ? status : "enqueued");
+    json_object_put(answer);
+    json_object_put(body);
+    return;
+fail:
+    n->failed = true;
+    fprintf(ctx->out, "  network %s: test delivery FAILED: %s\n", n->id, why);
+    json_object_put(answer);
+    json_object_put(body);
+}
+
+/* True while a test's status may still change. */
+static bool setup_test_pending(const setup_net *n)
+{
+    return n->test_id != NULL && strcmp(n->status, "delivered") != 0 &&
+           strcmp(n->status, "abandoned") != 0;
+}
+
+static void setup_sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+/* Step 3b: polls the tests until each is delivered or abandoned, for a bounded time. A poll
+ * that fails is not fatal: the next round asks again. */
+static void setup_test_poll(setup_ctx *ctx)
+{
+    char path[SETUP_PATH_MAX], why[SETUP_WHY_MAX];
+
+    for (int round = 0; round < SETUP_POLL_ROUNDS; round++) {
+        bool pending = false;
+        for (size_t i = 0; i < ctx->n_nets; i++)
+            pending = pending || setup_test_pending(&ctx->nets[i]);
+        if (!pending)
+            return;
+        setup_sleep_ms(SETUP_POLL_INTERVAL_MS);
+        for (size_t i = 0; i < ctx->n_nets; i++) {
+            setup_net *n = &ctx->nets[i];
+            struct json_object *answer = NULL;
+            if (!setup_test_pending(n))
+                continue;
+            if (!setup_path(path, sizeof(path), n->id, "/webhooks/webhookTests", n->test_id))
+                continue;
+            if (setup_call(ctx, n->org_id, "GET", path, NULL, &answer, why, sizeof(why))) {
+                const char *status = setup_str(answer, "status");
+                if (status != NULL)
+                    snprintf(n->status, sizeof(n->status), "%s", status);
+            }
+            json_object_put(answer);
+        }
+    }
+}
+
+/* Adds a managed network to the run. */
+static setup_net *setup_net_add(setup_ctx *ctx, const char *org_id, const dj_network *net)
+{
+    if (ctx->n_nets == ctx->cap_nets) {
+        size_t cap = ctx->cap_nets ? ctx->cap_nets * 2 : 16;
+        setup_net *v = realloc(ctx->nets, cap * sizeof(*v));
+        if (v == NULL)
+            return NULL;
+        ctx->nets = v;
+        ctx->cap_nets = cap;
+    }
+    setup_net *n = &ctx->nets[ctx->n_nets];
+    memset(n, 0, sizeof(*n));
+    n->org_id = strdup(org_id);
+    n->id = strdup(net->id);
+    n->name = net->name != NULL ? strdup(net->name) : NULL;
+    if (n->org_id == NULL || n->id == NULL || (net->name != NULL && n->name == NULL)) {
+        free(n->org_id);
+        free(n->id);
+        free(n->name);
+        return NULL;
+    }
+    ctx->n_nets++;
+    return n;
+}
+
+/* Steps 1 and 2 for every managed network of one organization. */
+static void setup_org(setup_ctx *ctx, const char *org_id, const char *org_name)
+{
+    dj_network *nets = NULL;
+    size_t n_nets = 0, managed = 0;
+    dash_error err = {0};
+
+    fprintf(ctx->out, "organization %s%s%s%s", org_id, org_name ? " (" : "",
+            org_name ? org_name : "", org_name ? ")" : "");
+    if (dash_list_networks(ctx->client, org_id, NULL, DASH_TAGS_ANY, &nets, &n_nets, &err) !=
+        DASH_OK) {
+        fprintf(ctx->out, "\n  FAILED: cannot list its networks: %s\n", err.message);
+        ctx->failed = true;
+        goto out;
+    }
+    for (size_t i = 0; i < n_nets; i++) {
+        tags_info info;
+        tags_classify(&nets[i].tags, ctx->cfg->hold_tag, &info);
+        managed += info.state != TAGS_UNMANAGED;
+    }
+    fprintf(ctx->out, ": %zu managed network%s, %zu without a pair tag (left alone)\n", managed,
+            managed == 1 ? "" : "s", n_nets - managed);
+    for (size_t i = 0; i < n_nets; i++) {
+        tags_info info;
+        char *server_id = NULL;
+        tags_classify(&nets[i].tags, ctx->cfg->hold_tag, &info);
+        if (info.state == TAGS_UNMANAGED)
+            continue;
+        setup_net *n = setup_net_add(ctx, org_id, &nets[i]);
+        if (n == NULL) {
+            fprintf(ctx->out, "  FAILED: out of memory\n");
+            ctx->failed = true;
+            goto out;
+        }
+        setup_print_net(ctx, n);
+        if (setup_server_step(ctx, n, &server_id) && setup_alerts_step(ctx, n, server_id))
+            n->wired = !ctx->dry_run;
+        if (ctx->dry_run && !n->failed)
+            fprintf(ctx->out, "    test delivery: would ask Meraki to post a test alert to %s\n",
+                    ctx->url);
+        free(server_id);
+    }
+out:
+    dj_networks_free(nets, n_nets);
+}
+
+/* This host's name, fully qualified when the resolver knows it (Meraki must reach it from the
+ * internet, and a short name resolves nowhere). */
+static bool setup_hostname(char *buf, size_t size)
+{
+    struct addrinfo hints, *res = NULL;
+
+    if (gethostname(buf, size) != 0 || buf[0] == '\0')
+        return false;
+    buf[size - 1] = '\0';
+    if (strchr(buf, '.') != NULL)
+        return true;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_flags = AI_CANONNAME;
+    if (getaddrinfo(buf, NULL, &hints, &res) == 0 && res != NULL && res->ai_canonname != NULL &&
+        strchr(res->ai_canonname, '.') != NULL && strlen(res->ai_canonname) < size)
+        snprintf(buf, size, "%s", res->ai_canonname);
+    if (res != NULL)
+        freeaddrinfo(res);
+    return true;
+}
+
+/* Settles the receiver URL into buf, printing where it came from. Returns 0, or the usage
+ * exit code 2 with a message on stderr. */
+static int setup_resolve_url(const config *cfg, const setup_options *opt, char *buf, size_t size,
+                             FILE *out)
+{
+    char host[256];
+
+    if (opt->url != NULL) {
+        if (setup_check_url(opt->url) != SETUP_OK || strlen(opt->url) >= size) {
+            fprintf(stderr, "tagfailover: setup: --url: %s\n", setup_strerror(SETUP_ERR_URL));
+            return 2;
+        }
+        snprintf(buf, size, "%s", opt->url);
+        fprintf(out, "receiver URL: %s (from --url)\n", buf);
+    } else {
+        if (cfg->listener_mode == CONFIG_LISTENER_OFF) {
+            fprintf(stderr, "tagfailover: setup: [listener] mode is off, so there is no receiver "
+                            "to point Meraki at; give --url URL\n");
+            return 2;
+        }
+        if (!setup_hostname(host, sizeof(host)) ||
+            setup_default_url(cfg, host, buf, size) != SETUP_OK) {
+            fprintf(stderr, "tagfailover: setup: cannot build a receiver URL from this host's "
+                            "name; give --url URL\n");
+            return 2;
+        }
+        fprintf(out,
+                "receiver URL: %s (built from this host's name, [listener] port and "
+                "webhook_path; give --url to override)\n",
+                buf);
+        if (strchr(host, '.') == NULL)
+            fprintf(out,
+                    "note: this host's name \"%s\" has no domain, so Meraki cannot resolve "
+                    "it: give --url with a public name\n",
+                    host);
+        if (cfg->listener_mode == CONFIG_LISTENER_PLAIN)
+            fprintf(out, "note: [listener] mode is plain: if Meraki reaches the daemon through a "
+                         "reverse proxy, give --url with the proxy's public https URL\n");
+    }
+    if (strncmp(buf, "https://", 8) != 0)
+        fprintf(out, "note: Meraki delivers only to https URLs with a CA-signed certificate\n");
+    return 0;
+}
+
+int setup_run(const config *cfg, const setup_options *opt, FILE *out)
+{
+    setup_ctx ctx = {.cfg = cfg, .dry_run = opt->dry_run, .out = out};
+    char url[SETUP_URL_MAX + 1];
+    char **ids = NULL, **names = NULL;
+    size_t n_orgs = 0, wired = 0, delivered = 0, failed = 0;
+    dash_error err = {0};
+    dash_options o;
+    int code;
+
+    if (cfg->shared_secret == NULL || cfg->shared_secret[0] == '\0') {
+        fprintf(stderr, "tagfailover: setup: no shared secret is configured ([listener] "
+                        "shared_secret or shared_secret_file, or TAGFAILOVER_SHARED_SECRET)\n");
+        return 2;
+    }
+    if ((code = setup_resolve_url(cfg, opt, url, sizeof(url), out)) != 0)
+        return code;
+    ctx.url = url;
+    ctx.secret = cfg->shared_secret;
+    if (ctx.dry_run)
+        fprintf(out, "dry run: nothing is changed (GET requests only)\n");
+
+    code = 1;
+    rc_dash_options(cfg, &o);
+    dash_err de = dash_global_init();
+    if (de == DASH_OK)
+        de = dash_shared_new(&o, &ctx.shared);
+    if (de == DASH_OK)
+        de = dash_client_new(ctx.shared, &ctx.client);
+    if (de != DASH_OK) {
+        fprintf(stderr, "tagfailover: setup: cannot set up the API client: %s\n",
+                dash_strerror(de));
+        goto out;
+    }
+    rc_env env = {.cfg = cfg, .client = ctx.client, .dry_run = ctx.dry_run};
+    if (rc_organizations(&env, &ids, &names, &n_orgs, &err) != RC_OK) {
+        fprintf(stderr, "tagfailover: setup: cannot list organizations: %s\n", err.message);
+        goto out;
+    }
+    for (size_t i = 0; i < n_orgs; i++)
+        setup_org(&ctx, ids[i], names[i]);
+
+    if (!ctx.dry_run) {
+        bool any = false;
+        for (size_t i = 0; i < ctx.n_nets; i++)
+            any = any || ctx.nets[i].wired;
+        if (any)
+            fprintf(out, "test deliveries (status polled for up to %d s):\n",
+                    SETUP_POLL_ROUNDS * SETUP_POLL_INTERVAL_MS / 1000);
+        for (size_t i = 0; i < ctx.n_nets; i++)
+            if (ctx.nets[i].wired)
+                setup_test_post(&ctx, &ctx.nets[i]);
+        fflush(out);
+        setup_test_poll(&ctx);
+        for (size_t i = 0; i < ctx.n_nets; i++) {
+            setup_net *n = &ctx.nets[i];
+            if (n->test_id == NULL)
+                continue;
+            fprintf(out, "  network %s%s%s%s: test %s %s", n->id, n->name ? " (" : "",
+                    n->name ? n->name : "", n->name ? ")" : "", n->test_id, n->status);
+            if (strcmp(n->status, "delivered") == 0) {
+                delivered++;
+                fputc('\n', out);
+                continue;
+            }
+            n->failed = true;
+            if (strcmp(n->status, "abandoned") == 0)
+                fprintf(out,
+                        ": Meraki could not deliver to %s (is it reachable from the "
+                        "internet, with a CA-signed certificate, and is the daemon's "
+                        "shared secret the configured one?)\n",
+                        url);
+            else
+                fprintf(out, ": not delivered yet after %d s\n",
+                        SETUP_POLL_ROUNDS * SETUP_POLL_INTERVAL_MS / 1000);
+        }
+    }
+    for (size_t i = 0; i < ctx.n_nets; i++) {
+        wired += ctx.nets[i].wired;
+        failed += ctx.nets[i].failed;
+    }
+    if (ctx.dry_run)
+        fprintf(out, "summary (dry run): %zu managed network%s planned, %zu failed\n", ctx.n_nets,
+                ctx.n_nets == 1 ? "" : "s", failed);
+    else
+        fprintf(out,
+                "summary: %zu of %zu managed network%s wired, %zu test deliver%s delivered, "
+                "%zu failed\n",
+                wired, ctx.n_nets, ctx.n_nets == 1 ? "" : "s", delivered,
+                delivered == 1 ? "y" : "ies", failed);
+    code = (failed > 0 || ctx.failed) ? 1 : 0;
+    if (code != 0)
+        fprintf(stderr, "tagfailover: setup: %zu network%s failed%s\n", failed,
+                failed == 1 ? "" : "s",
+                ctx.failed ? ", and an organization could not be read" : "");
+out:
+    for (size_t i = 0; i < ctx.n_nets; i++) {
+        free(ctx.nets[i].org_id);
+        free(ctx.nets[i].id);
+        free(ctx.nets[i].name);
+        free(ctx.nets[i].test_id);
+    }
+    free(ctx.nets);
+    rc_strs_free(ids, n_orgs);
+    rc_strs_free(names, n_orgs);
+    dash_client_free(ctx.client);
+    dash_shared_free(ctx.shared);
+    dash_global_cleanup();
+    return code;
+}
