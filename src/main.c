@@ -22,6 +22,7 @@
 #include "tagfailover/engine.h"
 #include "tagfailover/httpd.h"
 #include "tagfailover/log.h"
+#include "tagfailover/setup.h"
 #include "tagfailover/webhook.h"
 
 #define EXIT_RUNTIME 1
@@ -40,6 +41,7 @@ static const char usage_text[] =
     "  failover NETWORK_ID [--no-hold] [--dry-run]\n"
     "                                        swap to the backup and add the hold tag\n"
     "  failback NETWORK_ID [--dry-run]       swap back to the primary and remove the hold tag\n"
+    "  setup [--dry-run] [--url URL]         point every managed network's alerts at the daemon\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   configuration file (else $TAGFAILOVER_CONFIG, else " CONFIG_DEFAULT_PATH
@@ -58,6 +60,7 @@ typedef struct {
     bool once;               /* reconcile --once */
     bool json;               /* status --json */
     bool no_hold;            /* failover --no-hold */
+    const char *url;         /* setup --url */
 } cli_args;
 
 static const char *main_getenv(const char *name)
@@ -404,6 +407,21 @@ static int cmd_oneshot(const cli_args *args)
     return rc;
 }
 
+/* `setup`: wires Meraki's webhooks to the daemon (setup.h). */
+static int cmd_setup(const cli_args *args)
+{
+    config cfg;
+    setup_options opt = {.dry_run = args->dry_run, .url = args->url};
+
+    if (!main_load_config(args->config_path, &cfg))
+        return EXIT_USAGE;
+    main_log_init(&cfg);
+    signal(SIGPIPE, SIG_IGN);
+    int rc = setup_run(&cfg, &opt, stdout);
+    config_free(&cfg);
+    return rc;
+}
+
 /* Parses the options that follow the command word. */
 static int parse_command_options(int argc, char **argv, cli_args *args)
 {
@@ -412,6 +430,7 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
         {"once", no_argument, NULL, 'o'},
         {"json", no_argument, NULL, 'j'},
         {"no-hold", no_argument, NULL, 'n'},
+        {"url", required_argument, NULL, 'u'},
         {NULL, 0, NULL, 0},
     };
     const char *cmd = args->command;
@@ -420,11 +439,12 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
 
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:", long_opts, NULL)) != -1) {
         bool ok;
         switch (c) {
         case 'd':
-            ok = strcmp(cmd, "serve") == 0 || strcmp(cmd, "reconcile") == 0 || takes_network;
+            ok = strcmp(cmd, "serve") == 0 || strcmp(cmd, "reconcile") == 0 || takes_network ||
+                 strcmp(cmd, "setup") == 0;
             args->dry_run = true;
             break;
         case 'o':
@@ -439,6 +459,15 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
             ok = strcmp(cmd, "failover") == 0;
             args->no_hold = true;
             break;
+        case 'u':
+            /* argv[optind - 1] may be the URL itself here, so the option is named. */
+            if (strcmp(cmd, "setup") != 0)
+                return usage_error("option '--url' does not apply to this command");
+            ok = true;
+            args->url = optarg;
+            break;
+        case ':':
+            return usage_error("option '%s' needs an argument", argv[optind - 1]);
         default:
             return usage_error("unknown option '%s'", argv[optind - 1]);
         }
@@ -518,5 +547,7 @@ int main(int argc, char **argv)
     if (strcmp(args.command, "reconcile") == 0 || strcmp(args.command, "status") == 0 ||
         strcmp(args.command, "failover") == 0 || strcmp(args.command, "failback") == 0)
         return cmd_oneshot(&args);
+    if (strcmp(args.command, "setup") == 0)
+        return cmd_setup(&args);
     return usage_error("unknown command '%s'", args.command);
 }
