@@ -16,6 +16,8 @@
  *      and polls its status a few times, briefly.
  * With dry_run only GETs are sent and the plan is printed. A second run changes nothing: no
  * second server is created and the alert settings are not written again ("already set").
+ * [failover] dry_run does not apply: it governs retags, and wiring the webhooks of a daemon
+ * that only reports what it would do is a normal way to try it out.
  *
  * The plan and the results are printed as readable lines; the shared secret and the API key
  * never are. Runs on the calling (main) thread with its own API client, so the rate limit,
