@@ -268,10 +268,14 @@ look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, lo
         .has_tracked_ip = out->tracked_ip != NULL,
     };
     bool acts = out->tags.state == TAGS_NORMAL || out->tags.state == TAGS_FAILED_OVER;
-    if (acts && out->tracked_ip != NULL) {
+    /* A held or invalid network is never acted on, but its primary's series are still read
+     * so that /status and `status` show its worst loss (DESIGN section 5: every managed
+     * network's worst loss in the window); an operator deciding when to lift a hold needs
+     * exactly that number. */
+    if (out->tags.state != TAGS_UNMANAGED && out->tracked_ip != NULL) {
         look_considered_uplinks(ctx, net->id, out);
         rc = look_build(ctx, net->id, out->tracked_ip, out, primary, owned, &n_primary);
-        if (rc == LOOK_OK && out->backup_ip != NULL)
+        if (rc == LOOK_OK && acts && out->backup_ip != NULL)
             rc = look_build(ctx, net->id, out->backup_ip, out, backup, owned + LOOK_MAX_UPLINKS,
                             &n_backup);
         if (rc != LOOK_OK)
