@@ -81,6 +81,7 @@ typedef struct {
     char admin[160];                        /* http://127.0.0.1:ADMIN */
     char stderr_paths[8][HARNESS_PATH_MAX]; /* every daemon run's stderr, for te_log_count */
     int n_stderr;
+    const char *dashboard_extra; /* more [dashboard] lines for te_write_conf, or NULL */
 } te;
 
 /* Wall clock in Unix seconds (the fake's log uses the same clock). */
@@ -197,6 +198,7 @@ TE_UNUSED static int te_write_conf(te *t, const char *mode, const char *failover
                      "api_key = test-api-key\n"
                      "data_lag_s = 0\n"
                      "timeout_s = 5\n"
+                     "%s"
                      "[listener]\n"
                      "mode = %s\n"
                      "address = 127.0.0.1\n"
@@ -211,7 +213,8 @@ TE_UNUSED static int te_write_conf(te *t, const char *mode, const char *failover
                      "format = json\n"
                      "level = debug\n"
                      "%s\n",
-                     t->fd.base_url, mode, t->port, t->admin_port, fo, failover, tail);
+                     t->fd.base_url, t->dashboard_extra != NULL ? t->dashboard_extra : "", mode,
+                     t->port, t->admin_port, fo, failover, tail);
     if (n < 0 || n >= (int)sizeof(text))
         return -1;
     return harness_write_file(t->conf, text);
