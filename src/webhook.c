@@ -616,6 +616,9 @@ static enum MHD_Result webhook_answer(webhook *w, struct MHD_Connection *c, webh
 {
     metrics_webhook_result m;
 
+    /* Every caller passes an answer; anything else would be a bug, answered as 503. */
+    if (res <= WEBHOOK_CONTINUE || res >= WEBHOOK_RESULT_COUNT)
+        res = WEBHOOK_OVERLOADED;
     if (webhook_result_metric(res, &m))
         metrics_webhook(m);
     webhook_log(res, client, s);
