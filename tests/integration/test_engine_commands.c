@@ -190,6 +190,18 @@ static void test_status_json(void **state)
                  json_object_to_json_string(adm));
     json_object_put(cli);
     json_object_put(adm);
+    /* The same census in /metrics. */
+    static const struct {
+        const char *state;
+        double n;
+    } census[] = {
+        {"normal", 1}, {"failed_over", 1}, {"held", 1}, {"invalid", 0}, {"no_tracked_ip", 1}};
+    for (size_t i = 0; i < sizeof(census) / sizeof(census[0]); i++) {
+        char series[96];
+        snprintf(series, sizeof(series), "tagfailover_networks{state=\"%s\"}", census[i].state);
+        if (te_metric(t, series) != census[i].n)
+            fail_msg("%s = %g, want %g", series, te_metric(t, series), census[i].n);
+    }
     assert_int_equal(harness_log_count(&t->fd, "PUT", NULL), 0);
     assert_int_equal(te_close(t), 0);
 }
