@@ -418,7 +418,7 @@ static void test_pagination(void **state)
     assert_string_equal(nets[0].id, "L_100");
     assert_string_equal(nets[1].id, "L_101");
     for (size_t i = 2; i < n; i++) {
-        char want[16];
+        char want[32];
         snprintf(want, sizeof(want), "L_200%zu", i - 2);
         assert_string_equal(nets[i].id, want);
         assert_int_equal(nets[i].tags.n, 1);

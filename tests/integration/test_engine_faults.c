@@ -35,7 +35,7 @@ static void open_lossy(te *t)
  * from the 202 to the successful PUT. */
 static double land(te *t, const char *alert_id)
 {
-    double at202;
+    double at202 = 0;
     assert_int_equal(te_alert(t, TE_ORG, "L_100", alert_id, &at202), 202);
     if (te_wait_tags(t, "L_100", TE_L100_FAILED, 15000) != 0)
         te_dump(t);
