@@ -56,10 +56,10 @@
 #define TF_SECRET_MAX_BYTES 4096
 
 /* Per-connection memory of the HTTP servers: request line, headers, read and write buffers.
- * A request whose headers do not fit is refused by libmicrohttpd itself (431). Meraki's
- * requests carry well under 1 KiB of headers; libmicrohttpd zeroes this pool for every
- * request, so a larger one costs time as well as memory. */
-#define TF_HTTP_CONNECTION_MEMORY (16 * 1024)
+ * A request whose headers do not fit (about 6 KiB of them) is refused by libmicrohttpd itself
+ * (431). Meraki's requests carry well under 1 KiB of headers; libmicrohttpd zeroes this pool
+ * for every request, so a larger one costs time as well as memory (~8 KiB per connection). */
+#define TF_HTTP_CONNECTION_MEMORY (8 * 1024)
 
 /* Largest PEM file (certificate chain or private key) read for TLS. */
 #define TF_PEM_MAX_BYTES (1024 * 1024)

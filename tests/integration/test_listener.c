@@ -340,6 +340,22 @@ static void test_too_large(void **state)
     free(h);
     expected[METRICS_WEBHOOK_TOO_LARGE]++;
 
+    /* Headers have their own cap (TF_HTTP_CONNECTION_MEMORY): a few KiB pass, 20 KiB do
+     * not, and neither costs the listener anything. */
+    char hdr[20100];
+    memcpy(hdr, "X-Padding: ", 11);
+    memset(hdr + 11, 'p', 3000);
+    hdr[3011] = '\0';
+    const char *const h_small[] = {"Content-Type: application/json", hdr, NULL};
+    a = tfl_alert("failover_event", "big-header", TFL_SECRET);
+    expect_post(a, h_small, 202, METRICS_WEBHOOK_ACCEPTED);
+    memset(hdr + 11, 'p', 20000);
+    hdr[20011] = '\0';
+    long got = tfl_post(&T, a, h_small, NULL);
+    if (got != 431 && got != 413 && got != 0)
+        fail_msg("20 KiB of headers got %ld", got);
+    free(a);
+
     /* And the listener still answers. */
     a = tfl_alert("failover_event", "after-large", TFL_SECRET);
     expect_post(a, NULL, 202, METRICS_WEBHOOK_ACCEPTED);
