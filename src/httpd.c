@@ -20,6 +20,12 @@
  * entry is removed in MHD's "closed" notification, which MHD sends before it closes the
  * descriptor, and under the same mutex the reaper holds, so the reaper never touches a reused
  * descriptor.
+ *
+ * The reaper also keeps room for new clients. MHD stops accepting at max_connections, so
+ * enough idle connections would keep a real webhook waiting in the kernel's queue until they
+ * time out. When the open connections reach 90 % of the limit, the reaper cuts those that have
+ * gone longest without a request (at least a second), oldest first, back below that mark: an
+ * idle client loses a connection it can reopen; a sender with something to say gets in.
  */
 #include "tagfailover/httpd.h"
 
@@ -47,8 +53,12 @@
 
 /* How often the reaper looks, and how long a replaced daemon may drain its connections. */
 #define HTTPD_REAPER_TICK_MS 250
-#define HTTPD_DRAIN_MS       2000
-#define HTTPD_LISTEN_BACKLOG 511
+/* Eviction under pressure starts at this share of max_connections, and spares connections
+ * younger than this (since accept or their last answer). */
+#define HTTPD_EVICT_PERCENT     90
+#define HTTPD_EVICT_MIN_IDLE_MS 1000
+#define HTTPD_DRAIN_MS          2000
+#define HTTPD_LISTEN_BACKLOG    511
 
 /* One open connection, tracked for its deadline. */
 typedef struct httpd_conn {
@@ -84,6 +94,7 @@ struct httpd {
     pthread_mutex_t lock; /* guards conns and stopping */
     pthread_cond_t wake;  /* wakes the reaper early on stop */
     LIST_HEAD(, httpd_conn) conns;
+    size_t n_conns; /* entries in conns */
     bool stopping;
     bool reaper_running;
     pthread_t reaper;
@@ -266,6 +277,7 @@ static void httpd_notify(void *cls, struct MHD_Connection *c, void **socket_cont
         atomic_store(&hc->deadline_ms, httpd_now_ms() + (uint64_t)h->timeout_s * 1000u);
         pthread_mutex_lock(&h->lock);
         LIST_INSERT_HEAD(&h->conns, hc, link);
+        h->n_conns++;
         pthread_mutex_unlock(&h->lock);
         *socket_context = hc;
         return;
@@ -276,6 +288,7 @@ static void httpd_notify(void *cls, struct MHD_Connection *c, void **socket_cont
         return;
     pthread_mutex_lock(&h->lock);
     LIST_REMOVE(hc, link);
+    h->n_conns--;
     pthread_mutex_unlock(&h->lock);
     free(hc);
     *socket_context = NULL;
@@ -298,7 +311,54 @@ static void httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
         h->completed(h->completed_cls, c, con_cls, toe);
 }
 
-/* The reaper thread: cuts connections past their deadline. */
+/* Orders connections by deadline, earliest (idle longest) first. */
+static int httpd_conn_cmp(const void *a, const void *b)
+{
+    uint64_t da = atomic_load(&(*(httpd_conn *const *)a)->deadline_ms);
+    uint64_t db = atomic_load(&(*(httpd_conn *const *)b)->deadline_ms);
+    return da < db ? -1 : da > db;
+}
+
+/* Cuts the longest-idle connections while the open ones are at HTTPD_EVICT_PERCENT of the
+ * limit (see the top of the file). Lock held. Returns how many were cut. */
+static unsigned httpd_evict(httpd *h, uint64_t now)
+{
+    size_t high = (size_t)h->max_connections * HTTPD_EVICT_PERCENT / 100;
+    size_t open = 0, n = 0;
+    unsigned cut = 0;
+    httpd_conn *hc;
+
+    if (high < 1)
+        high = 1;
+    LIST_FOREACH(hc, &h->conns, link)
+    {
+        if (!hc->cut)
+            open++;
+    }
+    if (open < high)
+        return 0;
+    httpd_conn **v = malloc(open * sizeof(*v));
+    if (v == NULL)
+        return 0;
+    uint64_t timeout_ms = (uint64_t)h->timeout_s * 1000u;
+    LIST_FOREACH(hc, &h->conns, link)
+    {
+        /* The deadline is the last accept or answer plus the timeout. */
+        uint64_t since = atomic_load(&hc->deadline_ms) - timeout_ms;
+        if (!hc->cut && now >= since + HTTPD_EVICT_MIN_IDLE_MS)
+            v[n++] = hc;
+    }
+    qsort(v, n, sizeof(*v), httpd_conn_cmp);
+    for (size_t i = 0; i < n && open >= high; i++, open--) {
+        shutdown(v[i]->fd, SHUT_RDWR);
+        v[i]->cut = true;
+        cut++;
+    }
+    free(v);
+    return cut;
+}
+
+/* The reaper thread: cuts connections past their deadline, and idle ones under pressure. */
 static void *httpd_reaper_main(void *arg)
 {
     httpd *h = arg;
@@ -330,6 +390,11 @@ static void *httpd_reaper_main(void *arg)
         if (cut > 0)
             log_msg(LOG_DEBUG, "connection_deadline", "%s: cut %u connection(s) past %u s", h->name,
                     cut, h->timeout_s);
+        unsigned evicted = httpd_evict(h, now);
+        if (evicted > 0)
+            log_msg(LOG_WARN, "connections_evicted",
+                    "%s: %u of %u connections in use; cut the %u idle longest", h->name,
+                    (unsigned)h->n_conns, h->max_connections, evicted);
     }
     pthread_mutex_unlock(&h->lock);
     return NULL;

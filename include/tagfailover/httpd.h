@@ -9,7 +9,9 @@
  * Time limits: `timeout_s` is both MHD's idle timeout and a deadline: a connection must have
  * delivered a whole request within timeout_s of being accepted or of its previous answer, or it
  * is cut. The deadline is what stops a client that sends one byte a second, which an idle
- * timeout alone never catches. A reaper thread per server enforces it.
+ * timeout alone never catches. A reaper thread per server enforces it, and when the open
+ * connections near max_connections it cuts the ones idle longest, so idle clients cannot keep
+ * a real one out.
  *
  * Threads: httpd_start, httpd_reload_tls and httpd_stop are called by one thread (main). The
  * handler and completed callbacks run on MHD's threads, several at once.

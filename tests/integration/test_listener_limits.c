@@ -41,8 +41,9 @@ static double since(long long start_ms)
     return (double)(harness_now_ms() - start_ms) / 1000.0;
 }
 
-/* 300 connections that never send a byte do not stop a valid webhook from being answered at
- * once: the listener is event-driven, not a thread per connection. */
+/* 300 connections that never send a byte do not stop a valid webhook from being answered, with
+ * the default max_connections (256): the listener is event-driven, not a thread per
+ * connection, and near its connection limit it cuts the connections idle longest. */
 static void test_idle_connections(void **state)
 {
     tfl *tp = &T;
@@ -50,14 +51,13 @@ static void test_idle_connections(void **state)
     int fds[IDLE];
     (void)state;
 
-    /* max_connections above the idle count, so the limit is not what is tested here. */
-    assert_int_equal(tfl_start(tp, "tls", "max_connections = 512", NULL), 0);
+    assert_int_equal(tfl_start(tp, "tls", "", NULL), 0);
     for (int i = 0; i < IDLE; i++) {
         fds[i] = tfl_connect(tp->port);
         assert_true(fds[i] >= 0);
     }
-    /* Give the listener time to accept all of them (they are then in its epoll sets). */
-    harness_sleep_ms(300);
+    /* Let them age past the eviction's minimum idle time, as an attacker's would. */
+    harness_sleep_ms(1500);
 
     char *a = tfl_alert("failover_event", "idle-1", TFL_SECRET);
     struct harness_response r;
@@ -66,18 +66,20 @@ static void test_idle_connections(void **state)
     double took = since(t0);
     harness_response_free(&r);
     free(a);
-    /* A handshake and a request on loopback take milliseconds; allow plenty. */
-    if (took > 2.0)
+    /* Well before the idle ones would time out (10 s): a few reaper ticks at most. */
+    if (took > 3.0)
         fail_msg("a valid webhook took %.2f s behind %d idle connections", took, IDLE);
 
-    /* The idle ones are still open (not closed to make room): each still sees no EOF. */
+    /* Room was made by cutting idle connections, not all of them: most are still open. */
     int open = 0;
     for (int i = 0; i < IDLE; i++) {
         struct pollfd p = {fds[i], POLLIN, 0};
         if (poll(&p, 1, 0) == 0)
             open++;
     }
-    assert_int_equal(open, IDLE);
+    if (open < 200 || open == IDLE)
+        fail_msg("%d of %d idle connections still open (want most, not all)", open, IDLE);
+    assert_true(harness_file_count(tp->proc.stderr_path, "\"event\":\"connections_evicted\"") > 0);
     for (int i = 0; i < IDLE; i++)
         close(fds[i]);
 }
