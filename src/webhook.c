@@ -635,6 +635,7 @@ static bool webhook_collect(webhook *w, webhook_req *r, const char *data, size_t
         if (!r->too_large) {
             r->too_large = true;
             r->discarded = r->len;
+            OPENSSL_cleanse(r->body, r->len);
             if (r->body != r->inline_body)
                 free(r->body);
             r->body = r->inline_body;
@@ -651,6 +652,7 @@ static bool webhook_collect(webhook *w, webhook_req *r, const char *data, size_t
         if (nb == NULL)
             return false;
         memcpy(nb, r->body, r->len);
+        OPENSSL_cleanse(r->body, r->len);
         if (r->body != r->inline_body)
             free(r->body);
         r->body = nb;
@@ -740,10 +742,10 @@ void webhook_mhd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)toe;
     if (r == NULL)
         return;
+    /* The body may hold the shared secret: wipe what was written, wherever it is. */
+    OPENSSL_cleanse(r->body, r->len);
     if (r->body != r->inline_body)
         free(r->body);
-    /* The body may hold the shared secret. */
-    OPENSSL_cleanse(r->inline_body, sizeof(r->inline_body));
     free(r);
     *con_cls = NULL;
 }
