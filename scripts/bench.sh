@@ -203,7 +203,7 @@ EOF
   "$release/src/tagfailover" -c "$work/tagfailover.conf" serve 2>"$work/tagfailover.err" &
   local tfpid=$!
   pids+=("$tfpid")
-  wait_port "$tport"
+  wait_port "$tport" || { tail -5 "$work/tagfailover.err" >&2; exit 1; }
 
   # --- nginx: a static 200 on the same path, same certificate, one worker per core ---
   local nport
@@ -239,7 +239,7 @@ http {
 EOF
   /usr/sbin/nginx -c "$work/nginx/nginx.conf" -p "$work/nginx/" -e "$work/nginx/error.log" &
   pids+=($!)
-  wait_port "$nport"
+  wait_port "$nport" || { tail -5 "$work/nginx/error.log" >&2; exit 1; }
 
   # --- adnanh/webhook: the rule matches the payload's sharedSecret, the command is /bin/true ---
   local wport
@@ -253,7 +253,7 @@ EOF
   webhook -hooks "$work/hooks.json" -ip 127.0.0.1 -port "$wport" -secure -cert "$crt" -key "$key" \
     >"$work/webhook.out" 2>&1 &
   pids+=($!)
-  wait_port "$wport"
+  wait_port "$wport" || { tail -5 "$work/webhook.out" >&2; exit 1; }
 
   # --- the rounds: the servers take turns, so a busy moment hits all of them alike ---
   local r tf_all="" ng_all="" wh_all="" tf_bad=0 ng_bad=0 wh_bad=0 rps bad
