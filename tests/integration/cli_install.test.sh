@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# The command line's contract (DESIGN section 5) and the install layout:
+# - check-config exits 0 on the example config (key and secret from the environment, listener
+#   plain) and prints the effective config without either secret;
+# - a broken config exits 2 and names file:line; a usage error exits 2; --version and --help;
+# - `cmake --install` puts the binary, the example config and the systemd unit in place, and
+#   `systemd-analyze verify` accepts the installed unit without a single complaint.
+set -euo pipefail
+
+: "${TF_BIN:?}" "${TF_SOURCE_DIR:?}" "${TF_BINARY_DIR:?}"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0
+passes=0
+check() { # check NAME CONDITION...
+  local name=$1
+  shift
+  if "$@"; then
+    passes=$((passes + 1))
+  else
+    echo "FAIL: $name" >&2
+    fails=$((fails + 1))
+  fi
+}
+
+key="k3y-$RANDOM-$RANDOM-never-printed"
+secret="s3cret-$RANDOM-$RANDOM-never-printed"
+
+# 1. The example config, listener plain, secrets from the environment.
+sed 's/^mode = tls$/mode = plain/' "$TF_SOURCE_DIR/scripts/tagfailover.conf.example" >"$tmp/ok.conf"
+check "example sets mode = tls" grep -q '^mode = tls$' "$TF_SOURCE_DIR/scripts/tagfailover.conf.example"
+set +e
+MERAKI_DASHBOARD_API_KEY=$key TAGFAILOVER_SHARED_SECRET=$secret \
+  "$TF_BIN" -c "$tmp/ok.conf" check-config >"$tmp/ok.out" 2>"$tmp/ok.err"
+rc=$?
+set -e
+check "check-config on the example exits 0 (got $rc: $(cat "$tmp/ok.err"))" test "$rc" -eq 0
+check "effective config printed" grep -q '^\[failover\]' "$tmp/ok.out"
+check "effective config shows the plain listener" grep -q '^mode = plain' "$tmp/ok.out"
+check "API key not printed" bash -c "! grep -qF -- '$key' '$tmp/ok.out' '$tmp/ok.err'"
+check "shared secret not printed" bash -c "! grep -qF -- '$secret' '$tmp/ok.out' '$tmp/ok.err'"
+check "configuration OK said" grep -q 'configuration OK' "$tmp/ok.err"
+
+# The path from $TAGFAILOVER_CONFIG when -c is absent.
+set +e
+TAGFAILOVER_CONFIG="$tmp/ok.conf" MERAKI_DASHBOARD_API_KEY=$key TAGFAILOVER_SHARED_SECRET=$secret \
+  "$TF_BIN" check-config >/dev/null 2>&1
+rc=$?
+set -e
+check "TAGFAILOVER_CONFIG is read (got $rc)" test "$rc" -eq 0
+
+# 2. A broken config: exit 2, file:line.
+printf '[dashboard]\napi_key = k\n[failover]\nloss_threshold_pct = 130\nbogus = 1\n' >"$tmp/bad.conf"
+set +e
+"$TF_BIN" -c "$tmp/bad.conf" check-config >"$tmp/bad.out" 2>"$tmp/bad.err"
+rc=$?
+set -e
+check "broken config exits 2 (got $rc)" test "$rc" -eq 2
+check "bad value names its line" grep -q "bad.conf:4:" "$tmp/bad.err"
+check "unknown key names its line" grep -q "bad.conf:5:" "$tmp/bad.err"
+check "nothing on stdout for a broken config" test ! -s "$tmp/bad.out"
+
+# A missing file: exit 2 too.
+set +e
+"$TF_BIN" -c "$tmp/missing.conf" check-config >/dev/null 2>&1
+rc=$?
+set -e
+check "missing config exits 2 (got $rc)" test "$rc" -eq 2
+
+# 3. Usage.
+set +e
+"$TF_BIN" frobnicate >/dev/null 2>&1
+rc_cmd=$?
+"$TF_BIN" status --once >/dev/null 2>&1
+rc_opt=$?
+"$TF_BIN" failover >/dev/null 2>&1
+rc_arg=$?
+set -e
+check "unknown command exits 2" test "$rc_cmd" -eq 2
+check "option of another command exits 2" test "$rc_opt" -eq 2
+check "failover without NETWORK_ID exits 2" test "$rc_arg" -eq 2
+check "--version" bash -c "'$TF_BIN' --version | grep -Eq '^tagfailover [0-9]+\.[0-9]+\.[0-9]+$'"
+check "--help lists every command" bash -c "h=\$('$TF_BIN' --help); for c in serve reconcile check-config status failover failback setup; do grep -q \"\$c\" <<<\"\$h\" || exit 1; done"
+
+# 4. Install layout and the systemd unit.
+cmake --install "$TF_BINARY_DIR" --prefix "$tmp/root/usr" >"$tmp/install.log" 2>&1
+check "binary installed" test -x "$tmp/root/usr/bin/tagfailover"
+check "example config installed" test -f "$tmp/root/usr/etc/tagfailover/tagfailover.conf.example" -o \
+  -f "$tmp/root/etc/tagfailover/tagfailover.conf.example"
+unit="$tmp/root/usr/lib/systemd/system/tagfailover.service"
+check "unit installed" test -f "$unit"
+if [ -f "$unit" ]; then
+  # The installed unit names the prefix it was configured with; point it at the binary just
+  # installed, which is what the unit would run.
+  sed "s#^\(ExecStart[A-Za-z]*=\)[^ ]*tagfailover#\1$tmp/root/usr/bin/tagfailover#" "$unit" \
+    >"$tmp/tagfailover.service"
+  check "unit runs check-config before start" grep -q '^ExecStartPre=.* check-config$' "$tmp/tagfailover.service"
+  check "unit hardening: NoNewPrivileges" grep -q '^NoNewPrivileges=yes$' "$tmp/tagfailover.service"
+  check "unit hardening: ProtectSystem=strict" grep -q '^ProtectSystem=strict$' "$tmp/tagfailover.service"
+  check "unit hardening: no capabilities" grep -q '^CapabilityBoundingSet=$' "$tmp/tagfailover.service"
+  check "unit has its own user" grep -q '^User=tagfailover$' "$tmp/tagfailover.service"
+  if command -v systemd-analyze >/dev/null; then
+    out=$(systemd-analyze verify "$tmp/tagfailover.service" 2>&1) || true
+    # `verify` exits 0 even for unknown keys; any message at all is a defect.
+    check "systemd-analyze verify is silent (said: $out)" test -z "$out"
+  else
+    echo "FAIL: systemd-analyze not installed (scripts/install-deps.sh installs systemd)" >&2
+    fails=$((fails + 1))
+  fi
+fi
+
+echo "$passes passed, $fails failed"
+[ "$fails" -eq 0 ]
