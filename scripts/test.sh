@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds a Release tree and an ASan+UBSan tree, and runs every test
-# (ctest) in both. Exits non-zero on any failure. This is the README's test command and what
-# CI runs (.ci/run).
+# Installs what is missing, builds a Release tree, an ASan+UBSan tree and a TSan tree, and runs
+# every test (ctest) in each. Exits non-zero on any failure. This is the README's test command
+# and what CI runs (.ci/run).
 #
-#   scripts/test.sh            both trees
-#   TF_BUILD_TYPES="Release" scripts/test.sh     only the listed trees (Release, Asan, Tsan)
+#   scripts/test.sh                              all three trees
+#   TF_BUILD_TYPES="Release Asan" scripts/test.sh    only the listed trees (Release, Asan, Tsan)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -13,7 +13,7 @@ cd "$root"
 bash scripts/install-deps.sh
 
 jobs=$(nproc 2>/dev/null || echo 2)
-types=${TF_BUILD_TYPES:-"Release Asan"}
+types=${TF_BUILD_TYPES:-"Release Asan Tsan"}
 status=0
 
 for type in $types; do
