@@ -426,12 +426,9 @@ static int cmd_setup(const cli_args *args)
 static int parse_command_options(int argc, char **argv, cli_args *args)
 {
     static const struct option long_opts[] = {
-        {"dry-run", no_argument, NULL, 'd'},
-        {"once", no_argument, NULL, 'o'},
-        {"json", no_argument, NULL, 'j'},
-        {"no-hold", no_argument, NULL, 'n'},
-        {"url", required_argument, NULL, 'u'},
-        {NULL, 0, NULL, 0},
+        {"dry-run", no_argument, NULL, 'd'},   {"once", no_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},      {"no-hold", no_argument, NULL, 'n'},
+        {"url", required_argument, NULL, 'u'}, {NULL, 0, NULL, 0},
     };
     const char *cmd = args->command;
     bool takes_network = strcmp(cmd, "failover") == 0 || strcmp(cmd, "failback") == 0;

@@ -37,15 +37,15 @@ typedef struct {
     char *shared_secret;   /* body's sharedSecret; NULL when absent or not a string */
     char *organization_id; /* required */
     char *organization_name;
-    char *network_id;      /* required */
+    char *network_id; /* required */
     char *network_name;
     char *device_serial;
-    char *alert_id;        /* "0000000000000000" in examples and test deliveries */
-    char *alert_type;      /* human text; never switch on it */
-    char *alert_type_id;   /* required; what triggers are matched on */
-    char *occurred_at;     /* as sent (ISO 8601) */
+    char *alert_id;                  /* "0000000000000000" in examples and test deliveries */
+    char *alert_type;                /* human text; never switch on it */
+    char *alert_type_id;             /* required; what triggers are matched on */
+    char *occurred_at;               /* as sent (ISO 8601) */
     alert_connectivity connectivity; /* alertData.connectivity "true"/"false" */
-    char *uplink;          /* alertData.uplink, string or number rendered as text */
+    char *uplink;                    /* alertData.uplink, string or number rendered as text */
 } alert;
 
 /* Parses `len` bytes of `body` into `out` (which the function first zeroes). On ALERT_OK every

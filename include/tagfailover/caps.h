@@ -27,7 +27,7 @@
 /* A tag longer than this, or a network with more tags, is an API answer we refuse. Meraki's
  * own limit is far below both; they exist so a broken answer cannot make us allocate
  * without bound. */
-#define TF_TAG_MAX_LEN 1024
+#define TF_TAG_MAX_LEN    1024
 #define TF_TAGS_MAX_COUNT 1024
 
 /* Longest site name in a pair tag (DESIGN section 2). */

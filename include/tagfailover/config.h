@@ -33,9 +33,9 @@ typedef enum {
  * after the prefix (10.0.0.1/8) are refused, not masked: in trusted_proxies a typo would
  * otherwise silently trust a whole range. */
 typedef struct {
-    int family;          /* AF_INET or AF_INET6 */
+    int family;             /* AF_INET or AF_INET6 */
     unsigned char addr[16]; /* network-order bytes; the first 4 for IPv4 */
-    unsigned prefix;     /* prefix length */
+    unsigned prefix;        /* prefix length */
 } config_cidr;
 
 /* A list of CIDRs, heap-owned by the config. */
@@ -50,9 +50,18 @@ typedef struct {
     size_t n;
 } config_strs;
 
-typedef enum { CONFIG_LISTENER_TLS = 0, CONFIG_LISTENER_PLAIN, CONFIG_LISTENER_OFF } config_listener_mode;
+typedef enum {
+    CONFIG_LISTENER_TLS = 0,
+    CONFIG_LISTENER_PLAIN,
+    CONFIG_LISTENER_OFF
+} config_listener_mode;
 typedef enum { CONFIG_LOG_JSON = 0, CONFIG_LOG_TEXT } config_log_format;
-typedef enum { CONFIG_LOG_DEBUG = 0, CONFIG_LOG_INFO, CONFIG_LOG_WARN, CONFIG_LOG_ERROR } config_log_level;
+typedef enum {
+    CONFIG_LOG_DEBUG = 0,
+    CONFIG_LOG_INFO,
+    CONFIG_LOG_WARN,
+    CONFIG_LOG_ERROR
+} config_log_level;
 
 /* Where a resolved secret came from; check-config shows it, since an environment variable that
  * silently wins over the file is a classic surprise. */
@@ -74,33 +83,33 @@ typedef struct {
     char *path; /* the file it came from */
 
     /* [dashboard] */
-    char *base_url;               /* default https://api.meraki.com/api/v1 */
-    char *api_key;                /* resolved: env > api_key > api_key_file contents; secret */
-    char *api_key_file;           /* as configured (NULL when unset) */
+    char *base_url;     /* default https://api.meraki.com/api/v1 */
+    char *api_key;      /* resolved: env > api_key > api_key_file contents; secret */
+    char *api_key_file; /* as configured (NULL when unset) */
     config_secret_source api_key_source; /* where api_key came from */
-    config_strs organization_ids; /* empty: every organization the key sees */
-    double requests_per_second;   /* default 9 */
-    int requests_burst;           /* default 5 */
-    int data_lag_s;               /* default 120; 0 allowed */
-    int timeout_s;                /* default 30 */
-    int max_retries;              /* default 5 (0 allowed) */
-    char *ca_file;                /* NULL when unset */
+    config_strs organization_ids;        /* empty: every organization the key sees */
+    double requests_per_second;          /* default 9 */
+    int requests_burst;                  /* default 5 */
+    int data_lag_s;                      /* default 120; 0 allowed */
+    int timeout_s;                       /* default 30 */
+    int max_retries;                     /* default 5 (0 allowed) */
+    char *ca_file;                       /* NULL when unset */
 
     /* [listener] */
-    config_listener_mode listener_mode; /* default tls */
-    char *listener_address;             /* default 0.0.0.0 */
-    int listener_port;                  /* default 8443 */
-    char *cert_file;                    /* default certs/server.crt */
-    char *key_file;                     /* default certs/server.key */
-    char *webhook_path;                 /* default /webhook; must start with '/' */
-    char *shared_secret;                /* resolved: env > shared_secret > file; secret */
-    char *shared_secret_file;           /* as configured (NULL when unset) */
+    config_listener_mode listener_mode;        /* default tls */
+    char *listener_address;                    /* default 0.0.0.0 */
+    int listener_port;                         /* default 8443 */
+    char *cert_file;                           /* default certs/server.crt */
+    char *key_file;                            /* default certs/server.key */
+    char *webhook_path;                        /* default /webhook; must start with '/' */
+    char *shared_secret;                       /* resolved: env > shared_secret > file; secret */
+    char *shared_secret_file;                  /* as configured (NULL when unset) */
     config_secret_source shared_secret_source; /* where shared_secret came from */
-    config_cidr_list trusted_proxies;   /* empty: X-Forwarded-For never believed */
-    config_cidr_list allowed_sources;   /* empty: any source */
-    long max_body_bytes;                /* default 65536, ceiling TF_WEBHOOK_BODY_CEILING */
-    int max_connections;                /* default 256 */
-    int connection_timeout_s;           /* default 10 */
+    config_cidr_list trusted_proxies;          /* empty: X-Forwarded-For never believed */
+    config_cidr_list allowed_sources;          /* empty: any source */
+    long max_body_bytes;                       /* default 65536, ceiling TF_WEBHOOK_BODY_CEILING */
+    int max_connections;                       /* default 256 */
+    int connection_timeout_s;                  /* default 10 */
 
     /* [admin] */
     char *admin_address; /* default 127.0.0.1 */

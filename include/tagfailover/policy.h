@@ -49,14 +49,14 @@ typedef struct {
 
 /* What the caller knows about one network for one look. All pointers are borrowed. */
 typedef struct {
-    tags_state state;              /* from tags_classify; only NORMAL/FAILED_OVER can act */
-    tf_reason state_reason;        /* tags_info.reason, reported when the state cannot act */
-    bool has_tracked_ip;           /* false: state is reported as no_tracked_ip */
-    const policy_series *primary;  /* one series per considered uplink for the tracked IP */
-    size_t n_primary;              /* a considered uplink with no series counts as no data */
-    size_t n_considered_uplinks;   /* how many uplinks are considered (>= n_primary) */
-    const policy_series *backup;   /* the backup's tracked IP on the considered uplinks */
-    size_t n_backup;               /* 0 when the backup has no tracked IP or no data */
+    tags_state state;             /* from tags_classify; only NORMAL/FAILED_OVER can act */
+    tf_reason state_reason;       /* tags_info.reason, reported when the state cannot act */
+    bool has_tracked_ip;          /* false: state is reported as no_tracked_ip */
+    const policy_series *primary; /* one series per considered uplink for the tracked IP */
+    size_t n_primary;             /* a considered uplink with no series counts as no data */
+    size_t n_considered_uplinks;  /* how many uplinks are considered (>= n_primary) */
+    const policy_series *backup;  /* the backup's tracked IP on the considered uplinks */
+    size_t n_backup;              /* 0 when the backup has no tracked IP or no data */
 } policy_input;
 
 /* The thresholds and windows of [failover]. */
@@ -73,9 +73,9 @@ typedef enum { POLICY_NONE = 0, POLICY_FAILOVER, POLICY_FAILBACK } policy_action
 
 /* The answer. */
 typedef struct {
-    policy_action action; /* what to do */
-    tf_reason reason;     /* why, one word (DESIGN section 7) */
-    bool has_worst;       /* worst_loss_pct is meaningful */
+    policy_action action;  /* what to do */
+    tf_reason reason;      /* why, one word (DESIGN section 7) */
+    bool has_worst;        /* worst_loss_pct is meaningful */
     double worst_loss_pct; /* worst non-null sample of the primary in the window that was judged
                               (detect window when normal, clean window when failed over) */
     char why[128];         /* a human sentence: "loss 45.0% >= 30%", "clean 300 s", ... */

@@ -8,7 +8,8 @@
 
 typedef enum {
     TF_REASON_OK = 0,              /* normal, nothing wrong, nothing to do */
-    TF_REASON_LOSS_OVER_THRESHOLD, /* a sample at or over the threshold (or over the failback max) */
+    TF_REASON_LOSS_OVER_THRESHOLD, /* a sample at or over the threshold (or over the failback max)
+                                    */
     TF_REASON_CLEAN_WINDOW,        /* the clean window is proven: fail back */
     TF_REASON_NOT_COVERED,         /* the window has a gap, or starts too late */
     TF_REASON_NULL_SAMPLE,         /* a sample without lossPercent inside the window */

@@ -19,15 +19,15 @@
 
 typedef enum {
     TAGS_OK = 0,
-    TAGS_ERR_NOMEM,     /* allocation failed */
-    TAGS_ERR_TOO_LONG,  /* a tag over TF_TAG_MAX_LEN, or more than TF_TAGS_MAX_COUNT tags */
+    TAGS_ERR_NOMEM,         /* allocation failed */
+    TAGS_ERR_TOO_LONG,      /* a tag over TF_TAG_MAX_LEN, or more than TF_TAGS_MAX_COUNT tags */
     TAGS_ERR_NOT_SWAPPABLE, /* the list is not in the state the swap needs */
 } tags_err;
 
 /* A list of tags that owns its strings. Zero-initialised is the empty list. */
 typedef struct {
-    char **v;  /* v[0..n-1], each a NUL-terminated heap string; NULL when n == 0 */
-    size_t n;  /* number of tags */
+    char **v; /* v[0..n-1], each a NUL-terminated heap string; NULL when n == 0 */
+    size_t n; /* number of tags */
 } tags_list;
 
 typedef enum { TAGS_ROLE_PRIMARY, TAGS_ROLE_BACKUP } tags_role;
