@@ -19,47 +19,58 @@
 
 /* Strict text checks that json-c 0.16 leaves out even with JSON_TOKENER_STRICT. */
 
-/* True when the `len` bytes are valid UTF-8 as RFC 3629 defines it: shortest form only, no
- * UTF-16 surrogates, nothing above U+10FFFF. json-c's own check only looks at byte classes. */
+/* Checks one UTF-8 sequence whose lead byte (>= 0x80) is s[0], with `avail` bytes from s[0] to
+ * the end of the text. Returns its length, or 0 when it is not valid UTF-8 as RFC 3629 defines
+ * it: shortest form only, no UTF-16 surrogates, nothing above U+10FFFF. json-c's own check
+ * only looks at byte classes. */
+static size_t dj_utf8_seq(const unsigned char *s, size_t avail)
+{
+    unsigned char c = s[0];
+    size_t need;
+    unsigned char lo = 0x80, hi = 0xBF; /* bounds for the first continuation byte */
+
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 2;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 3;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* above U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (avail - 1 < need)
+        return 0;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k <= need; k++) {
+        if (s[k] < 0x80 || s[k] > 0xBF)
+            return 0;
+    }
+    return need + 1;
+}
+
+/* True when the `len` bytes are valid UTF-8 (see dj_utf8_seq). */
 static bool dj_utf8_valid(const unsigned char *s, size_t len)
 {
     size_t i = 0;
 
     while (i < len) {
-        unsigned char c = s[i];
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF; /* bounds for the first continuation byte */
-
-        if (c < 0x80) {
+        if (s[i] < 0x80) {
             i++;
             continue;
         }
-        if (c >= 0xC2 && c <= 0xDF) {
-            need = 1;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            need = 2;
-            if (c == 0xE0)
-                lo = 0xA0; /* overlong */
-            else if (c == 0xED)
-                hi = 0x9F; /* surrogates */
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            need = 3;
-            if (c == 0xF0)
-                lo = 0x90; /* overlong */
-            else if (c == 0xF4)
-                hi = 0x8F; /* above U+10FFFF */
-        } else {
+        size_t n = dj_utf8_seq(s + i, len - i);
+        if (n == 0)
             return false;
-        }
-        if (len - i - 1 < need)
-            return false;
-        if (s[i + 1] < lo || s[i + 1] > hi)
-            return false;
-        for (size_t k = 2; k <= need; k++) {
-            if (s[i + k] < 0x80 || s[i + k] > 0xBF)
-                return false;
-        }
-        i += need + 1;
+        i += n;
     }
     return true;
 }
@@ -76,33 +87,58 @@ static const bool dj_token_byte[256] = {
     ['l'] = true, ['s'] = true,  ['n'] = true,
 };
 
-/* True when every byte outside strings can belong to a JSON token and no string holds a raw
- * control character (or a NUL). This is what turns away NaN, Infinity and single quotes,
- * which json-c's strict mode accepts; the grammar itself is left to json-c. */
-static bool dj_lexically_json(const unsigned char *s, size_t len)
+/* True for the bytes inside a string that need a closer look: controls (and NUL), the quote,
+ * the backslash, and every byte of a multi-byte UTF-8 sequence. The rest, printable ASCII, is
+ * what most of a webhook's strings are made of, and costs one compare. */
+static inline bool dj_string_special(unsigned char c)
 {
-    bool in_string = false;
+    return (unsigned char)(c - 0x20) >= 0x60 || c == '"' || c == '\\';
+}
 
-    for (size_t i = 0; i < len; i++) {
+/* The strict text checks in one pass: every byte outside strings can belong to a JSON token,
+ * no string holds a raw control character (or a NUL), and the whole text is valid UTF-8. This
+ * is what turns away NaN, Infinity and single quotes, which json-c's strict mode accepts; the
+ * grammar itself is left to json-c. Bad UTF-8 anywhere wins over a lexical error, as it did
+ * when the two checks were separate passes: after a lexical error only UTF-8 is checked. */
+static dj_json_status dj_text_check(const unsigned char *s, size_t len)
+{
+    size_t i = 0;
+
+    while (i < len) {
+        /* Outside a string. */
         unsigned char c = s[i];
-
-        if (in_string) {
+        if (c != '"') {
+            if (!dj_token_byte[c])
+                goto lexical;
+            i++;
+            continue;
+        }
+        /* Inside a string, from the byte after its opening quote to its closing one. */
+        for (i++; i < len; i++) {
+            c = s[i];
+            if (!dj_string_special(c))
+                continue;
+            if (c == '"')
+                break;
             if (c < 0x20)
-                return false;
-            if (c == '\\')
-                i++; /* json-c checks the escape itself; skipping keeps \" inside */
-            else if (c == '"')
-                in_string = false;
-            continue;
+                goto lexical;
+            if (c == '\\') {
+                /* json-c checks the escape itself; skipping keeps \" inside. A non-ASCII byte
+                 * after the backslash is left to the UTF-8 check (json-c refuses the escape). */
+                if (i + 1 < len && s[i + 1] < 0x80)
+                    i++;
+                continue;
+            }
+            size_t n = dj_utf8_seq(s + i, len - i);
+            if (n == 0)
+                return DJ_JSON_BAD_UTF8;
+            i += n - 1;
         }
-        if (c == '"') {
-            in_string = true;
-            continue;
-        }
-        if (!dj_token_byte[c])
-            return false;
+        i++; /* the closing quote (or the end of a truncated text) */
     }
-    return true;
+    return DJ_JSON_OK;
+lexical:
+    return dj_utf8_valid(s + i, len - i) ? DJ_JSON_SYNTAX : DJ_JSON_BAD_UTF8;
 }
 
 dj_json_status dj_json_parse(const char *json, size_t len, struct json_object **out)
@@ -117,15 +153,16 @@ dj_json_status dj_json_parse(const char *json, size_t len, struct json_object **
         return DJ_JSON_TOO_LARGE;
     if (len == 0)
         return DJ_JSON_SYNTAX;
-    if (!dj_utf8_valid((const unsigned char *)json, len))
-        return DJ_JSON_BAD_UTF8;
-    if (!dj_lexically_json((const unsigned char *)json, len))
-        return DJ_JSON_SYNTAX;
+    st = dj_text_check((const unsigned char *)json, len);
+    if (st != DJ_JSON_OK)
+        return st;
 
     tok = json_tokener_new_ex(TF_JSON_MAX_DEPTH);
     if (tok == NULL)
         return DJ_JSON_NOMEM;
-    json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+    /* No JSON_TOKENER_VALIDATE_UTF8: dj_text_check has checked every byte already, more
+     * strictly than json-c would, and json-c's check costs a call per byte. */
+    json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 
     root = json_tokener_parse_ex(tok, json, (int)len);
     jerr = json_tokener_get_error(tok);

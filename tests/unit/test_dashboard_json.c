@@ -650,6 +650,25 @@ static const json_case json_cases[] = {
     {"[\"\xc3\"]", 0, DJ_JSON_BAD_UTF8},
     {"[\"\xf0\x9f\x98\"]", 0, DJ_JSON_BAD_UTF8},
     {"[\"\xf8\x88\x80\x80\x80\"]", 0, DJ_JSON_BAD_UTF8},
+    /* The one-pass check: bad UTF-8 anywhere wins over a lexical error before it. */
+    {"[NaN, \"\xc3\"]", 0, DJ_JSON_BAD_UTF8},
+    {"['\xed\xa0\x80']", 0, DJ_JSON_BAD_UTF8},
+    {"[\"a\x01\", \"\xe0\x80\xaf\"]", 0, DJ_JSON_BAD_UTF8},
+    {"[\"a\x01\", \"\xe2\x82\xac\"]", 0, DJ_JSON_SYNTAX},
+    {"[\xc3\xa9]", 0, DJ_JSON_SYNTAX},
+    {"[\xc3]", 0, DJ_JSON_BAD_UTF8},
+    {"[\"\xf4\x90\x80\x80\"]", 0, DJ_JSON_BAD_UTF8},
+    {"[\"\xef\xbf\xbf\x7f\"]", 0, DJ_JSON_OK},
+    {"[\"\\\"\"]", 0, DJ_JSON_OK},
+    /* An escape before a non-ASCII character is bad syntax in valid UTF-8 (json-c's own
+     * UTF-8 flag, no longer set, used to call it bad UTF-8). */
+    {"[\"\\\xc3\xa9\"]", 0, DJ_JSON_SYNTAX},
+    {"[\"\\\xc3\"]", 0, DJ_JSON_BAD_UTF8},
+    {"[\"\\\x01\"]", 0, DJ_JSON_SYNTAX},
+    {"[\"abc", 0, DJ_JSON_SYNTAX},
+    {"[\"abc\\", 0, DJ_JSON_SYNTAX},
+    {"[\"\xc3\xa9", 0, DJ_JSON_SYNTAX},
+    {"[\"\xc3", 0, DJ_JSON_BAD_UTF8},
     {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 0, DJ_JSON_OK},
     {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 0, DJ_JSON_TOO_DEEP},
 };
