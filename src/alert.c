@@ -127,6 +127,12 @@ static alert_err alert_fields(json_object *root, alert *out)
 
 alert_err alert_parse(const char *body, size_t len, size_t max_len, alert *out)
 {
+    return alert_parse_with(NULL, body, len, max_len, out);
+}
+
+alert_err alert_parse_with(struct json_tokener *tok, const char *body, size_t len, size_t max_len,
+                           alert *out)
+{
     json_object *root = NULL;
     json_object *secret; /* borrowed */
     alert_err err;
@@ -135,7 +141,7 @@ alert_err alert_parse(const char *body, size_t len, size_t max_len, alert *out)
     if (len > max_len)
         return ALERT_ERR_TOO_LARGE;
 
-    switch (dj_json_parse(body, len, &root)) {
+    switch (dj_json_parse_with(tok, body, len, &root)) {
     case DJ_JSON_OK:
         break;
     case DJ_JSON_BAD_UTF8:

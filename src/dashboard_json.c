@@ -141,9 +141,26 @@ lexical:
     return dj_utf8_valid(s + i, len - i) ? DJ_JSON_SYNTAX : DJ_JSON_BAD_UTF8;
 }
 
+struct json_tokener *dj_json_tokener_new(void)
+{
+    return json_tokener_new_ex(TF_JSON_MAX_DEPTH);
+}
+
+void dj_json_tokener_free(struct json_tokener *tok)
+{
+    if (tok != NULL)
+        json_tokener_free(tok);
+}
+
 dj_json_status dj_json_parse(const char *json, size_t len, struct json_object **out)
 {
-    struct json_tokener *tok = NULL;
+    return dj_json_parse_with(NULL, json, len, out);
+}
+
+dj_json_status dj_json_parse_with(struct json_tokener *reuse, const char *json, size_t len,
+                                  struct json_object **out)
+{
+    struct json_tokener *tok = reuse;
     json_object *root = NULL;
     enum json_tokener_error jerr;
     dj_json_status st;
@@ -157,9 +174,13 @@ dj_json_status dj_json_parse(const char *json, size_t len, struct json_object **
     if (st != DJ_JSON_OK)
         return st;
 
-    tok = json_tokener_new_ex(TF_JSON_MAX_DEPTH);
-    if (tok == NULL)
-        return DJ_JSON_NOMEM;
+    if (tok == NULL) {
+        tok = dj_json_tokener_new();
+        if (tok == NULL)
+            return DJ_JSON_NOMEM;
+    } else {
+        json_tokener_reset(tok);
+    }
     /* No JSON_TOKENER_VALIDATE_UTF8: dj_text_check has checked every byte already, more
      * strictly than json-c would, and json-c's check costs a call per byte. */
     json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -193,7 +214,10 @@ dj_json_status dj_json_parse(const char *json, size_t len, struct json_object **
     st = DJ_JSON_OK;
 out:
     json_object_put(root);
-    json_tokener_free(tok);
+    if (reuse == NULL)
+        json_tokener_free(tok);
+    else
+        json_tokener_reset(tok); /* drops any half-built value now, not at the next use */
     return st;
 }
 

@@ -8,6 +8,11 @@
  *
  * Answers are built once (webhook_new) and shared by every request: MHD reference-counts
  * responses, and building a response per request would cost a malloc and a mutex each time.
+ *
+ * Each thread that checks bodies keeps one json-c tokener (a thread-specific value of the
+ * webhook's key, made on first use, freed when the thread exits): making and freeing one per
+ * request cost four allocations and ~0.5 us of a ~10 us parse. The parser itself keeps no
+ * state; the tokener is the webhook's, lent to alert_parse_with for one call at a time.
  */
 #include "tagfailover/webhook.h"
 
@@ -25,6 +30,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "tagfailover/dashboard_json.h"
 #include "tagfailover/log.h"
 
 #define WEBHOOK_DIGEST_LEN  32
@@ -336,7 +342,31 @@ struct webhook {
     EVP_MD *sha256;
     unsigned char secret_digest[WEBHOOK_DIGEST_LEN];
     struct MHD_Response *resp[WEBHOOK_RESULT_COUNT][2]; /* [result][close] */
+    pthread_key_t tok_key; /* each thread's json-c tokener (see the top of the file) */
+    bool tok_key_made;
 };
+
+/* The key's destructor: frees a thread's tokener when the thread exits. */
+static void webhook_tokener_free(void *tok)
+{
+    dj_json_tokener_free(tok);
+}
+
+/* The calling thread's tokener, made on first use; NULL when out of memory (the parse then
+ * makes its own). */
+static struct json_tokener *webhook_tokener(webhook *w)
+{
+    struct json_tokener *tok = pthread_getspecific(w->tok_key);
+
+    if (tok == NULL) {
+        tok = dj_json_tokener_new();
+        if (tok != NULL && pthread_setspecific(w->tok_key, tok) != 0) {
+            dj_json_tokener_free(tok);
+            tok = NULL;
+        }
+    }
+    return tok;
+}
 
 /* SHA-256 of `len` bytes; false when OpenSSL fails. */
 static bool webhook_digest(const webhook *w, const void *data, size_t len,
@@ -419,6 +449,11 @@ webhook *webhook_new(const config *cfg, const webhook_sink *sink)
         return NULL;
     w->cfg = cfg;
     w->sink = *sink;
+    if (pthread_key_create(&w->tok_key, webhook_tokener_free) != 0) {
+        free(w);
+        return NULL;
+    }
+    w->tok_key_made = true;
     w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     w->dedup = webhook_dedup_new(TF_WEBHOOK_DEDUP_SLOTS, WEBHOOK_DEDUP_TTL_MS);
     const char *secret = cfg->shared_secret != NULL ? cfg->shared_secret : "";
@@ -442,6 +477,12 @@ void webhook_free(webhook *w)
     webhook_dedup_free(w->dedup);
     EVP_MD_free(w->sha256);
     OPENSSL_cleanse(w->secret_digest, sizeof(w->secret_digest));
+    if (w->tok_key_made) {
+        /* The HTTP threads have exited (their destructors ran); this thread's is freed here,
+         * as deleting the key runs no destructor. */
+        dj_json_tokener_free(pthread_getspecific(w->tok_key));
+        pthread_key_delete(w->tok_key);
+    }
     free(w);
 }
 
@@ -453,7 +494,8 @@ webhook_result webhook_check_body(webhook *w, const webhook_body *b, webhook_sum
     size_t toklen = 0;
 
     memset(s, 0, sizeof(*s));
-    alert_err pe = alert_parse(b->data, b->len, (size_t)w->cfg->max_body_bytes, &a);
+    alert_err pe =
+        alert_parse_with(webhook_tokener(w), b->data, b->len, (size_t)w->cfg->max_body_bytes, &a);
     if (pe == ALERT_ERR_NOMEM) {
         res = WEBHOOK_OVERLOADED;
         goto out;

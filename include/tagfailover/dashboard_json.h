@@ -109,6 +109,22 @@ struct json_object;
 dj_json_status dj_json_parse(const char *json, size_t len, struct json_object **out)
     __attribute__((warn_unused_result));
 
+struct json_tokener;
+
+/* A json-c tokener for dj_json_parse_with, with the depth cap (TF_JSON_MAX_DEPTH) every parse
+ * needs. NULL when out of memory. The caller frees it with dj_json_tokener_free. */
+struct json_tokener *dj_json_tokener_new(void);
+
+/* Frees a tokener from dj_json_tokener_new. NULL is a no-op. */
+void dj_json_tokener_free(struct json_tokener *tok);
+
+/* dj_json_parse with a tokener the caller keeps between parses (from dj_json_tokener_new), so
+ * a busy caller does not allocate one per text. The tokener is reset before and after use and
+ * holds nothing of the text afterwards. One tokener serves one thread at a time: the caller
+ * owns it (this module keeps no state). NULL: a tokener is made for this call alone. */
+dj_json_status dj_json_parse_with(struct json_tokener *tok, const char *json, size_t len,
+                                  struct json_object **out) __attribute__((warn_unused_result));
+
 /* Parsers. Each takes `len` bytes of `json`. Arrays are heap arrays owned by the caller, freed
  * with the matching *_free function (which also frees the elements). */
 dj_err dj_parse_organizations(const char *json, size_t len, dj_org **out, size_t *n)

@@ -16,6 +16,7 @@
 
 #include "tagfailover/alert.h"
 #include "tagfailover/caps.h"
+#include "tagfailover/dashboard_json.h"
 
 #define MAX_BODY 65536
 
@@ -150,6 +151,31 @@ static void test_every_truncation(void **state)
         assert_null(a.shared_secret);
         alert_clear(&a);
     }
+}
+
+/* One tokener kept across bodies, as the listener does: every truncation of the real body in
+ * turn with the whole body, so each parse follows a failed one, gives what a fresh parse
+ * gives. */
+static void test_reused_tokener(void **state)
+{
+    struct json_tokener *tok = dj_json_tokener_new();
+    size_t len = strlen(real_delivery);
+
+    (void)state;
+    assert_non_null(tok);
+    for (size_t cut = 0; cut < len; cut += 7) {
+        alert a;
+
+        assert_int_equal(alert_parse_with(tok, real_delivery, cut, MAX_BODY, &a),
+                         ALERT_ERR_NOT_JSON);
+        alert_clear(&a);
+        assert_int_equal(alert_parse_with(tok, real_delivery, len, MAX_BODY, &a), ALERT_OK);
+        assert_string_equal(a.shared_secret, "commonSecret");
+        assert_string_equal(a.alert_id, "658651445547679670");
+        assert_string_equal(a.uplink, "0");
+        alert_clear(&a);
+    }
+    dj_json_tokener_free(tok);
 }
 
 /* The size cap: at the cap is fine, one byte over is refused before parsing. */
@@ -471,15 +497,11 @@ static void test_clear_and_strerror(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_meraki_examples),
-        cmocka_unit_test(test_real_delivery),
-        cmocka_unit_test(test_every_truncation),
-        cmocka_unit_test(test_size_cap),
-        cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_bad_bodies),
-        cmocka_unit_test(test_good_bodies),
-        cmocka_unit_test(test_escapes_decoded),
-        cmocka_unit_test(test_is_trigger),
+        cmocka_unit_test(test_meraki_examples),    cmocka_unit_test(test_real_delivery),
+        cmocka_unit_test(test_every_truncation),   cmocka_unit_test(test_reused_tokener),
+        cmocka_unit_test(test_size_cap),           cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_bad_bodies),         cmocka_unit_test(test_good_bodies),
+        cmocka_unit_test(test_escapes_decoded),    cmocka_unit_test(test_is_trigger),
         cmocka_unit_test(test_clear_and_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -673,20 +673,38 @@ static const json_case json_cases[] = {
     {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 0, DJ_JSON_TOO_DEEP},
 };
 
+/* Every case with a tokener of its own, then all of them in turn through one reused tokener
+ * (in the table's order, so each follows a success or a failure of another kind). */
 static void test_json_parse(void **state)
 {
-    (void)state;
-    for (size_t i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
-        const json_case *c = &json_cases[i];
-        json_object *root = (json_object *)1;
-        dj_json_status got = dj_json_parse(c->text, c->len != 0 ? c->len : strlen(c->text), &root);
+    struct json_tokener *tok = dj_json_tokener_new();
 
-        if (got != c->want)
-            fail_msg("case %zu: got %d, want %d", i, (int)got, (int)c->want);
-        if (got != DJ_JSON_OK)
-            assert_null(root);
-        json_object_put(root);
+    (void)state;
+    assert_non_null(tok);
+    for (int reuse = 0; reuse < 2; reuse++) {
+        for (size_t i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
+            const json_case *c = &json_cases[i];
+            json_object *root = (json_object *)1;
+            size_t len = c->len != 0 ? c->len : strlen(c->text);
+            dj_json_status got = reuse ? dj_json_parse_with(tok, c->text, len, &root)
+                                       : dj_json_parse(c->text, len, &root);
+
+            if (got != c->want)
+                fail_msg("case %zu (reuse %d): got %d, want %d", i, reuse, (int)got, (int)c->want);
+            if (got != DJ_JSON_OK)
+                assert_null(root);
+            json_object_put(root);
+        }
     }
+    /* A truncated text leaves nothing behind in the tokener for the next one. */
+    json_object *root = NULL;
+    assert_int_equal(dj_json_parse_with(tok, "{\"a\": [1, {\"b\"", 15, &root), DJ_JSON_SYNTAX);
+    assert_int_equal(dj_json_parse_with(tok, "{\"c\": 2}", 8, &root), DJ_JSON_OK);
+    assert_non_null(root);
+    assert_int_equal(json_object_object_length(root), 1);
+    json_object_put(root);
+    dj_json_tokener_free(tok);
+    dj_json_tokener_free(NULL);
 }
 
 /* Time parsing. */
