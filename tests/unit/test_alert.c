@@ -497,11 +497,16 @@ static void test_clear_and_strerror(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_meraki_examples),    cmocka_unit_test(test_real_delivery),
-        cmocka_unit_test(test_every_truncation),   cmocka_unit_test(test_reused_tokener),
-        cmocka_unit_test(test_size_cap),           cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_bad_bodies),         cmocka_unit_test(test_good_bodies),
-        cmocka_unit_test(test_escapes_decoded),    cmocka_unit_test(test_is_trigger),
+        cmocka_unit_test(test_meraki_examples),
+        cmocka_unit_test(test_real_delivery),
+        cmocka_unit_test(test_every_truncation),
+        cmocka_unit_test(test_reused_tokener), /* what the listener does */
+        cmocka_unit_test(test_size_cap),
+        cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_bad_bodies),
+        cmocka_unit_test(test_good_bodies),
+        cmocka_unit_test(test_escapes_decoded),
+        cmocka_unit_test(test_is_trigger),
         cmocka_unit_test(test_clear_and_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
