@@ -158,16 +158,16 @@ static tf_reason policy_coverage(const policy_input *in, int64_t lo, int64_t hi,
     tf_reason worst = TF_REASON_OK;
     char detail[96];
 
-    if (in->n_considered_uplinks == 0 && in->n_primary == 0) {
+    /* With no considered uplink no sample counts, whatever series the caller passed: nothing
+     * is proven, so this can never answer a failback. */
+    if (in->n_considered_uplinks == 0) {
         snprintf(why, why_size, "no considered uplink");
         return TF_REASON_NO_DATA;
     }
     /* An uplink that is considered but has no series is an uplink we know nothing about. */
-    if (in->n_primary == 0 || in->n_primary < in->n_considered_uplinks) {
+    if (in->n_primary < in->n_considered_uplinks) {
         snprintf(why, why_size, "no series for %zu of %zu considered uplinks",
-                 in->n_considered_uplinks > in->n_primary ? in->n_considered_uplinks - in->n_primary
-                                                          : in->n_considered_uplinks,
-                 in->n_considered_uplinks);
+                 in->n_considered_uplinks - in->n_primary, in->n_considered_uplinks);
         return TF_REASON_NO_DATA;
     }
     why[0] = '\0';

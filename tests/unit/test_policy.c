@@ -83,6 +83,7 @@ struct decide_case {
     bool no_tracked_ip;
     struct spec primary[MAX_SERIES];
     size_t missing_uplinks; /* considered uplinks without a series */
+    bool no_considered;     /* n_considered_uplinks = 0 whatever series are passed */
     struct spec backup[MAX_SERIES];
     const policy_params *p; /* NULL: default_params */
     int64_t t1;
@@ -840,6 +841,17 @@ static const struct decide_case decide_cases[] = {
      .action = POLICY_NONE,
      .reason = TF_REASON_NO_DATA,
      .has_worst = false},
+    /* The policy is safe on its own, not only because look.c never calls it this way. */
+    {.name = "failed over, no considered uplink but a clean series passed anyway",
+     .state = FO,
+     .primary = {{W1(-600, 60, 600)}},
+     .no_considered = true,
+     .t1 = 600,
+     .action = POLICY_NONE,
+     .reason = TF_REASON_NO_DATA,
+     .has_worst = true,
+     .worst = 0,
+     .why = "no considered uplink"},
 };
 
 static int sample_cmp(const void *a, const void *b)
@@ -924,7 +936,7 @@ static void test_decide_table(void **state)
         in.has_tracked_ip = !c->no_tracked_ip;
         in.n_primary = build_series(c->primary, primary, owned_p);
         in.primary = primary;
-        in.n_considered_uplinks = in.n_primary + c->missing_uplinks;
+        in.n_considered_uplinks = c->no_considered ? 0 : in.n_primary + c->missing_uplinks;
         in.n_backup = build_series(c->backup, backup, owned_b);
         in.backup = backup;
 
