@@ -436,71 +436,47 @@ static bool setup_one_server(struct json_object *answer, const char *url, setup_
     return ok;
 }
 
-/* Sends the server's settings to Meraki: the name, the secret and the template (the URL
- * cannot be changed). Checks the answer shows the server as sent. */
-static bool setup_put_server(setup_ctx *ctx, setup_net *n, const char *server_id, char *why,
-                             size_t why_size)
+/* Creates the server (server_id NULL: POST) or updates it (PUT), and checks the answer shows
+ * the server as sent: the receiver URL, the name, the template and, on an update, the same ID.
+ * With `id`, *id receives the server's ID (caller frees). */
+static bool setup_write_server(setup_ctx *ctx, setup_net *n, const char *server_id, char **id,
+                               char *why, size_t why_size)
 {
+    const bool create = server_id == NULL;
+    const char *method = create ? "POST" : "PUT";
     char path[SETUP_PATH_MAX];
     struct json_object *body = json_object_new_object(), *tpl = json_object_new_object();
     struct json_object *answer = NULL;
     setup_server s;
     bool ok = false;
 
+    if (id != NULL)
+        *id = NULL;
     if (body == NULL || tpl == NULL ||
         !setup_path(path, sizeof(path), n->id, "/webhooks/httpServers", server_id)) {
         json_object_put(tpl);
         snprintf(why, why_size, "cannot build the request");
         goto out;
     }
-    /* The PUT body of the spec: no url (it cannot change), and a template by ID only. */
+    /* POST sends the body as the spec's example has it, template name included; the spec's
+     * PUT body has no url (it cannot change) and names the template by ID only. */
     json_object_object_add(tpl, "payloadTemplateId", json_object_new_string(SETUP_TEMPLATE_ID));
+    if (create)
+        json_object_object_add(tpl, "name", json_object_new_string(SETUP_TEMPLATE_NAME));
     json_object_object_add(body, "name", json_object_new_string(SETUP_SERVER_NAME));
+    if (create)
+        json_object_object_add(body, "url", json_object_new_string(ctx->url));
     json_object_object_add(body, "sharedSecret", json_object_new_string(ctx->secret));
     json_object_object_add(body, "payloadTemplate", tpl);
-    if (!setup_call(ctx, n->org_id, "PUT", path, body, &answer, why, why_size))
+    if (!setup_call(ctx, n->org_id, method, path, body, &answer, why, why_size))
         goto out;
-    ok = setup_one_server(answer, ctx->url, &s) && strcmp(s.id, server_id) == 0 &&
-         strcmp(s.name, SETUP_SERVER_NAME) == 0 &&
-         (s.template_id[0] == '\0' || strcmp(s.template_id, SETUP_TEMPLATE_ID) == 0);
-    if (!ok)
-        snprintf(why, why_size, "PUT %s: the answer does not show the server as sent", path);
-out:
-    json_object_put(answer);
-    json_object_put(body);
-    return ok;
-}
-
-/* Creates the server. *id receives its ID (caller frees). */
-static bool setup_post_server(setup_ctx *ctx, setup_net *n, char **id, char *why, size_t why_size)
-{
-    char path[SETUP_PATH_MAX];
-    struct json_object *body = json_object_new_object(), *tpl = json_object_new_object();
-    struct json_object *answer = NULL;
-    setup_server s;
-    bool ok = false;
-
-    *id = NULL;
-    if (body == NULL || tpl == NULL ||
-        !setup_path(path, sizeof(path), n->id, "/webhooks/httpServers", NULL)) {
-        json_object_put(tpl);
-        snprintf(why, why_size, "cannot build the request");
+    if (!setup_one_server(answer, ctx->url, &s) || (!create && strcmp(s.id, server_id) != 0) ||
+        strcmp(s.name, SETUP_SERVER_NAME) != 0 ||
+        (s.template_id[0] != '\0' && strcmp(s.template_id, SETUP_TEMPLATE_ID) != 0)) {
+        snprintf(why, why_size, "%s %s: the answer does not show the server as sent", method, path);
         goto out;
     }
-    /* The body as the spec's example has it, template name included. */
-    json_object_object_add(tpl, "payloadTemplateId", json_object_new_string(SETUP_TEMPLATE_ID));
-    json_object_object_add(tpl, "name", json_object_new_string(SETUP_TEMPLATE_NAME));
-    json_object_object_add(body, "name", json_object_new_string(SETUP_SERVER_NAME));
-    json_object_object_add(body, "url", json_object_new_string(ctx->url));
-    json_object_object_add(body, "sharedSecret", json_object_new_string(ctx->secret));
-    json_object_object_add(body, "payloadTemplate", tpl);
-    if (!setup_call(ctx, n->org_id, "POST", path, body, &answer, why, why_size))
-        goto out;
-    if (!setup_one_server(answer, ctx->url, &s)) {
-        snprintf(why, why_size, "POST %s: the answer is not the server asked for", path);
-        goto out;
-    }
-    if ((*id = strdup(s.id)) == NULL) {
+    if (id != NULL && (*id = strdup(s.id)) == NULL) {
         snprintf(why, why_size, "out of memory");
         goto out;
     }
@@ -575,7 +551,7 @@ static bool setup_server_step(setup_ctx *ctx, setup_net *n, char **server_id)
             ok = true;
             goto out;
         }
-        if (!setup_put_server(ctx, n, found.id, why, sizeof(why))) {
+        if (!setup_write_server(ctx, n, found.id, NULL, why, sizeof(why))) {
             setup_fail(ctx, n, "http server", why);
             goto out;
         }
@@ -604,7 +580,7 @@ static bool setup_server_step(setup_ctx *ctx, setup_net *n, char **server_id)
         ok = true;
         goto out;
     }
-    if (!setup_post_server(ctx, n, server_id, why, sizeof(why))) {
+    if (!setup_write_server(ctx, n, NULL, server_id, why, sizeof(why))) {
         setup_fail(ctx, n, "http server", why);
         goto out;
     }
