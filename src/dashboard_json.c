@@ -372,6 +372,35 @@ static dj_err dj_array(json_object *arr, size_t size, dj_elem_fn parse, dj_clear
     return DJ_OK;
 }
 
+/* Parses a whole answer that is a list of objects: the top-level array when `key` is NULL,
+ * else the required array member `key` of a top-level object. On error nothing is left
+ * allocated and *out is NULL. */
+static dj_err dj_parse_list(const char *json, size_t len, const char *key, size_t size,
+                            dj_elem_fn parse, dj_clear_fn clear, void **out, size_t *n)
+{
+    json_object *root = NULL, *arr; /* arr is borrowed */
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    err = dj_root(json, len, key == NULL ? json_type_array : json_type_object, &root);
+    arr = root;
+    if (err == DJ_OK && key != NULL)
+        err = dj_req_array(root, key, &arr);
+    if (err == DJ_OK)
+        err = dj_array(arr, size, parse, clear, out, n);
+    json_object_put(root);
+    return err;
+}
+
+/* Frees `n` elements of `size` bytes with `clear`, then the array. */
+static void dj_free_list(void *v, size_t n, size_t size, dj_clear_fn clear)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        clear((unsigned char *)v + i * size);
+    free(v);
+}
+
 /* Organizations. */
 
 static void dj_org_clear(void *p)
@@ -395,25 +424,16 @@ static dj_err dj_org_one(json_object *v, void *p)
 
 dj_err dj_parse_organizations(const char *json, size_t len, dj_org **out, size_t *n)
 {
-    json_object *root = NULL;
-    void *arr = NULL; /* dj_array hands back an untyped array */
-    dj_err err;
+    void *arr; /* dj_parse_list hands back an untyped array */
+    dj_err err = dj_parse_list(json, len, NULL, sizeof(dj_org), dj_org_one, dj_org_clear, &arr, n);
 
-    *out = NULL;
-    *n = 0;
-    err = dj_root(json, len, json_type_array, &root);
-    if (err == DJ_OK)
-        err = dj_array(root, sizeof(dj_org), dj_org_one, dj_org_clear, &arr, n);
     *out = arr;
-    json_object_put(root);
     return err;
 }
 
 void dj_orgs_free(dj_org *v, size_t n)
 {
-    for (size_t i = 0; v != NULL && i < n; i++)
-        dj_org_clear(&v[i]);
-    free(v);
+    dj_free_list(v, n, sizeof(*v), dj_org_clear);
 }
 
 /* Networks. */
@@ -450,17 +470,11 @@ static dj_err dj_network_one(json_object *v, void *p)
 
 dj_err dj_parse_networks(const char *json, size_t len, dj_network **out, size_t *n)
 {
-    json_object *root = NULL;
-    void *arr = NULL; /* dj_array hands back an untyped array */
-    dj_err err;
+    void *arr; /* dj_parse_list hands back an untyped array */
+    dj_err err = dj_parse_list(json, len, NULL, sizeof(dj_network), dj_network_one,
+                               dj_network_clear_v, &arr, n);
 
-    *out = NULL;
-    *n = 0;
-    err = dj_root(json, len, json_type_array, &root);
-    if (err == DJ_OK)
-        err = dj_array(root, sizeof(dj_network), dj_network_one, dj_network_clear_v, &arr, n);
     *out = arr;
-    json_object_put(root);
     return err;
 }
 
@@ -481,9 +495,7 @@ dj_err dj_parse_network(const char *json, size_t len, dj_network *out)
 
 void dj_networks_free(dj_network *v, size_t n)
 {
-    for (size_t i = 0; v != NULL && i < n; i++)
-        dj_network_clear(&v[i]);
-    free(v);
+    dj_free_list(v, n, sizeof(*v), dj_network_clear_v);
 }
 
 /* Loss and latency. */
@@ -595,25 +607,17 @@ static dj_err dj_loss_one(json_object *v, void *p)
 
 dj_err dj_parse_loss(const char *json, size_t len, dj_loss_item **out, size_t *n)
 {
-    json_object *root = NULL;
-    void *arr = NULL; /* dj_array hands back an untyped array */
-    dj_err err;
+    void *arr; /* dj_parse_list hands back an untyped array */
+    dj_err err =
+        dj_parse_list(json, len, NULL, sizeof(dj_loss_item), dj_loss_one, dj_loss_clear, &arr, n);
 
-    *out = NULL;
-    *n = 0;
-    err = dj_root(json, len, json_type_array, &root);
-    if (err == DJ_OK)
-        err = dj_array(root, sizeof(dj_loss_item), dj_loss_one, dj_loss_clear, &arr, n);
     *out = arr;
-    json_object_put(root);
     return err;
 }
 
 void dj_loss_free(dj_loss_item *v, size_t n)
 {
-    for (size_t i = 0; v != NULL && i < n; i++)
-        dj_loss_clear(&v[i]);
-    free(v);
+    dj_free_list(v, n, sizeof(*v), dj_loss_clear);
 }
 
 /* Third-party VPN peers. */
@@ -642,27 +646,17 @@ static dj_err dj_peer_one(json_object *v, void *p)
 
 dj_err dj_parse_peers(const char *json, size_t len, dj_peer **out, size_t *n)
 {
-    json_object *root = NULL, *peers; /* peers is borrowed */
-    void *arr = NULL;                 /* dj_array hands back an untyped array */
-    dj_err err;
+    void *arr; /* dj_parse_list hands back an untyped array */
+    dj_err err =
+        dj_parse_list(json, len, "peers", sizeof(dj_peer), dj_peer_one, dj_peer_clear, &arr, n);
 
-    *out = NULL;
-    *n = 0;
-    err = dj_root(json, len, json_type_object, &root);
-    if (err == DJ_OK)
-        err = dj_req_array(root, "peers", &peers);
-    if (err == DJ_OK)
-        err = dj_array(peers, sizeof(dj_peer), dj_peer_one, dj_peer_clear, &arr, n);
     *out = arr;
-    json_object_put(root);
     return err;
 }
 
 void dj_peers_free(dj_peer *v, size_t n)
 {
-    for (size_t i = 0; v != NULL && i < n; i++)
-        dj_peer_clear(&v[i]);
-    free(v);
+    dj_free_list(v, n, sizeof(*v), dj_peer_clear);
 }
 
 /* Appliance uplink statuses. */
@@ -718,25 +712,17 @@ static dj_err dj_appliance_one(json_object *v, void *p)
 
 dj_err dj_parse_uplink_statuses(const char *json, size_t len, dj_appliance **out, size_t *n)
 {
-    json_object *root = NULL;
-    void *arr = NULL; /* dj_array hands back an untyped array */
-    dj_err err;
+    void *arr; /* dj_parse_list hands back an untyped array */
+    dj_err err = dj_parse_list(json, len, NULL, sizeof(dj_appliance), dj_appliance_one,
+                               dj_appliance_clear, &arr, n);
 
-    *out = NULL;
-    *n = 0;
-    err = dj_root(json, len, json_type_array, &root);
-    if (err == DJ_OK)
-        err = dj_array(root, sizeof(dj_appliance), dj_appliance_one, dj_appliance_clear, &arr, n);
     *out = arr;
-    json_object_put(root);
     return err;
 }
 
 void dj_appliances_free(dj_appliance *v, size_t n)
 {
-    for (size_t i = 0; v != NULL && i < n; i++)
-        dj_appliance_clear(&v[i]);
-    free(v);
+    dj_free_list(v, n, sizeof(*v), dj_appliance_clear);
 }
 
 /* VPN statuses. */
@@ -800,26 +786,17 @@ static dj_err dj_vpn_status_one(json_object *v, void *p)
 
 dj_err dj_parse_vpn_statuses(const char *json, size_t len, dj_vpn_status **out, size_t *n)
 {
-    json_object *root = NULL;
-    void *arr = NULL; /* dj_array hands back an untyped array */
-    dj_err err;
+    void *arr; /* dj_parse_list hands back an untyped array */
+    dj_err err = dj_parse_list(json, len, NULL, sizeof(dj_vpn_status), dj_vpn_status_one,
+                               dj_vpn_status_clear, &arr, n);
 
-    *out = NULL;
-    *n = 0;
-    err = dj_root(json, len, json_type_array, &root);
-    if (err == DJ_OK)
-        err =
-            dj_array(root, sizeof(dj_vpn_status), dj_vpn_status_one, dj_vpn_status_clear, &arr, n);
     *out = arr;
-    json_object_put(root);
     return err;
 }
 
 void dj_vpn_statuses_free(dj_vpn_status *v, size_t n)
 {
-    for (size_t i = 0; v != NULL && i < n; i++)
-        dj_vpn_status_clear(&v[i]);
-    free(v);
+    dj_free_list(v, n, sizeof(*v), dj_vpn_status_clear);
 }
 
 /* Connectivity monitoring destinations. */
@@ -853,28 +830,17 @@ static dj_err dj_destination_one(json_object *v, void *p)
 
 dj_err dj_parse_destinations(const char *json, size_t len, dj_destination **out, size_t *n)
 {
-    json_object *root = NULL, *dests; /* dests is borrowed */
-    void *arr = NULL;                 /* dj_array hands back an untyped array */
-    dj_err err;
+    void *arr; /* dj_parse_list hands back an untyped array */
+    dj_err err = dj_parse_list(json, len, "destinations", sizeof(dj_destination),
+                               dj_destination_one, dj_destination_clear, &arr, n);
 
-    *out = NULL;
-    *n = 0;
-    err = dj_root(json, len, json_type_object, &root);
-    if (err == DJ_OK)
-        err = dj_req_array(root, "destinations", &dests);
-    if (err == DJ_OK)
-        err = dj_array(dests, sizeof(dj_destination), dj_destination_one, dj_destination_clear,
-                       &arr, n);
     *out = arr;
-    json_object_put(root);
     return err;
 }
 
 void dj_destinations_free(dj_destination *v, size_t n)
 {
-    for (size_t i = 0; v != NULL && i < n; i++)
-        dj_destination_clear(&v[i]);
-    free(v);
+    dj_free_list(v, n, sizeof(*v), dj_destination_clear);
 }
 
 /* Error bodies and the tags body. */
