@@ -485,6 +485,27 @@ static void test_wires_then_idempotent(void **state)
     assert_int_equal(log_count_containing(f, "POST", "/webhooks/httpServers"), 0);
     assert_int_equal(log_count_containing(f, "PUT", "/alerts/settings"), 0);
     assert_int_equal(harness_log_count(&f->fd, "DELETE", NULL), 0);
+    /* The secret is re-sent (Meraki never shows it, so a rotated one must reach it), with the
+     * spec's PUT body: no url, which cannot change. */
+    {
+        struct json_object *log = harness_log(&f->fd);
+        int puts = 0;
+        for (size_t i = 0; i < json_object_array_length(log); i++) {
+            struct json_object *e = json_object_array_get_idx(log, i);
+            if (strcmp(str(e, "method"), "PUT") != 0 ||
+                strstr(str(e, "path"), "/webhooks/httpServers/") == NULL)
+                continue;
+            struct json_object *b = json_tokener_parse(str(e, "body"));
+            assert_non_null(b);
+            assert_string_equal(str(b, "name"), "tagfailover");
+            assert_string_equal(str(b, "sharedSecret"), SECRET);
+            assert_false(json_object_object_get_ex(b, "url", NULL));
+            json_object_put(b);
+            puts++;
+        }
+        assert_int_equal(puts, 3);
+        json_object_put(log);
+    }
     o = control_webhooks(f);
     assert_true(json_object_equal(get(o, "httpServers"), get(wh, "httpServers")));
     assert_true(json_object_equal(get(o, "alertSettings"), get(wh, "alertSettings")));
