@@ -51,14 +51,13 @@ typedef struct {
     char alert_id[TF_ID_MAX_LEN + 1]; /* the alert that started it */
     uint64_t received_ms;             /* when that alert arrived (monotonic) */
     uint64_t deadline_ms;             /* received + confirm_window_s */
-    uint64_t next_ms;                 /* when the next look is due */
     unsigned looks;                   /* looks done so far */
     bool used;                        /* slot in use */
 } engine_confirm;
 
 /* One entry of the timer heap: what is due when. Entries are never removed early: a
- * confirmation that ended leaves a stale entry, recognised by its generation and dropped when
- * it surfaces. */
+ * confirmation that ended or was rescheduled leaves a stale entry, recognised by its
+ * generation and dropped when it surfaces. */
 typedef struct {
     uint64_t due_ms;
     uint32_t slot; /* ENGINE_TIMER_RECONCILE, or a confirmation slot */
@@ -357,7 +356,6 @@ static void confirm_start(org_worker *w, const engine_alert *a, uint64_t now)
     memcpy(c->alert_id, a->alert_id, sizeof(c->alert_id));
     c->received_ms = a->received_ms;
     c->deadline_ms = a->received_ms + (uint64_t)cfg->confirm_window_s * 1000u;
-    c->next_ms = now;
     c->used = true;
     w->confirm_gen[slot]++;
     w->n_confirms++;
@@ -383,8 +381,10 @@ static void confirm_again(org_worker *w, engine_confirm *c, uint64_t now, const 
         confirm_end(w, c, METRICS_CONFIRM_UNCONFIRMED, why);
         return;
     }
-    c->next_ms = next;
+    /* A new generation makes every older entry of this confirmation stale: the heap holds
+     * exactly one live entry per pending confirmation, whatever woke the round. */
     size_t slot = (size_t)(c - w->confirms);
+    w->confirm_gen[slot]++;
     if (!heap_push(
             w, (engine_timer){.due_ms = next, .slot = (uint32_t)slot, .gen = w->confirm_gen[slot]}))
         confirm_end(w, c, METRICS_CONFIRM_UNCONFIRMED, "out of memory");
@@ -571,23 +571,8 @@ static void *worker_main(void *arg)
             else
                 confirm_due = true;
         }
-        if (confirm_due) {
-            /* Entries of confirmations not yet due are dropped by the round's rescheduling:
-             * each live confirmation gets exactly one new entry. */
-            for (size_t i = 0; i < w->heap_len;) {
-                if (w->heap[i].slot != ENGINE_TIMER_RECONCILE) {
-                    w->heap[i] = w->heap[--w->heap_len];
-                    continue;
-                }
-                i++;
-            }
-            /* Rebuild the heap order after the removals. */
-            size_t len = w->heap_len;
-            w->heap_len = 0;
-            for (size_t i = 0; i < len; i++)
-                heap_push(w, w->heap[i]);
+        if (confirm_due)
             confirm_round(w, now);
-        }
         if (reconcile_due) {
             reconcile_round(w);
             heap_push(w,
