@@ -537,22 +537,7 @@ TE_UNUSED static double te_first_put(const te *t, const char *net)
 /* The value of one series of the daemon's /metrics (the whole name with labels), or -1. */
 TE_UNUSED static double te_metric(const te *t, const char *series)
 {
-    struct harness_response r;
-    double v = -1;
-    if (te_admin_get(t, "/metrics", &r) == 200 && r.body != NULL) {
-        size_t n = strlen(series);
-        for (const char *p = r.body; p != NULL && *p != '\0';) {
-            if (strncmp(p, series, n) == 0 && p[n] == ' ') {
-                v = strtod(p + n + 1, NULL);
-                break;
-            }
-            p = strchr(p, '\n');
-            if (p != NULL)
-                p++;
-        }
-    }
-    harness_response_free(&r);
-    return v;
+    return harness_metric(t->admin, series);
 }
 
 /* Polls a metric until it reaches `want`. Returns 0, or -1 after `timeout_ms`. */

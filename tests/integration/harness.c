@@ -636,6 +636,29 @@ struct json_object *harness_response_json(const struct harness_response *resp)
     return o;
 }
 
+double harness_metric(const char *base_url, const char *series)
+{
+    char url[HARNESS_PATH_MAX];
+    struct harness_response r;
+    size_t n = strlen(series);
+    double v = -1;
+
+    snprintf(url, sizeof url, "%s/metrics", base_url);
+    if (harness_http("GET", url, NULL, NULL, NULL, &r) == 0 && r.status == 200 && r.body) {
+        for (const char *p = r.body; p != NULL && *p != '\0';) {
+            if (strncmp(p, series, n) == 0 && p[n] == ' ') {
+                v = strtod(p + n + 1, NULL);
+                break;
+            }
+            p = strchr(p, '\n');
+            if (p != NULL)
+                p++;
+        }
+    }
+    harness_response_free(&r);
+    return v;
+}
+
 /* ---- fakedash ---- */
 
 int harness_fakedash_start_in(const char *dir, const char *scenario_path,

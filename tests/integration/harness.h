@@ -151,6 +151,12 @@ const char *harness_header(const struct harness_response *resp, const char *name
 /* Parses resp->body as JSON. Returns a new object (caller puts) or NULL. */
 struct json_object *harness_response_json(const struct harness_response *resp);
 
+/* GETs `base_url`/metrics (e.g. "http://127.0.0.1:PORT", an admin listener) and returns the
+ * value of one series, named exactly as rendered with its labels
+ * ("tagfailover_webhooks_total{result=\"accepted\"}"), or -1 when there is no 200 answer or
+ * no such series. */
+double harness_metric(const char *base_url, const char *series);
+
 /* ---- The fake Dashboard (tests/fakedash) ---- */
 
 /* A running fakedash. All fields are filled by harness_fakedash_start. */

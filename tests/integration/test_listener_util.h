@@ -240,25 +240,7 @@ TFL_UNUSED static long tfl_post(const tfl *t, const char *body, const char *cons
 /* The value of one series in the daemon's /metrics, or -1. */
 TFL_UNUSED static double tfl_metric(const tfl *t, const char *series)
 {
-    struct harness_response r;
-    char url[200];
-    double v = -1;
-
-    snprintf(url, sizeof(url), "%s/metrics", t->admin);
-    if (harness_http("GET", url, NULL, NULL, NULL, &r) == 0 && r.status == 200) {
-        size_t n = strlen(series);
-        for (const char *p = r.body; p != NULL && *p != '\0';) {
-            if (strncmp(p, series, n) == 0 && p[n] == ' ') {
-                v = strtod(p + n + 1, NULL);
-                break;
-            }
-            p = strchr(p, '\n');
-            if (p != NULL)
-                p++;
-        }
-    }
-    harness_response_free(&r);
-    return v;
+    return harness_metric(t->admin, series);
 }
 
 /* A Meraki-style trigger alert with its own alertId, secret in the body unless NULL. */
