@@ -269,7 +269,7 @@ static void main_reload_tls(const config *cfg, main_parts *parts)
     char err[512];
 
     if (parts->listener == NULL || cfg->listener_mode != CONFIG_LISTENER_TLS) {
-        log_msg(LOG_INFO, "reload", "configuration unchanged and no TLS listener: nothing to do");
+        log_msg(LOG_INFO, "reload", "no TLS listener: no certificate to reload");
         return;
     }
     if (httpd_reload_tls(parts->listener, cfg->cert_file, cfg->key_file, err, sizeof(err)) !=
@@ -295,10 +295,7 @@ static void main_reload(const cli_args *args, config *cfg, bool listen, main_par
         json_object_object_add(f, "errors", json_object_new_string(err));
         log_event(LOG_ERROR, "config_reload_rejected", f);
         /* The certificate may still have been renewed on its own. */
-        if (parts->listener != NULL && cfg->listener_mode == CONFIG_LISTENER_TLS &&
-            httpd_reload_tls(parts->listener, cfg->cert_file, cfg->key_file, err, sizeof(err)) !=
-                HTTPD_OK)
-            log_msg(LOG_WARN, "tls_reload_failed", "keeping the old certificate: %s", err);
+        main_reload_tls(cfg, parts);
         return;
     }
     /* The usual SIGHUP is a renewed certificate under an unchanged configuration: swap the
