@@ -507,6 +507,8 @@ static void test_other_operations(void **state)
     dj_loss_free(loss, n);
     assert_int_equal(
         dash_get_loss(f->c, ORG1, t1 - 300, t1, "wan1", "203.0.113.10", &loss, &n, &err), DASH_OK);
+    /* Not an empty answer, or the filter check below would hold for nothing. */
+    assert_true(n > 0);
     for (size_t i = 0; i < n; i++) {
         assert_string_equal(loss[i].uplink, "wan1");
         assert_string_equal(loss[i].ip, "203.0.113.10");
@@ -531,15 +533,22 @@ static void test_other_operations(void **state)
 
     struct logged *l;
     size_t n_log = read_log(f, &l);
-    bool saw_t0 = false;
+    bool saw_t0 = false, saw_filter = false;
     for (size_t i = 0; i < n_log; i++) {
         if (strcmp(l[i].path, "/api/v1/organizations/" ORG1 "/devices/uplinksLossAndLatency") ==
-                0 &&
-            strstr(l[i].query, "t0=") != NULL && strstr(l[i].query, "Z&t1=") != NULL)
-            saw_t0 = true;
+            0) {
+            if (strstr(l[i].query, "t0=") != NULL && strstr(l[i].query, "Z&t1=") != NULL)
+                saw_t0 = true;
+            /* Here the unfiltered answer holds only wan1 items to that IP, so the answer alone
+             * cannot show that the filter went: the query must. */
+            if (strstr(l[i].query, "uplink=wan1") != NULL &&
+                strstr(l[i].query, "ip=203.0.113.10") != NULL)
+                saw_filter = true;
+        }
         assert_int_equal(l[i].status, 200);
     }
     assert_true(saw_t0);
+    assert_true(saw_filter);
     free(l);
 }
 
