@@ -289,15 +289,9 @@ look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, lo
 
     policy_params params;
     look_policy_params(ctx->cfg, &params);
-    if (acts && out->tracked_ip != NULL && out->n_considered == 0) {
-        /* No uplink is active (or none is reported): there is no loss to read and nothing
-         * can be proven, in either direction. */
-        out->decision.action = POLICY_NONE;
-        out->decision.reason = TF_REASON_NO_DATA;
-        strcpy(out->decision.why, "no considered uplink is active");
-    } else {
-        policy_decide(&in, &params, t1, &out->decision);
-    }
+    /* No active uplink means no series and n_considered_uplinks 0, which the policy itself
+     * answers with no_data in either direction. */
+    policy_decide(&in, &params, t1, &out->decision);
 
 out:
     for (size_t i = 0; i < 2 * LOOK_MAX_UPLINKS; i++)

@@ -191,7 +191,10 @@ static void policy_decide_normal(const policy_input *in, const policy_params *p,
     int len;
 
     out->has_worst = policy_worst(in->primary, in->n_primary, lo, t1, &out->worst_loss_pct);
-    if (out->has_worst && out->worst_loss_pct >= p->loss_threshold_pct) {
+    /* Only a sample on a considered uplink is evidence; with none considered, whatever series
+     * were passed prove nothing (the coverage check below then says no_data). */
+    if (in->n_considered_uplinks > 0 && out->has_worst &&
+        out->worst_loss_pct >= p->loss_threshold_pct) {
         if (p->require_backup_healthy &&
             policy_worst(in->backup, in->n_backup, lo, t1, &backup_worst) &&
             backup_worst >= p->loss_threshold_pct) {
@@ -210,7 +213,7 @@ static void policy_decide_normal(const policy_input *in, const policy_params *p,
 
     /* Nothing to do; coverage is reported only so an operator sees a blind spot. */
     out->reason = policy_coverage(in, lo, t1, detail, sizeof(detail));
-    if (!out->has_worst) {
+    if (!out->has_worst || in->n_considered_uplinks == 0) {
         snprintf(out->why, sizeof(out->why), "%s", detail);
         return;
     }
