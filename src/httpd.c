@@ -94,7 +94,6 @@ struct httpd {
     pthread_mutex_t lock; /* guards conns and stopping */
     pthread_cond_t wake;  /* wakes the reaper early on stop */
     LIST_HEAD(, httpd_conn) conns;
-    size_t n_conns; /* entries in conns */
     bool stopping;
     bool reaper_running;
     pthread_t reaper;
@@ -277,7 +276,6 @@ static void httpd_notify(void *cls, struct MHD_Connection *c, void **socket_cont
         atomic_store(&hc->deadline_ms, httpd_now_ms() + (uint64_t)h->timeout_s * 1000u);
         pthread_mutex_lock(&h->lock);
         LIST_INSERT_HEAD(&h->conns, hc, link);
-        h->n_conns++;
         pthread_mutex_unlock(&h->lock);
         *socket_context = hc;
         return;
@@ -288,7 +286,6 @@ static void httpd_notify(void *cls, struct MHD_Connection *c, void **socket_cont
         return;
     pthread_mutex_lock(&h->lock);
     LIST_REMOVE(hc, link);
-    h->n_conns--;
     pthread_mutex_unlock(&h->lock);
     free(hc);
     *socket_context = NULL;
@@ -320,11 +317,11 @@ static int httpd_conn_cmp(const void *a, const void *b)
 }
 
 /* Cuts the longest-idle connections while the open ones are at HTTPD_EVICT_PERCENT of the
- * limit (see the top of the file). Lock held. Returns how many were cut. */
-static unsigned httpd_evict(httpd *h, uint64_t now)
+ * limit (see the top of the file), and logs it when it does. Lock held. */
+static void httpd_evict(httpd *h, uint64_t now)
 {
     size_t high = (size_t)h->max_connections * HTTPD_EVICT_PERCENT / 100;
-    size_t open = 0, n = 0;
+    size_t open = 0, in_use, n = 0;
     unsigned cut = 0;
     httpd_conn *hc;
 
@@ -336,10 +333,11 @@ static unsigned httpd_evict(httpd *h, uint64_t now)
             open++;
     }
     if (open < high)
-        return 0;
+        return;
     httpd_conn **v = malloc(open * sizeof(*v));
     if (v == NULL)
-        return 0;
+        return;
+    in_use = open;
     uint64_t timeout_ms = (uint64_t)h->timeout_s * 1000u;
     LIST_FOREACH(hc, &h->conns, link)
     {
@@ -355,7 +353,10 @@ static unsigned httpd_evict(httpd *h, uint64_t now)
         cut++;
     }
     free(v);
-    return cut;
+    if (cut > 0)
+        log_msg(LOG_WARN, "connections_evicted",
+                "%s: %zu of %u connections in use; cut the %u idle longest", h->name, in_use,
+                h->max_connections, cut);
 }
 
 /* The reaper thread: cuts connections past their deadline, and idle ones under pressure. */
@@ -390,11 +391,7 @@ static void *httpd_reaper_main(void *arg)
         if (cut > 0)
             log_msg(LOG_DEBUG, "connection_deadline", "%s: cut %u connection(s) past %u s", h->name,
                     cut, h->timeout_s);
-        unsigned evicted = httpd_evict(h, now);
-        if (evicted > 0)
-            log_msg(LOG_WARN, "connections_evicted",
-                    "%s: %u of %u connections in use; cut the %u idle longest", h->name,
-                    (unsigned)h->n_conns, h->max_connections, evicted);
+        httpd_evict(h, now);
     }
     pthread_mutex_unlock(&h->lock);
     return NULL;
