@@ -134,8 +134,9 @@ void rl_registry_free(rl_registry *r)
     free(r);
 }
 
-/* Finds or creates the organization's entry; the caller holds the lock. NULL: out of memory. */
-static struct rl_org *rl_org_get(rl_registry *r, const char *org, double now)
+/* Finds the organization's entry (NULL and "" are the same one); the caller holds the lock.
+ * NULL when it has none yet. */
+static struct rl_org *rl_org_find(rl_registry *r, const char *org)
 {
     struct rl_org *o;
 
@@ -146,10 +147,20 @@ static struct rl_org *rl_org_get(rl_registry *r, const char *org, double now)
         if (strcmp(o->id, org) == 0)
             return o;
     }
+    return NULL;
+}
+
+/* Finds or creates the organization's entry; the caller holds the lock. NULL: out of memory. */
+static struct rl_org *rl_org_get(rl_registry *r, const char *org, double now)
+{
+    struct rl_org *o = rl_org_find(r, org);
+
+    if (o != NULL)
+        return o;
     o = calloc(1, sizeof(*o));
     if (o == NULL)
         return NULL;
-    o->id = strdup(org);
+    o->id = strdup(org != NULL ? org : "");
     if (o->id == NULL) {
         free(o);
         return NULL;
@@ -243,18 +254,11 @@ out:
 double rl_paused_until(rl_registry *r, const char *org)
 {
     struct rl_org *o;
-    double until = 0.0;
+    double until;
 
-    if (org == NULL)
-        org = "";
     pthread_mutex_lock(&r->lock);
-    LIST_FOREACH(o, &r->orgs, entry)
-    {
-        if (strcmp(o->id, org) == 0) {
-            until = o->pause_until;
-            break;
-        }
-    }
+    o = rl_org_find(r, org);
+    until = o != NULL ? o->pause_until : 0.0;
     pthread_mutex_unlock(&r->lock);
     return until;
 }
