@@ -277,6 +277,10 @@ static void test_registry_pause_bookkeeping(void **state)
     /* Other organizations are not paused. */
     assert_true(rl_paused_until(r, "2") == 0.0);
     assert_true(rl_paused_until(r, NULL) == 0.0);
+    /* NULL and "" name the same no-organization entry. */
+    assert_int_equal(rl_pause_until(r, NULL, 700.0), RL_OK);
+    assert_true(rl_paused_until(r, "") == 700.0);
+    assert_true(rl_paused_until(r, "1") == 600.0);
     /* A pause that has already ended does not block. */
     assert_int_equal(rl_pause_until(r, "3", rl_now() - 1.0), RL_OK);
     assert_int_equal(rl_acquire(r, "3"), RL_OK);
