@@ -448,8 +448,6 @@ fail:
     return -1;
 }
 
-/* Loads the PEM pair into a throwaway daemon with no socket and no thread: the same GnuTLS
- * calls a real daemon makes, without the abort a real one risks (see the top of the file). */
 /* A handler for the trial daemon; never called (it has no socket). */
 static enum MHD_Result httpd_trial_handler(void *cls, struct MHD_Connection *c, const char *url,
                                            const char *method, const char *version,
@@ -461,6 +459,8 @@ static enum MHD_Result httpd_trial_handler(void *cls, struct MHD_Connection *c, 
     return MHD_NO;
 }
 
+/* Loads the PEM pair into a throwaway daemon with no socket and no thread: the same GnuTLS
+ * calls a real daemon makes, without the abort a real one risks (see the top of the file). */
 static bool httpd_trial_tls(const char *cert_pem, const char *key_pem)
 {
     /* MHD refuses to start without a handler, even one that is never called. */
