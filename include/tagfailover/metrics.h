@@ -72,7 +72,7 @@ void metrics_set_networks(unsigned org_index, const long counts[METRICS_NET_STAT
 /* tagfailover_alert_to_retag_seconds observation */
 void metrics_observe_alert_to_retag(double seconds);
 
-/* Read-back for tests and /status. */
+/* Read-back for tests. */
 unsigned long metrics_webhook_count(metrics_webhook_result r);
 
 /* Renders every metric as Prometheus text; caller frees. NULL when out of memory. */
