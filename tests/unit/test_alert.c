@@ -488,6 +488,8 @@ static void test_clear_and_strerror(void **state)
     alert_clear(&a);
     for (int e = ALERT_OK; e <= ALERT_ERR_NOMEM; e++) {
         assert_non_null(alert_strerror((alert_err)e));
+        /* A code without its own case would fall through to the unknown message. */
+        assert_string_not_equal(alert_strerror((alert_err)e), alert_strerror((alert_err)999));
         for (int f = ALERT_OK; f < e; f++)
             assert_string_not_equal(alert_strerror((alert_err)e), alert_strerror((alert_err)f));
     }

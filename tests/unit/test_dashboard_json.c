@@ -819,6 +819,8 @@ static void test_strerror(void **state)
     (void)state;
     for (int e = DJ_OK; e <= DJ_ERR_NOMEM; e++) {
         assert_non_null(dj_strerror((dj_err)e));
+        /* A code without its own case would fall through to the unknown message. */
+        assert_string_not_equal(dj_strerror((dj_err)e), dj_strerror((dj_err)999));
         for (int f = DJ_OK; f < e; f++)
             assert_string_not_equal(dj_strerror((dj_err)e), dj_strerror((dj_err)f));
     }

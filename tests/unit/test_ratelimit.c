@@ -325,8 +325,10 @@ static void test_registry_cancel_releases_waiter(void **state)
 static void test_strerror(void **state)
 {
     (void)state;
-    for (int e = RL_OK; e <= RL_ERR_INVALID; e++)
+    for (int e = RL_OK; e <= RL_ERR_INVALID; e++) {
         assert_non_null(rl_strerror((rl_err)e));
+        assert_string_not_equal(rl_strerror((rl_err)e), "unknown rate-limit error");
+    }
     assert_string_equal(rl_strerror((rl_err)99), "unknown rate-limit error");
 }
 
