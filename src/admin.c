@@ -19,7 +19,18 @@ struct admin {
     httpd *server;
 };
 
-admin_route admin_route_for(const char *method, const char *path)
+/* Which answer a request gets. */
+typedef enum {
+    ADMIN_HEALTHZ = 0,
+    ADMIN_READYZ,
+    ADMIN_METRICS,
+    ADMIN_STATUS,
+    ADMIN_NOT_FOUND,
+    ADMIN_METHOD_NOT_ALLOWED,
+} admin_route;
+
+/* Maps a method and path to a route. GET and HEAD are allowed. */
+static admin_route admin_route_for(const char *method, const char *path)
 {
     admin_route r;
 

@@ -19,19 +19,6 @@
 
 typedef struct admin admin;
 
-/* Which answer a request gets (the pure part of the handler, for tests). */
-typedef enum {
-    ADMIN_HEALTHZ = 0,
-    ADMIN_READYZ,
-    ADMIN_METRICS,
-    ADMIN_STATUS,
-    ADMIN_NOT_FOUND,
-    ADMIN_METHOD_NOT_ALLOWED,
-} admin_route;
-
-/* Maps a method and path to a route. GET and HEAD are allowed. */
-admin_route admin_route_for(const char *method, const char *path);
-
 /* Starts the admin listener on cfg's [admin] address and port, answering from `e` (both must
  * outlive it). With admin_port 0 it does nothing: *out is NULL and the result HTTPD_OK. On
  * failure `err` says why. */
