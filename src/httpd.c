@@ -195,7 +195,10 @@ static void httpd_openssl_reason(char *why, size_t len)
     ERR_clear_error();
 }
 
-httpd_err httpd_check_tls_pair(const char *cert_pem, const char *key_pem, char *err, size_t errlen)
+/* Checks that cert_pem and key_pem (NUL-terminated PEM text) are a certificate and its
+ * unencrypted private key, with OpenSSL. On failure `err` says why. */
+static httpd_err httpd_check_tls_pair(const char *cert_pem, const char *key_pem, char *err,
+                                      size_t errlen)
 {
     httpd_err rc = HTTPD_ERR_TLS;
     BIO *cb = NULL, *kb = NULL;

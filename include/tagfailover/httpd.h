@@ -78,11 +78,6 @@ int httpd_port(const httpd *h);
 /* Stops serving, closes every connection and frees the server. NULL is a no-op. */
 void httpd_stop(httpd *h);
 
-/* Checks that cert_pem and key_pem (NUL-terminated PEM text) are a certificate and its
- * unencrypted private key, with OpenSSL. On failure `err` says why. Any thread. */
-httpd_err httpd_check_tls_pair(const char *cert_pem, const char *key_pem, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-
 /* Checks the certificate and key files exactly as httpd_start and httpd_reload_tls would load
  * them (read, OpenSSL parse and key match, trial load by MHD), without touching any server. On
  * failure `err` says why. Any thread. */
