@@ -166,7 +166,6 @@ alert_err alert_parse_with(struct json_tokener *tok, const char *body, size_t le
         err = alert_dup_string(secret, ALERT_NO_CAP, &out->shared_secret);
         if (err == ALERT_ERR_NOMEM)
             goto out;
-        err = ALERT_OK;
     }
 
     err = alert_fields(root, out);
