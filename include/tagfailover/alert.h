@@ -14,6 +14,9 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "tagfailover/caps.h"
 
 typedef enum {
     ALERT_OK = 0,
@@ -71,5 +74,22 @@ bool alert_is_trigger(const alert *a, const char *const *types, size_t n_types);
 
 /* A message for an error code; never NULL. */
 const char *alert_strerror(alert_err e);
+
+/* An alert as the listener hands it over: fixed-size copies, so the ring needs no allocation
+ * per alert. Strings are NUL-terminated; the alert parser refuses longer IDs. */
+typedef struct {
+    char organization_id[TF_ID_MAX_LEN + 1];
+    char network_id[TF_ID_MAX_LEN + 1];
+    char alert_id[TF_ID_MAX_LEN + 1];      /* "" when the body had none */
+    char alert_type_id[TF_ID_MAX_LEN + 1]; /* e.g. failover_event */
+    uint64_t received_ms;                  /* monotonic clock (CLOCK_MONOTONIC) when received */
+} alert_event;
+
+/* What the engine knows about an alert's target, for the listener's `ignored` answer. */
+typedef enum {
+    ALERT_RELEVANT = 0,       /* act on it (or find out) */
+    ALERT_ORG_NOT_CONFIGURED, /* the organization is not one the daemon manages */
+    ALERT_NETWORK_UNMANAGED,  /* the last reconcile found the network without pair tags */
+} alert_relevance;
 
 #endif

@@ -34,7 +34,10 @@
 #include <stdint.h>
 
 #include "tagfailover/caps.h"
+#include "tagfailover/admin.h"
+#include "tagfailover/alert.h"
 #include "tagfailover/config.h"
+#include "tagfailover/webhook.h"
 
 /* Default capacity of the alert queue. A burst of Meraki alerts for a whole organization is a
  * few hundred; past this the listener answers 503 and Meraki retries later. */
@@ -49,22 +52,6 @@ typedef enum {
     ENGINE_ERR_STATE,  /* started twice, or used after stop */
 } engine_err;
 
-/* An alert as the listener hands it over: fixed-size copies, so the ring needs no allocation
- * per alert. Strings are NUL-terminated; the alert parser refuses longer IDs. */
-typedef struct {
-    char organization_id[TF_ID_MAX_LEN + 1];
-    char network_id[TF_ID_MAX_LEN + 1];
-    char alert_id[TF_ID_MAX_LEN + 1];      /* "" when the body had none */
-    char alert_type_id[TF_ID_MAX_LEN + 1]; /* e.g. failover_event */
-    uint64_t received_ms;                  /* monotonic clock (CLOCK_MONOTONIC) when received */
-} engine_alert;
-
-/* What the engine knows about an alert's target, for the listener's `ignored` answer. */
-typedef enum {
-    ENGINE_RELEVANT = 0,       /* act on it (or find out) */
-    ENGINE_ORG_NOT_CONFIGURED, /* the organization is not one the daemon manages */
-    ENGINE_NETWORK_UNMANAGED,  /* the last reconcile found the network without pair tags */
-} engine_relevance_result;
 
 /* Creates an engine for `cfg`, which must outlive it, with its own API client state. Reads
  * the test knobs. Returns NULL when out of memory or when the API options are invalid. The caller
@@ -90,11 +77,11 @@ void engine_free(engine *e);
 /* Copies `a` into the queue and wakes the consumer. Never blocks on the consumer (the mutex
  * is held only for the copy). Returns false when the queue is full or the engine is stopped.
  * Any thread. */
-bool engine_submit_alert(engine *e, const engine_alert *a);
+bool engine_submit_alert(engine *e, const alert_event *a);
 
 /* Whether an alert for this organization and network is worth queuing, from the engine's
  * latest snapshot. Any thread; never blocks on the engine's work. */
-engine_relevance_result engine_relevance(engine *e, const char *org_id, const char *network_id);
+alert_relevance engine_relevance(engine *e, const char *org_id, const char *network_id);
 
 /* The /status document (DESIGN section 7) as a heap string; caller frees. NULL when out of
  * memory. Any thread. */
@@ -106,6 +93,12 @@ bool engine_ready(engine *e, char *why, size_t len);
 
 /* Number of alerts waiting in the queue (tests, /status). Any thread. */
 size_t engine_queue_length(engine *e);
+
+/* A webhook sink that reaches `e` through engine_relevance and engine_submit_alert. */
+webhook_sink engine_webhook_sink(engine *e);
+
+/* An admin listener source that answers from engine_ready and engine_status_json. */
+admin_source engine_admin_source(engine *e);
 
 /* A message for an error code; never NULL. */
 const char *engine_strerror(engine_err err);

@@ -30,7 +30,6 @@
 #include "tagfailover/alert.h"
 #include "tagfailover/caps.h"
 #include "tagfailover/config.h"
-#include "tagfailover/engine.h"
 #include "tagfailover/metrics.h"
 
 /* How long a delivery is remembered as a possible duplicate (DESIGN: "in the last hour"). */
@@ -88,8 +87,8 @@ typedef struct {
 
 /* How the pipeline reaches the engine; tests pass fakes. Both functions must not block. */
 typedef struct {
-    engine_relevance_result (*relevance)(void *ctx, const char *org_id, const char *network_id);
-    bool (*submit)(void *ctx, const engine_alert *a);
+    alert_relevance (*relevance)(void *ctx, const char *org_id, const char *network_id);
+    bool (*submit)(void *ctx, const alert_event *a);
     void *ctx;
 } webhook_sink;
 
@@ -163,9 +162,6 @@ webhook *webhook_new(const config *cfg, const webhook_sink *sink);
 
 /* Frees it. NULL is a no-op. Main thread, after the listener has stopped. */
 void webhook_free(webhook *w);
-
-/* A sink that reaches `e` through engine_relevance and engine_submit_alert. */
-webhook_sink webhook_engine_sink(engine *e);
 
 /* The body checks: secret, shape, duplicate, relevance, queue. Fills *s for the log line when
  * the request is authenticated. Any thread. */

@@ -75,7 +75,7 @@ struct engine {
 
     pthread_mutex_t lock; /* guards everything below, and each worker's published fields */
     pthread_cond_t wake;  /* signalled on submit, on stop and when an inbox has room */
-    engine_alert *ring;   /* the listener's queue: capacity slots */
+    alert_event *ring;   /* the listener's queue: capacity slots */
     size_t capacity;
     size_t head;  /* next slot to pop */
     size_t count; /* alerts in the ring */
@@ -99,7 +99,7 @@ struct org_worker {
     bool thread_started;
 
     /* Inbox, guarded by e->lock. */
-    engine_alert *inbox;
+    alert_event *inbox;
     size_t inbox_cap, inbox_head, inbox_count;
     pthread_cond_t inbox_wake; /* an alert arrived, or stopping */
 
@@ -314,7 +314,7 @@ static void confirm_end(org_worker *w, engine_confirm *c, metrics_confirm_result
 }
 
 /* Starts a confirmation for the alert's network, or joins the one under way. */
-static void confirm_start(org_worker *w, const engine_alert *a, uint64_t now)
+static void confirm_start(org_worker *w, const alert_event *a, uint64_t now)
 {
     const config *cfg = w->e->cfg;
     engine_confirm *c = confirm_find(w, a->network_id);
@@ -511,7 +511,7 @@ static void *worker_main(void *arg)
     org_worker *w = arg;
     engine *e = w->e;
     const uint64_t interval_ms = (uint64_t)e->cfg->reconcile_interval_s * 1000u;
-    engine_alert batch[64];
+    alert_event batch[64];
 
     if (dash_client_new(e->api, &w->client) != DASH_OK) {
         log_msg(LOG_ERROR, "engine", "org %s: cannot create an API client", w->id);
@@ -679,7 +679,7 @@ static void *dispatcher_main(void *arg)
             if (e->stopping)
                 break;
         }
-        engine_alert a = e->ring[e->head];
+        alert_event a = e->ring[e->head];
         org_worker *w = engine_find_worker(e, a.organization_id);
         if (w != NULL && w->inbox_count == w->inbox_cap) {
             /* The organization is busy: leave the alert in the ring until it has room. */
@@ -769,7 +769,7 @@ void engine_free(engine *e)
 
 /* ---- What other threads may call ---------------------------------------------------------- */
 
-bool engine_submit_alert(engine *e, const engine_alert *a)
+bool engine_submit_alert(engine *e, const alert_event *a)
 {
     bool ok = false;
 
@@ -801,22 +801,22 @@ static bool engine_sorted_contains(char *const *v, size_t n, const char *s)
     return false;
 }
 
-engine_relevance_result engine_relevance(engine *e, const char *org_id, const char *network_id)
+alert_relevance engine_relevance(engine *e, const char *org_id, const char *network_id)
 {
-    engine_relevance_result r = ENGINE_RELEVANT;
+    alert_relevance r = ALERT_RELEVANT;
 
     pthread_mutex_lock(&e->lock);
     if (e->cfg->organization_ids.n > 0 &&
         !config_strs_contains(&e->cfg->organization_ids, org_id)) {
-        r = ENGINE_ORG_NOT_CONFIGURED;
+        r = ALERT_ORG_NOT_CONFIGURED;
     } else if (e->orgs_known) {
         /* With organization_ids empty, every organization counts until the key's list has
          * been read (DESIGN section 7). */
         org_worker *w = engine_find_worker(e, org_id);
         if (w == NULL)
-            r = ENGINE_ORG_NOT_CONFIGURED;
+            r = ALERT_ORG_NOT_CONFIGURED;
         else if (engine_sorted_contains(w->unmanaged, w->n_unmanaged, network_id))
-            r = ENGINE_NETWORK_UNMANAGED;
+            r = ALERT_NETWORK_UNMANAGED;
     }
     pthread_mutex_unlock(&e->lock);
     return r;
@@ -889,6 +889,39 @@ size_t engine_queue_length(engine *e)
     size_t n = e->count;
     pthread_mutex_unlock(&e->lock);
     return n;
+}
+
+static alert_relevance engine_sink_relevance(void *ctx, const char *org_id,
+                                             const char *network_id)
+{
+    return engine_relevance(ctx, org_id, network_id);
+}
+
+static bool engine_sink_submit(void *ctx, const alert_event *a)
+{
+    return engine_submit_alert(ctx, a);
+}
+
+webhook_sink engine_webhook_sink(engine *e)
+{
+    webhook_sink s = {engine_sink_relevance, engine_sink_submit, e};
+    return s;
+}
+
+static bool engine_source_ready(void *ctx, char *why, size_t len)
+{
+    return engine_ready(ctx, why, len);
+}
+
+static char *engine_source_status(void *ctx)
+{
+    return engine_status_json(ctx);
+}
+
+admin_source engine_admin_source(engine *e)
+{
+    admin_source s = {engine_source_ready, engine_source_status, e};
+    return s;
 }
 
 const char *engine_strerror(engine_err err)

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "tagfailover/config.h"
+#include "tagfailover/engine.h"
 #include "tagfailover/webhook.h"
 
 /* ---- fixtures ---- */
@@ -64,14 +65,14 @@ static void assert_addr(const webhook_addr *a, const char *want)
 
 /* A fake engine: answers relevance from a table, takes up to `room` alerts. */
 typedef struct {
-    engine_relevance_result answer;
+    alert_relevance answer;
     int room;
     int submitted;
-    engine_alert last;
+    alert_event last;
     char last_org[TF_ID_MAX_LEN + 1];
 } fake_engine;
 
-static engine_relevance_result fake_relevance(void *ctx, const char *org_id, const char *net_id)
+static alert_relevance fake_relevance(void *ctx, const char *org_id, const char *net_id)
 {
     fake_engine *f = ctx;
     (void)net_id;
@@ -79,7 +80,7 @@ static engine_relevance_result fake_relevance(void *ctx, const char *org_id, con
     return f->answer;
 }
 
-static bool fake_submit(void *ctx, const engine_alert *a)
+static bool fake_submit(void *ctx, const alert_event *a)
 {
     fake_engine *f = ctx;
     if (f->room <= 0)
@@ -466,7 +467,7 @@ static int body_setup(void **state)
 {
     body_fixture *f = calloc(1, sizeof(*f));
     load_conf(base_conf, &f->cfg);
-    f->fake.answer = ENGINE_RELEVANT;
+    f->fake.answer = ALERT_RELEVANT;
     f->fake.room = 1000;
     webhook_sink sink = {fake_relevance, fake_submit, &f->fake};
     f->w = webhook_new(&f->cfg, &sink);
@@ -619,14 +620,14 @@ static void test_body_queue(void **state)
 
     /* The engine's relevance: org not configured, network unmanaged. Not queued. */
     f->fake.room = 10;
-    f->fake.answer = ENGINE_ORG_NOT_CONFIGURED;
+    f->fake.answer = ALERT_ORG_NOT_CONFIGURED;
     assert_int_equal(run_body(f, FAILOVER("secret", "79"), NULL, NULL, 11, NULL), WEBHOOK_IGNORED);
     assert_string_equal(f->fake.last_org, "2930418");
-    f->fake.answer = ENGINE_NETWORK_UNMANAGED;
+    f->fake.answer = ALERT_NETWORK_UNMANAGED;
     assert_int_equal(run_body(f, FAILOVER("secret", "80"), NULL, NULL, 12, NULL), WEBHOOK_IGNORED);
     assert_int_equal(f->fake.submitted, 2);
     /* An ignored delivery is remembered too: the duplicate check is for any type. */
-    f->fake.answer = ENGINE_RELEVANT;
+    f->fake.answer = ALERT_RELEVANT;
     assert_int_equal(run_body(f, FAILOVER("secret", "80"), NULL, NULL, 13, NULL),
                      WEBHOOK_DUPLICATE);
     /* An hour later the same body is new. */
@@ -643,17 +644,17 @@ static void test_engine_relevance(void **state)
     load_conf(base_conf, &c);
     engine *e = engine_new(&c);
     assert_non_null(e);
-    assert_int_equal(engine_relevance(e, "2930418", "N_1"), ENGINE_RELEVANT);
-    assert_int_equal(engine_relevance(e, "111", "N_1"), ENGINE_RELEVANT);
-    assert_int_equal(engine_relevance(e, "999", "N_1"), ENGINE_ORG_NOT_CONFIGURED);
+    assert_int_equal(engine_relevance(e, "2930418", "N_1"), ALERT_RELEVANT);
+    assert_int_equal(engine_relevance(e, "111", "N_1"), ALERT_RELEVANT);
+    assert_int_equal(engine_relevance(e, "999", "N_1"), ALERT_ORG_NOT_CONFIGURED);
     engine_free(e);
     config_free(&c);
 
     load_conf(open_conf, &c);
     e = engine_new(&c);
-    assert_int_equal(engine_relevance(e, "999", "N_1"), ENGINE_RELEVANT);
+    assert_int_equal(engine_relevance(e, "999", "N_1"), ALERT_RELEVANT);
     /* The queue without a consumer: capacity, then refusal; stop refuses everything. */
-    engine_alert a = {.organization_id = "1", .network_id = "N"};
+    alert_event a = {.organization_id = "1", .network_id = "N"};
     size_t n = 0;
     while (engine_submit_alert(e, &a) && n <= ENGINE_QUEUE_CAPACITY)
         n++;

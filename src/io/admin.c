@@ -15,7 +15,7 @@
 #define ADMIN_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct admin {
-    engine *engine;
+    admin_source src;
     httpd *server;
 };
 
@@ -111,13 +111,13 @@ static enum MHD_Result admin_handler(void *cls, struct MHD_Connection *c, const 
     case ADMIN_HEALTHZ:
         return admin_send(c, MHD_HTTP_OK, strdup("ok\n"), text);
     case ADMIN_READYZ:
-        if (engine_ready(a->engine, why, sizeof(why)))
+        if (a->src.ready(a->src.ctx, why, sizeof(why)))
             return admin_send(c, MHD_HTTP_OK, strdup("ready\n"), text);
         return admin_send(c, MHD_HTTP_SERVICE_UNAVAILABLE, admin_concat("not ready: ", why), text);
     case ADMIN_METRICS:
         return admin_send(c, MHD_HTTP_OK, metrics_render(), ADMIN_METRICS_TYPE);
     case ADMIN_STATUS:
-        return admin_send(c, MHD_HTTP_OK, engine_status_json(a->engine), "application/json");
+        return admin_send(c, MHD_HTTP_OK, a->src.status_json(a->src.ctx), "application/json");
     case ADMIN_METHOD_NOT_ALLOWED:
         return admin_send(c, MHD_HTTP_METHOD_NOT_ALLOWED, strdup("method not allowed\n"), text);
     case ADMIN_NOT_FOUND:
@@ -126,7 +126,7 @@ static enum MHD_Result admin_handler(void *cls, struct MHD_Connection *c, const 
     return admin_send(c, MHD_HTTP_NOT_FOUND, strdup("not found\n"), text);
 }
 
-httpd_err admin_start(const config *cfg, engine *e, admin **out, char *err, size_t errlen)
+httpd_err admin_start(const config *cfg, admin_source src, admin **out, char *err, size_t errlen)
 {
     *out = NULL;
     if (cfg->admin_port == 0)
@@ -134,7 +134,7 @@ httpd_err admin_start(const config *cfg, engine *e, admin **out, char *err, size
     admin *a = calloc(1, sizeof(*a));
     if (a == NULL)
         return HTTPD_ERR_NOMEM;
-    a->engine = e;
+    a->src = src;
     httpd_options o = {
         .name = "admin",
         .address = cfg->admin_address,

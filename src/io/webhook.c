@@ -395,22 +395,6 @@ static void webhook_copy(char *dst, size_t size, const char *src)
     dst[l] = '\0';
 }
 
-static engine_relevance_result webhook_engine_relevance(void *ctx, const char *org_id,
-                                                        const char *network_id)
-{
-    return engine_relevance(ctx, org_id, network_id);
-}
-
-static bool webhook_engine_submit(void *ctx, const engine_alert *a)
-{
-    return engine_submit_alert(ctx, a);
-}
-
-webhook_sink webhook_engine_sink(engine *e)
-{
-    webhook_sink s = {webhook_engine_relevance, webhook_engine_submit, e};
-    return s;
-}
 
 /* Builds the shared answers. */
 static bool webhook_build_responses(webhook *w)
@@ -532,12 +516,12 @@ webhook_result webhook_check_body(webhook *w, const webhook_body *b, webhook_sum
     }
     if (!alert_is_trigger(&a, (const char *const *)w->cfg->trigger_alert_types.v,
                           w->cfg->trigger_alert_types.n) ||
-        w->sink.relevance(w->sink.ctx, a.organization_id, a.network_id) != ENGINE_RELEVANT) {
+        w->sink.relevance(w->sink.ctx, a.organization_id, a.network_id) != ALERT_RELEVANT) {
         res = WEBHOOK_IGNORED;
         goto out;
     }
 
-    engine_alert ea;
+    alert_event ea;
     webhook_copy(ea.organization_id, sizeof(ea.organization_id), a.organization_id);
     webhook_copy(ea.network_id, sizeof(ea.network_id), a.network_id);
     webhook_copy(ea.alert_id, sizeof(ea.alert_id), a.alert_id);

@@ -200,7 +200,7 @@ static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts 
         log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
         goto fail;
     }
-    if (admin_start(cfg, p->eng, &p->adm, err, sizeof(err)) != HTTPD_OK) {
+    if (admin_start(cfg, engine_admin_source(p->eng), &p->adm, err, sizeof(err)) != HTTPD_OK) {
         log_msg(LOG_ERROR, "startup", "admin listener: %s", err);
         goto fail;
     }
@@ -208,7 +208,7 @@ static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts 
         main_log_listening("admin", cfg->admin_address, admin_port(p->adm), "plain");
 
     if (listen && cfg->listener_mode != CONFIG_LISTENER_OFF) {
-        webhook_sink sink = webhook_engine_sink(p->eng);
+        webhook_sink sink = engine_webhook_sink(p->eng);
         p->wh = webhook_new(cfg, &sink);
         if (p->wh == NULL) {
             log_msg(LOG_ERROR, "startup", "out of memory");
