@@ -83,10 +83,17 @@ check "--version" bash -c "'$TF_BIN' --version | grep -Eq '^tagfailover [0-9]+\.
 check "--help lists every command" bash -c "h=\$('$TF_BIN' --help); for c in serve reconcile check-config status failover failback setup; do grep -q \"\$c\" <<<\"\$h\" || exit 1; done"
 
 # 4. Install layout and the systemd unit.
-cmake --install "$TF_BINARY_DIR" --prefix "$tmp/root/usr" >"$tmp/install.log" 2>&1
+# Installed as a package would be (prefix /usr, staged under DESTDIR): the example config
+# lands in /etc/tagfailover/, as the README says, never in /usr/etc/.
+DESTDIR="$tmp/root" cmake --install "$TF_BINARY_DIR" --prefix /usr >"$tmp/install.log" 2>&1
 check "binary installed" test -x "$tmp/root/usr/bin/tagfailover"
-check "example config installed" test -f "$tmp/root/usr/etc/tagfailover/tagfailover.conf.example" -o \
-  -f "$tmp/root/etc/tagfailover/tagfailover.conf.example"
+check "example config installed in /etc/tagfailover" \
+  test -f "$tmp/root/etc/tagfailover/tagfailover.conf.example"
+check "nothing installed in /usr/etc" test ! -e "$tmp/root/usr/etc"
+# Any other prefix keeps everything under it.
+cmake --install "$TF_BINARY_DIR" --prefix "$tmp/opt" >"$tmp/install2.log" 2>&1
+check "another prefix: example config under <prefix>/etc" \
+  test -f "$tmp/opt/etc/tagfailover/tagfailover.conf.example"
 unit="$tmp/root/usr/lib/systemd/system/tagfailover.service"
 check "unit installed" test -f "$unit"
 if [ -f "$unit" ]; then
