@@ -81,4 +81,13 @@
 #define TF_ADMIN_MAX_CONNECTIONS 32
 #define TF_ADMIN_TIMEOUT_S       10
 
+/* Most confirmations one organization keeps pending; an alert for a new network while this
+ * many wait is left to the reconcile (logged and counted as skipped). */
+#define TF_MAX_CONFIRMATIONS 4096
+
+/* Alerts one organization's queue holds while its thread is busy (a burst of Meraki alerts for
+ * a whole organization is a few hundred); past it that organization's alerts are answered 503
+ * with Retry-After, and every other organization's still go through. */
+#define TF_ORG_QUEUE_CAPACITY 1024
+
 #endif

@@ -29,7 +29,8 @@ int cmd_status(const config *cfg, const cmd_options *opt, FILE *out);
 /* `reconcile --once`: one reconcile cycle of every organization, then return. */
 int cmd_reconcile_once(const config *cfg, const cmd_options *opt);
 
-/* `failover NETWORK_ID` (failover true) or `failback NETWORK_ID`. */
+/* `failover NETWORK_ID` (failover true) or `failback NETWORK_ID`. Returns 2, writing nothing,
+ * for a network of an organization the configuration does not manage. */
 int cmd_manual(const config *cfg, const cmd_options *opt, const char *network_id, bool failover);
 
 #endif

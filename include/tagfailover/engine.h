@@ -1,30 +1,24 @@
 /*
- * engine.h - the engine: the one place that acts on alerts (DESIGN sections 1 and 4).
+ * engine.h - the engine: the threads that act on alerts and reconciles, one per organization.
  *
  * The HTTP threads hand alerts to the engine through engine_submit_alert, which copies the
- * alert into a bounded ring buffer and never blocks; when the ring is full it says so and the
- * listener answers 503. The dispatcher thread owned by the engine pops alerts in order. The
- * engine also publishes a small snapshot (which organizations are configured, which networks
- * the last reconcile found unmanaged) that engine_relevance reads under a mutex, so the
- * listener can answer `ignored` without waiting for the engine.
+ * alert into its organization's bounded queue and never blocks; when that queue is full it
+ * says so and the listener answers 503 for that organization only: a flooded organization
+ * cannot delay another's failover. Before the organization list is known, alerts wait in a
+ * start-up queue of the same size and move to their organizations' queues once it is.
  *
- * Behind the queue: a dispatcher thread learns the organizations (organization_ids, or every
- * organization the API key sees) and starts one worker thread per organization, which owns
- * that organization's state and runs its events in order: webhook confirmations (DESIGN
- * section 4: look now, then every confirm_interval_s up to confirm_window_s; one per network),
- * and the reconcile every reconcile_interval_s (the first at once), on a min-heap of timers.
- * Each worker publishes its /status object, the networks it found unmanaged and its last
- * successful reconcile, which the functions below read under the engine's mutex.
+ * Behind the queues: a starter thread learns the organizations (organization_ids, or every
+ * organization the API key sees, retried every reconcile interval until it works) and starts
+ * one worker thread per organization, which owns that organization's state and runs its
+ * events in order: webhook confirmations (look now, then every confirm_interval_s up to
+ * confirm_window_s; one per network), and the reconcile every reconcile_interval_s (the first
+ * at once). After every round a worker publishes an immutable snapshot of its status model;
+ * /status, /readyz and the listener's relevance check read snapshots, never the worker's state.
  *
  * Threads: engine_new, engine_start, engine_stop and engine_free are called by the main thread.
- * engine_submit_alert, engine_relevance, engine_status_json and engine_ready may be called by
- * any thread at any time between engine_new and engine_free.
- *
- * Test knobs (environment, read once by engine_new; never set them in production):
- *   TAGFAILOVER_QUEUE_CAPACITY  the ring's capacity (1..65536) instead of ENGINE_QUEUE_CAPACITY.
- *   TAGFAILOVER_ENGINE_HOLD_MS  the consumer keeps each alert this many milliseconds (0..60000)
- *                               before it takes the next, standing in for the time the real
- *                               engine spends on API calls, so a test can fill the queue.
+ * engine_submit_alert, engine_relevance, engine_status_json, engine_ready and
+ * engine_queue_length may be called by any thread at any time between engine_new and
+ * engine_free.
  */
 #ifndef TAGFAILOVER_ENGINE_H
 #define TAGFAILOVER_ENGINE_H
@@ -39,10 +33,6 @@
 #include "tagfailover/config.h"
 #include "tagfailover/webhook.h"
 
-/* Default capacity of the alert queue. A burst of Meraki alerts for a whole organization is a
- * few hundred; past this the listener answers 503 and Meraki retries later. */
-#define ENGINE_QUEUE_CAPACITY 1024
-
 typedef struct engine engine;
 
 typedef enum {
@@ -53,8 +43,8 @@ typedef enum {
 } engine_err;
 
 
-/* Creates an engine for `cfg`, which must outlive it, with its own API client state. Reads
- * the test knobs. Returns NULL when out of memory or when the API options are invalid. The caller
+/* Creates an engine for `cfg`, which must outlive it, with its own API client state. Returns
+ * NULL when out of memory or when the API options are invalid. The caller
  * frees with engine_free. Main thread. */
 engine *engine_new(const config *cfg);
 
@@ -74,9 +64,9 @@ void engine_stop(engine *e);
 /* Stops the engine if needed and frees it. NULL is a no-op. Main thread. */
 void engine_free(engine *e);
 
-/* Copies `a` into the queue and wakes the consumer. Never blocks on the consumer (the mutex
- * is held only for the copy). Returns false when the queue is full or the engine is stopped.
- * Any thread. */
+/* Copies `a` into its organization's queue (or the start-up queue) and wakes that
+ * organization's thread. Never blocks on the engine's work (a mutex is held only for the copy).
+ * Returns false when that queue is full or the engine is stopped. Any thread. */
 bool engine_submit_alert(engine *e, const alert_event *a);
 
 /* Whether an alert for this organization and network is worth queuing, from the engine's
@@ -91,7 +81,7 @@ char *engine_status_json(engine *e);
  * (NUL-terminated, truncated to `len`). Any thread. */
 bool engine_ready(engine *e, char *why, size_t len);
 
-/* Number of alerts waiting in the queue (tests, /status). Any thread. */
+/* Number of alerts waiting in every queue. Any thread. */
 size_t engine_queue_length(engine *e);
 
 /* A webhook sink that reaches `e` through engine_relevance and engine_submit_alert. */

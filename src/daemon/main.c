@@ -284,16 +284,27 @@ static void main_reload_tls(const config *cfg, main_parts *parts)
  * load is rejected and the running one kept. When the new one loads, every part restarts with
  * it (alerts queued in that instant are dropped; Meraki's retries and the next reconcile cover
  * them); if the new parts cannot start (a port in use, a bad certificate), the old
- * configuration is started again. */
-static void main_reload(const cli_args *args, config *cfg, bool listen, main_parts *parts)
+ * configuration is started again.
+ *
+ * Who owns the configuration: the parts keep pointers into it (the webhook handler reads the
+ * secret, the engine its intervals, for as long as they run), so it lives on the heap, owned
+ * by cmd_run through *cfgp, and a configuration is freed only after every part started with
+ * it has stopped. */
+static void main_reload(const cli_args *args, config **cfgp, bool listen, main_parts *parts)
 {
     char err[8192];
-    config fresh;
+    config *cfg = *cfgp;
+    config *fresh = calloc(1, sizeof(*fresh));
 
-    if (config_load(args->config_path, main_getenv, &fresh, err, sizeof(err)) != CONFIG_OK) {
+    if (fresh == NULL) {
+        log_msg(LOG_ERROR, "config_reload_rejected", "out of memory");
+        return;
+    }
+    if (config_load(args->config_path, main_getenv, fresh, err, sizeof(err)) != CONFIG_OK) {
         struct json_object *f = json_object_new_object();
         json_object_object_add(f, "errors", json_object_new_string(err));
         log_event(LOG_ERROR, "config_reload_rejected", f);
+        free(fresh);
         /* The certificate may still have been renewed on its own. */
         main_reload_tls(cfg, parts);
         return;
@@ -301,31 +312,36 @@ static void main_reload(const cli_args *args, config *cfg, bool listen, main_par
     /* The usual SIGHUP is a renewed certificate under an unchanged configuration: swap the
      * pair on the running listener instead of restarting everything, so no webhook is
      * refused and a broken pair changes nothing. */
-    if (main_config_same(cfg, &fresh)) {
-        config_free(&fresh);
+    if (main_config_same(cfg, fresh)) {
+        config_free(fresh);
+        free(fresh);
         main_reload_tls(cfg, parts);
         return;
     }
     /* A new configuration restarts every part; refuse it while its certificate cannot load,
      * rather than stop a working listener for one that cannot start. */
-    if (listen && fresh.listener_mode == CONFIG_LISTENER_TLS &&
-        httpd_check_tls_files(fresh.cert_file, fresh.key_file, err, sizeof(err)) != HTTPD_OK) {
+    if (listen && fresh->listener_mode == CONFIG_LISTENER_TLS &&
+        httpd_check_tls_files(fresh->cert_file, fresh->key_file, err, sizeof(err)) != HTTPD_OK) {
         log_msg(LOG_ERROR, "config_reload_rejected", "%s", err);
-        config_free(&fresh);
+        config_free(fresh);
+        free(fresh);
         return;
     }
     main_stop(parts);
-    main_log_init(&fresh);
-    if (main_start(&fresh, listen, args->dry_run, parts)) {
+    main_log_init(fresh);
+    if (main_start(fresh, listen, args->dry_run, parts)) {
+        /* Every part that read the old configuration has stopped. */
         config_free(cfg);
-        *cfg = fresh;
+        free(cfg);
+        *cfgp = fresh;
         log_msg(LOG_INFO, "config_reloaded", "%s", args->config_path);
         return;
     }
     log_msg(LOG_ERROR, "config_reload_failed",
             "the new configuration cannot start; "
             "restarting with the previous one");
-    config_free(&fresh);
+    config_free(fresh);
+    free(fresh);
     main_log_init(cfg);
     if (!main_start(cfg, listen, args->dry_run, parts))
         log_fatal(EXIT_RUNTIME, "cannot restart with the previous configuration either");
@@ -335,13 +351,20 @@ static void main_reload(const cli_args *args, config *cfg, bool listen, main_par
  * SIGINT. */
 static int cmd_run(const cli_args *args, bool listen)
 {
-    config cfg;
+    config *cfg = calloc(1, sizeof(*cfg));
     main_parts parts;
     sigset_t set;
+    int rc = 0;
 
-    if (!main_load_config(args->config_path, &cfg))
+    if (cfg == NULL) {
+        fprintf(stderr, "tagfailover: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    if (!main_load_config(args->config_path, cfg)) {
+        free(cfg);
         return EXIT_USAGE;
-    main_log_init(&cfg);
+    }
+    main_log_init(cfg);
 
     /* Every thread inherits this mask, so the signals stay pending until sigwait below takes
      * them in this thread; no handler runs in the middle of anyone's work. */
@@ -354,17 +377,17 @@ static int cmd_run(const cli_args *args, bool listen)
 
     if (dash_global_init() != DASH_OK) {
         log_msg(LOG_ERROR, "startup", "cannot initialise libcurl");
-        config_free(&cfg);
-        return EXIT_RUNTIME;
+        rc = EXIT_RUNTIME;
+        goto out;
     }
-    if (!main_start(&cfg, listen, args->dry_run, &parts)) {
-        config_free(&cfg);
+    if (!main_start(cfg, listen, args->dry_run, &parts)) {
         dash_global_cleanup();
-        return EXIT_RUNTIME;
+        rc = EXIT_RUNTIME;
+        goto out;
     }
     log_msg(LOG_INFO, "started", "tagfailover %s %s%s", TF_VERSION,
             listen ? "serving" : "reconciling (no listener)",
-            cfg.dry_run || args->dry_run ? " (dry run)" : "");
+            cfg->dry_run || args->dry_run ? " (dry run)" : "");
 
     for (;;) {
         int sig = 0;
@@ -378,9 +401,11 @@ static int cmd_run(const cli_args *args, bool listen)
         break;
     }
     main_stop(&parts);
-    config_free(&cfg);
     dash_global_cleanup();
-    return 0;
+out:
+    config_free(cfg);
+    free(cfg);
+    return rc;
 }
 
 /* The one-shot commands: status, reconcile --once, failover, failback. */

@@ -16,7 +16,7 @@
 
 #include "tagfailover/dashboard.h"
 #include "tagfailover/dashboard_json.h"
-#include "tagfailover/reconciler.h"
+#include "tagfailover/fetch.h"
 #include "tagfailover/tags.h"
 
 /* How long the test deliveries are watched: Meraki (and the fake) deliver within a second or
@@ -911,7 +911,7 @@ int setup_run(const config *cfg, const setup_options *opt, FILE *out)
         fprintf(out, "dry run: nothing is changed (GET requests only)\n");
 
     code = 1;
-    rc_dash_options(cfg, &o);
+    fetch_dash_options(cfg, &o);
     dash_err de = dash_global_init();
     if (de == DASH_OK)
         de = dash_shared_new(&o, &ctx.shared);
@@ -922,8 +922,8 @@ int setup_run(const config *cfg, const setup_options *opt, FILE *out)
                 dash_strerror(de));
         goto out;
     }
-    rc_env env = {.cfg = cfg, .client = ctx.client, .dry_run = ctx.dry_run};
-    if (rc_organizations(&env, &ids, &names, &n_orgs, &err) != RC_OK) {
+    fetch_env env = {.cfg = cfg, .client = ctx.client};
+    if (fetch_organizations(&env, &ids, &names, &n_orgs, &err) != FETCH_OK) {
         fprintf(stderr, "tagfailover: setup: cannot list organizations: %s\n", err.message);
         goto out;
     }
@@ -991,8 +991,8 @@ out:
         free(ctx.nets[i].test_id);
     }
     free(ctx.nets);
-    rc_strs_free(ids, n_orgs);
-    rc_strs_free(names, n_orgs);
+    fetch_strs_free(ids, n_orgs);
+    fetch_strs_free(names, n_orgs);
     dash_client_free(ctx.client);
     dash_shared_free(ctx.shared);
     dash_global_cleanup();

@@ -656,10 +656,10 @@ static void test_engine_relevance(void **state)
     /* The queue without a consumer: capacity, then refusal; stop refuses everything. */
     alert_event a = {.organization_id = "1", .network_id = "N"};
     size_t n = 0;
-    while (engine_submit_alert(e, &a) && n <= ENGINE_QUEUE_CAPACITY)
+    while (engine_submit_alert(e, &a) && n <= TF_ORG_QUEUE_CAPACITY)
         n++;
-    assert_int_equal(n, ENGINE_QUEUE_CAPACITY);
-    assert_int_equal(engine_queue_length(e), ENGINE_QUEUE_CAPACITY);
+    assert_int_equal(n, TF_ORG_QUEUE_CAPACITY);
+    assert_int_equal(engine_queue_length(e), TF_ORG_QUEUE_CAPACITY);
     char why[64];
     /* Not ready before any reconcile, with a reason (its words are the engine's). */
     assert_false(engine_ready(e, why, sizeof(why)));

@@ -1,0 +1,77 @@
+/*
+ * round.h - one round of work on one organization: a reconcile (read everything, decide every
+ * managed network, retag what the decisions call for) or a confirmation round (read the data
+ * once, look at each confirming network, retag what is proven). The engine's organization
+ * threads and the one-shot commands (`status`, `reconcile --once`) both run rounds, so they
+ * read, decide and write in exactly the same way.
+ *
+ * A round reads through fetch, decides through look and plan (the core), writes through
+ * apply, and keeps the organization's status model up to date as it goes: every look and
+ * every retag lands in round_org.model before the round returns.
+ *
+ * Threads: a round_org belongs to one thread (an organization thread, or a command).
+ */
+#ifndef TAGFAILOVER_ROUND_H
+#define TAGFAILOVER_ROUND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tagfailover/apply.h"
+#include "tagfailover/fetch.h"
+#include "tagfailover/sched.h"
+#include "tagfailover/status.h"
+
+typedef enum {
+    ROUND_OK = 0,
+    ROUND_ERR_API, /* a read failed; the dash_error says which and why */
+    ROUND_ERR_NOMEM,
+} round_err;
+
+/* One organization as its rounds see it. */
+typedef struct {
+    fetch_peers peers; /* the peer cache */
+    status_org model;  /* where every managed network stands (id and name included) */
+} round_org;
+
+/* The outcome of one reconcile. */
+typedef struct {
+    size_t managed;          /* managed networks seen */
+    size_t failovers;        /* retags done (or that would be, in dry-run / report mode) */
+    size_t failbacks;
+    size_t failed;           /* retags that failed */
+    unsigned long api_calls; /* HTTP requests this reconcile sent */
+} round_stats;
+
+/* Sets up an organization with an empty model. `name` may be NULL. */
+round_err round_org_init(round_org *o, const char *id, const char *name)
+    __attribute__((warn_unused_result));
+
+/* Frees what the organization owns. */
+void round_org_clear(round_org *o);
+
+/* One reconcile: read (networks included), decide every managed network, and retag each one
+ * whose decision calls for it unless `report_only` (the `status` command). The model is
+ * replaced by what the read showed (or marked with the error when the read failed). */
+round_err round_reconcile(const apply_env *env, round_org *o, bool report_only,
+                          round_stats *stats, dash_error *err) __attribute__((warn_unused_result));
+
+/* Marks a confirmation that just started (or joined) in the model. */
+void round_confirm_started(round_org *o, const sched_entry *c);
+
+/* One confirmation round: one data read, then for each of the `n` due confirmations in
+ * `slots` one look at its network and the retag when it is proven. Each confirmation is ended
+ * (and logged and counted) or given its next look in `s`. Stops early, leaving the rest due
+ * at once, when `api` is cancelled. */
+void round_confirm(const apply_env *env, round_org *o, sched *s, const size_t *slots, size_t n,
+                   dash_shared *api);
+
+/* Ends the confirmation in `slot` as `result`, with its log line and count. */
+void round_confirm_end(round_org *o, sched *s, size_t slot, plan_confirm_kind result,
+                       const char *why);
+
+/* A message for an error code; never NULL. */
+const char *round_strerror(round_err e);
+
+#endif

@@ -1,0 +1,218 @@
+/*
+ * fetch.c - what one look at one organization reads through the API. See fetch.h.
+ */
+#include "tagfailover/fetch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "tagfailover/log.h"
+
+/* Most chunks one look may need: 86,400-s windows (the config's ceiling) / 300 s, plus one. */
+#define FETCH_MAX_CHUNKS 300
+
+const char *fetch_strerror(fetch_err e)
+{
+    switch (e) {
+    case FETCH_OK:
+        return "success";
+    case FETCH_ERR_API:
+        return "Dashboard API call failed";
+    case FETCH_ERR_NOMEM:
+        return "out of memory";
+    }
+    return "unknown error";
+}
+
+void fetch_dash_options(const config *cfg, dash_options *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->base_url = cfg->base_url;
+    out->api_key = cfg->api_key;
+    out->timeout_s = cfg->timeout_s;
+    /* The client reads 0 as "the default"; a configured 0 means no retry at all. */
+    out->max_retries = cfg->max_retries > 0 ? cfg->max_retries : -1;
+    out->ca_file = cfg->ca_file;
+    out->requests_per_second = cfg->requests_per_second;
+    out->requests_burst = cfg->requests_burst;
+}
+
+void fetch_strs_free(char **v, size_t n)
+{
+    if (v == NULL)
+        return;
+    for (size_t i = 0; i < n; i++)
+        free(v[i]);
+    free(v);
+}
+
+void fetch_peers_free(fetch_peers *c)
+{
+    dj_peers_free(c->peers, c->n_peers);
+    memset(c, 0, sizeof(*c));
+}
+
+void fetch_data_free(fetch_data *d)
+{
+    dj_networks_free(d->networks, d->n_networks);
+    dj_appliances_free(d->appliances, d->n_appliances);
+    dj_loss_free(d->loss, d->n_loss);
+    memset(d, 0, sizeof(*d));
+}
+
+
+
+/* Moves `n` items of `src` to the end of *dst (the items' members change owner). */
+static fetch_err fetch_append_loss(fetch_data *d, dj_loss_item *src, size_t n)
+{
+    if (n == 0) {
+        free(src);
+        return FETCH_OK;
+    }
+    dj_loss_item *v = realloc(d->loss, (d->n_loss + n) * sizeof(*v));
+    if (v == NULL) {
+        dj_loss_free(src, n);
+        return FETCH_ERR_NOMEM;
+    }
+    memcpy(v + d->n_loss, src, n * sizeof(*v));
+    free(src);
+    d->loss = v;
+    d->n_loss += n;
+    return FETCH_OK;
+}
+
+/* Fills the peer cache when it is empty, older than FETCH_PEERS_TTL_S, or older than
+ * FETCH_PEERS_RETRY_S while some tracked IP was unknown. A failed re-read keeps the old list. */
+static fetch_err fetch_peers_refresh(const fetch_env *env, const char *org_id, fetch_peers *c, double now_mono,
+                       dash_error *err)
+{
+    double age = now_mono - c->read_at;
+    if (c->have && age < FETCH_PEERS_TTL_S && !(c->want_refresh && age >= FETCH_PEERS_RETRY_S))
+        return FETCH_OK;
+
+    dj_peer *peers = NULL;
+    size_t n = 0;
+    if (dash_get_peers(env->client, org_id, &peers, &n, err) != DASH_OK) {
+        if (!c->have)
+            return FETCH_ERR_API;
+        log_msg(LOG_WARN, "peers_stale", "org %s: keeping the peers read %.0f s ago: %s", org_id,
+                age, err->message);
+        return FETCH_OK;
+    }
+    dj_peers_free(c->peers, c->n_peers);
+    c->peers = peers;
+    c->n_peers = n;
+    c->have = true;
+    c->read_at = now_mono;
+    c->want_refresh = false;
+    return FETCH_OK;
+}
+
+fetch_err fetch_read(const fetch_env *env, const char *org_id, fetch_peers *peers, bool with_networks,
+               time_t now, double now_mono, fetch_data *out, dash_error *err)
+{
+    const config *cfg = env->cfg;
+    policy_chunk chunks[FETCH_MAX_CHUNKS];
+    fetch_err rc = FETCH_OK;
+
+    memset(out, 0, sizeof(*out));
+    policy_look_range((int64_t)now, cfg->data_lag_s, cfg->detect_window_s, cfg->clean_window_s,
+                      &out->t0, &out->t1);
+
+    if (with_networks && dash_list_networks(env->client, org_id, NULL, DASH_TAGS_ANY,
+                                            &out->networks, &out->n_networks, err) != DASH_OK) {
+        rc = FETCH_ERR_API;
+        goto out;
+    }
+    if (cfg->uplinks_active && dash_list_uplink_statuses(env->client, org_id, &out->appliances,
+                                                         &out->n_appliances, err) != DASH_OK) {
+        rc = FETCH_ERR_API;
+        goto out;
+    }
+    size_t n_chunks = policy_chunks(out->t0, out->t1, chunks, FETCH_MAX_CHUNKS);
+    if (n_chunks > FETCH_MAX_CHUNKS)
+        n_chunks = FETCH_MAX_CHUNKS;
+    for (size_t i = 0; i < n_chunks; i++) {
+        dj_loss_item *items = NULL;
+        size_t n = 0;
+        if (dash_get_loss(env->client, org_id, chunks[i].t0, chunks[i].t1, NULL, NULL, &items, &n,
+                          err) != DASH_OK) {
+            rc = FETCH_ERR_API;
+            goto out;
+        }
+        rc = fetch_append_loss(out, items, n);
+        if (rc != FETCH_OK)
+            goto out;
+    }
+    rc = fetch_peers_refresh(env, org_id, peers, now_mono, err);
+    if (rc != FETCH_OK)
+        goto out;
+
+    out->look = (look_data){
+        .appliances = out->appliances,
+        .n_appliances = out->n_appliances,
+        .loss = out->loss,
+        .n_loss = out->n_loss,
+        .peers = peers->peers,
+        .n_peers = peers->n_peers,
+    };
+out:
+    if (rc != FETCH_OK)
+        fetch_data_free(out);
+    return rc;
+}
+
+
+fetch_err fetch_organizations(const fetch_env *env, char ***ids, char ***names, size_t *n, dash_error *err)
+{
+    const config_strs *want = &env->cfg->organization_ids;
+    dj_org *orgs = NULL;
+    size_t n_orgs = 0;
+    fetch_err rc = FETCH_OK;
+    char **vi = NULL, **vn = NULL;
+    size_t count = 0;
+
+    *ids = NULL;
+    *names = NULL;
+    *n = 0;
+    dash_err de = dash_list_organizations(env->client, &orgs, &n_orgs, err);
+    if (de != DASH_OK) {
+        if (want->n == 0)
+            return FETCH_ERR_API;
+        log_msg(LOG_WARN, "organizations", "cannot read organization names: %s", err->message);
+        n_orgs = 0;
+    }
+    size_t cap = want->n > 0 ? want->n : n_orgs;
+    if (cap > 0) {
+        vi = calloc(cap, sizeof(*vi));
+        vn = calloc(cap, sizeof(*vn));
+        if (vi == NULL || vn == NULL) {
+            rc = FETCH_ERR_NOMEM;
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < cap; i++) {
+        const char *id = want->n > 0 ? want->v[i] : orgs[i].id;
+        const char *name = NULL;
+        for (size_t k = 0; k < n_orgs; k++)
+            if (strcmp(orgs[k].id, id) == 0)
+                name = orgs[k].name;
+        vi[i] = strdup(id);
+        vn[i] = name != NULL ? strdup(name) : NULL;
+        if (vi[i] == NULL || (name != NULL && vn[i] == NULL)) {
+            count = i + 1;
+            rc = FETCH_ERR_NOMEM;
+            goto out;
+        }
+    }
+    count = cap;
+    *ids = vi;
+    *names = vn;
+    *n = count;
+    vi = vn = NULL;
+out:
+    fetch_strs_free(vi, count);
+    fetch_strs_free(vn, count);
+    dj_orgs_free(orgs, n_orgs);
+    return rc;
+}

@@ -1,0 +1,313 @@
+/*
+ * round.c - a reconcile or a confirmation round of one organization. See round.h.
+ */
+#include "tagfailover/round.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <json-c/json.h>
+
+#include "tagfailover/log.h"
+#include "tagfailover/metrics.h"
+#include "tagfailover/ratelimit.h"
+
+/* The monotonic clock in milliseconds: a round measures its own looks so the next one keeps
+ * the cadence (the core takes the value as an argument). */
+static uint64_t round_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+const char *round_strerror(round_err e)
+{
+    switch (e) {
+    case ROUND_OK:
+        return "success";
+    case ROUND_ERR_API:
+        return "Dashboard API call failed";
+    case ROUND_ERR_NOMEM:
+        return "out of memory";
+    }
+    return "unknown error";
+}
+
+round_err round_org_init(round_org *o, const char *id, const char *name)
+{
+    memset(o, 0, sizeof(*o));
+    return status_org_init(&o->model, id, name) == STATUS_OK ? ROUND_OK : ROUND_ERR_NOMEM;
+}
+
+void round_org_clear(round_org *o)
+{
+    fetch_peers_free(&o->peers);
+    status_org_clear(&o->model);
+}
+
+static round_err round_from_fetch(fetch_err e)
+{
+    return e == FETCH_ERR_NOMEM ? ROUND_ERR_NOMEM : ROUND_ERR_API;
+}
+
+/* ---- Reconcile ------------------------------------------------------------------------------ */
+
+/* Decides every network of the listing; *results is the caller's (free). */
+static round_err round_look_all(const look_ctx *ctx, const fetch_data *d, look_result **results)
+{
+    *results = d->n_networks > 0 ? calloc(d->n_networks, sizeof(**results)) : NULL;
+    if (d->n_networks > 0 && *results == NULL)
+        return ROUND_ERR_NOMEM;
+    for (size_t i = 0; i < d->n_networks; i++)
+        if (look_network(ctx, &d->networks[i], d->t1, &(*results)[i]) != LOOK_OK)
+            return ROUND_ERR_NOMEM;
+    return ROUND_OK;
+}
+
+/* Performs the retags a reconcile's plan calls for. */
+static void round_retag_all(const apply_env *env, round_org *o, const look_ctx *ctx,
+                            const fetch_data *d, const plan_retag *retags, size_t n,
+                            round_stats *stats)
+{
+    const apply_cause cause = {.trigger = PLAN_TRIGGER_RECONCILE,
+                               .evidence = PLAN_EVIDENCE_SERIES};
+    for (size_t i = 0; i < n; i++) {
+        const dj_network *net = &d->networks[retags[i].index];
+        policy_action act = retags[i].action;
+        apply_result res = {0};
+        apply_err e = apply_retag(env, o->model.id, net->id, act, ctx, d->t1, NULL, &cause, &res);
+        if (e != APPLY_OK)
+            stats->failed++;
+        else if (res.done && act == POLICY_FAILOVER)
+            stats->failovers++;
+        else if (res.done)
+            stats->failbacks++;
+        if (e == APPLY_OK && res.done && !env->dry_run)
+            status_org_acted(&o->model, net->id, act, (int64_t)time(NULL));
+        apply_result_clear(&res);
+    }
+}
+
+round_err round_reconcile(const apply_env *env, round_org *o, bool report_only,
+                          round_stats *stats, dash_error *err)
+{
+    const fetch_env fenv = {.cfg = env->cfg, .client = env->client};
+    fetch_data d;
+    look_ctx *ctx = NULL;
+    look_result *results = NULL;
+    plan_retag *retags = NULL;
+    unsigned long calls_before = dash_client_requests(env->client);
+    round_err rc = ROUND_OK;
+
+    memset(stats, 0, sizeof(*stats));
+    fetch_err fe = fetch_read(&fenv, o->model.id, &o->peers, true, time(NULL), rl_now(), &d, err);
+    if (fe != FETCH_OK) {
+        rc = round_from_fetch(fe);
+        goto out;
+    }
+    if (look_ctx_new(&d.look, env->cfg, &ctx) != LOOK_OK ||
+        (rc = round_look_all(ctx, &d, &results)) != ROUND_OK ||
+        status_org_reconciled(&o->model, d.networks, results, d.n_networks) != STATUS_OK) {
+        rc = ROUND_ERR_NOMEM;
+        goto out;
+    }
+    bool unknown_ip = false;
+    for (size_t i = 0; i < o->model.n_nets; i++)
+        unknown_ip = unknown_ip || o->model.nets[i].tracked_ip == NULL;
+    o->peers.want_refresh = unknown_ip;
+    stats->managed = o->model.n_nets;
+
+    size_t n_retags = 0;
+    if (d.n_networks > 0 && (retags = calloc(d.n_networks, sizeof(*retags))) == NULL) {
+        rc = ROUND_ERR_NOMEM;
+        goto out;
+    }
+    n_retags = plan_reconcile(results, d.n_networks, retags);
+    if (report_only) {
+        for (size_t i = 0; i < n_retags; i++) {
+            if (retags[i].action == POLICY_FAILOVER)
+                stats->failovers++;
+            else
+                stats->failbacks++;
+        }
+    } else {
+        round_retag_all(env, o, ctx, &d, retags, n_retags, stats);
+    }
+out:
+    if (rc != ROUND_OK) {
+        char why[sizeof(err->message) + 64];
+        snprintf(why, sizeof(why), "%s: %s", round_strerror(rc),
+                 err->message[0] ? err->message : "out of memory");
+        if (status_org_failed(&o->model, why) != STATUS_OK)
+            rc = ROUND_ERR_NOMEM;
+    }
+    stats->api_calls = dash_client_requests(env->client) - calls_before;
+    if (!report_only)
+        metrics_reconcile_run(rc == ROUND_OK);
+    free(retags);
+    free(results);
+    look_ctx_free(ctx);
+    fetch_data_free(&d);
+    return rc;
+}
+
+/* ---- Confirmations -------------------------------------------------------------------------- */
+
+/* A model update that ran out of memory loses only what /status shows about one network until
+ * the next look; the work itself goes on. */
+static void round_model_note(const round_org *o, status_err e)
+{
+    if (e != STATUS_OK)
+        log_msg(LOG_WARN, "engine", "org %s: out of memory updating /status", o->model.id);
+}
+
+/* The model's view of a pending confirmation. */
+static void round_mark(round_org *o, const sched_entry *c)
+{
+    status_confirming sc = {.active = c != NULL};
+    if (c != NULL) {
+        sc.since = c->since_unix_ms / 1000;
+        sc.alert_id = (char *)c->alert_id;
+        sc.looks = c->looks;
+    }
+    round_model_note(o, status_org_confirming(&o->model, c != NULL ? c->network_id : "",
+                                              sc.active ? &sc : NULL));
+}
+
+void round_confirm_started(round_org *o, const sched_entry *c)
+{
+    round_mark(o, c);
+}
+
+void round_confirm_end(round_org *o, sched *s, size_t slot, plan_confirm_kind result,
+                       const char *why)
+{
+    const sched_entry *c = sched_get(s, slot);
+    if (c == NULL)
+        return;
+    metrics_confirm_result m = result == PLAN_CONFIRM_CONFIRMED  ? METRICS_CONFIRM_CONFIRMED
+                               : result == PLAN_CONFIRM_SKIPPED ? METRICS_CONFIRM_SKIPPED
+                                                                : METRICS_CONFIRM_UNCONFIRMED;
+    metrics_confirmation(m);
+    struct json_object *f = json_object_new_object();
+    if (f != NULL) {
+        json_object_object_add(f, "org_id", json_object_new_string(o->model.id));
+        json_object_object_add(f, "network_id", json_object_new_string(c->network_id));
+        json_object_object_add(f, "alert_id", json_object_new_string(c->alert_id));
+        json_object_object_add(f, "result",
+                               json_object_new_string(plan_confirm_kind_name(result)));
+        json_object_object_add(f, "looks", json_object_new_int64(c->looks));
+        json_object_object_add(f, "why", json_object_new_string(why));
+    }
+    log_event(LOG_INFO, "confirmation", f);
+    round_model_note(o, status_org_confirming(&o->model, c->network_id, NULL));
+    sched_end(s, slot);
+}
+
+/* Carries out one step of a confirmation. */
+static void round_step(round_org *o, sched *s, size_t slot, const plan_confirm_step *step)
+{
+    if (step->kind == PLAN_CONFIRM_AGAIN) {
+        sched_set_due(s, slot, step->next_ms);
+        round_mark(o, sched_get(s, slot));
+        return;
+    }
+    round_confirm_end(o, s, slot, step->kind, step->why);
+}
+
+/* One look at one confirming network, and its retag when the look proves the loss. */
+static void round_confirm_one(const apply_env *env, round_org *o, sched *s, size_t slot,
+                              const look_ctx *ctx, int64_t t1)
+{
+    const sched_entry *c = sched_get(s, slot);
+    const uint64_t interval = s->interval_ms;
+    dj_network net = {0};
+    dash_error err = {0};
+    look_result r;
+    plan_confirm_step step;
+
+    if (dash_get_network(env->client, o->model.id, c->network_id, &net, &err) != DASH_OK) {
+        char why[sizeof(err.message) + 64];
+        snprintf(why, sizeof(why), "%s: %s", dash_strerror(err.code), err.message);
+        plan_confirm(c, err.http_status == 404 ? PLAN_READ_UNKNOWN : PLAN_READ_FAILED, NULL, why,
+                     interval, round_now_ms(), &step);
+        round_step(o, s, slot, &step);
+        return;
+    }
+    if (look_network(ctx, &net, t1, &r) != LOOK_OK) {
+        plan_confirm(c, PLAN_READ_FAILED, NULL, "out of memory", interval, round_now_ms(), &step);
+        round_step(o, s, slot, &step);
+        dj_network_clear(&net);
+        return;
+    }
+    round_model_note(o, status_org_looked(&o->model, &net, &r));
+    plan_confirm(c, PLAN_READ_OK, &r, NULL, interval, round_now_ms(), &step);
+    if (step.kind == PLAN_CONFIRM_RETAG) {
+        const apply_cause cause = {.trigger = PLAN_TRIGGER_WEBHOOK,
+                                   .alert_id = c->alert_id,
+                                   .evidence = PLAN_EVIDENCE_SERIES};
+        apply_result res = {0};
+        apply_err e = apply_retag(env, o->model.id, c->network_id, POLICY_FAILOVER, ctx, t1, &net,
+                                  &cause, &res);
+        uint64_t now = round_now_ms();
+        double after_s = (double)(now - c->received_ms) / 1000.0;
+        char why[768];
+        plan_retag_outcome outcome = e != APPLY_OK  ? PLAN_RETAG_FAILED
+                                     : res.done     ? PLAN_RETAG_DONE
+                                                    : PLAN_RETAG_NOT_CALLED;
+        if (outcome == PLAN_RETAG_DONE)
+            snprintf(why, sizeof(why), "%s; failed over %.3f s after the alert",
+                     res.seen.decision.why, after_s);
+        else if (outcome == PLAN_RETAG_FAILED)
+            snprintf(why, sizeof(why), "%s: %s", apply_strerror(e), res.error.message);
+        else
+            snprintf(why, sizeof(why), "%s: %s", tf_reason_name(res.seen.decision.reason),
+                     res.seen.decision.why);
+        if (outcome == PLAN_RETAG_DONE && !env->dry_run) {
+            metrics_observe_alert_to_retag(after_s);
+            status_org_acted(&o->model, c->network_id, POLICY_FAILOVER, (int64_t)time(NULL));
+        }
+        plan_confirm_retagged(c, outcome, why, interval, now, &step);
+        apply_result_clear(&res);
+    }
+    round_step(o, s, slot, &step);
+    dj_network_clear(&net);
+}
+
+void round_confirm(const apply_env *env, round_org *o, sched *s, const size_t *slots, size_t n,
+                   dash_shared *api)
+{
+    const fetch_env fenv = {.cfg = env->cfg, .client = env->client};
+    fetch_data d;
+    look_ctx *ctx = NULL;
+    dash_error err = {0};
+    uint64_t now = round_now_ms();
+
+    fetch_err fe = fetch_read(&fenv, o->model.id, &o->peers, false, time(NULL),
+                              (double)now / 1000.0, &d, &err);
+    if (fe != FETCH_OK || look_ctx_new(&d.look, env->cfg, &ctx) != LOOK_OK) {
+        if (err.code != DASH_ERR_CANCELLED)
+            log_msg(LOG_WARN, "confirm_look_failed", "org %s: %s (HTTP %ld)", o->model.id,
+                    err.message[0] ? err.message : "out of memory", err.http_status);
+        for (size_t i = 0; i < n; i++) {
+            plan_confirm_step step;
+            plan_confirm(sched_get(s, slots[i]), PLAN_READ_FAILED, NULL,
+                         "the loss data could not be read", s->interval_ms, round_now_ms(),
+                         &step);
+            round_step(o, s, slots[i], &step);
+        }
+        fetch_data_free(&d);
+        return;
+    }
+    size_t i = 0;
+    for (; i < n && !dash_shared_cancelled(api); i++)
+        round_confirm_one(env, o, s, slots[i], ctx, d.t1);
+    /* Stopping: what was not looked at stays pending, due at once. */
+    for (; i < n; i++)
+        sched_set_due(s, slots[i], now);
+    look_ctx_free(ctx);
+    fetch_data_free(&d);
+}
