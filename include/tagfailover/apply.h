@@ -47,12 +47,12 @@ typedef struct {
 
 /* What one retag did. Zero-initialise before the call; apply_result_clear frees. */
 typedef struct {
-    bool done;            /* written (or would have been, in dry-run) */
-    bool looked;          /* `seen` holds the decision remade from the fresh tags */
-    look_result seen;     /* borrows from `fresh` and the look_ctx passed in */
-    dj_network fresh;     /* the network as the fresh read showed it */
-    tags_list after;      /* what was (or would be) written */
-    dash_error error;     /* APPLY_ERR_API / VERIFY / STATE: why */
+    bool done;        /* written (or would have been, in dry-run) */
+    bool looked;      /* `seen` holds the decision remade from the fresh tags */
+    look_result seen; /* borrows from `fresh` and the look_ctx passed in */
+    dj_network fresh; /* the network as the fresh read showed it */
+    tags_list after;  /* what was (or would be) written */
+    dash_error error; /* APPLY_ERR_API / VERIFY / STATE: why */
 } apply_result;
 
 /* An automatic retag of `network_id` to `want` (POLICY_FAILOVER or POLICY_FAILBACK), decided

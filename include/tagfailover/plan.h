@@ -39,9 +39,9 @@ typedef enum {
 
 /* How reading one confirming network went. */
 typedef enum {
-    PLAN_READ_OK = 0,      /* the network and the organization's data were read */
-    PLAN_READ_UNKNOWN,     /* the API does not know the network (404) */
-    PLAN_READ_FAILED,      /* an API call or the data failed; `why` says which */
+    PLAN_READ_OK = 0,  /* the network and the organization's data were read */
+    PLAN_READ_UNKNOWN, /* the API does not know the network (404) */
+    PLAN_READ_FAILED,  /* an API call or the data failed; `why` says which */
 } plan_read;
 
 /* What happens to one confirmation after a look. */

@@ -37,8 +37,8 @@ typedef struct {
 
 /* The outcome of one reconcile. */
 typedef struct {
-    size_t managed;          /* managed networks seen */
-    size_t failovers;        /* retags done (or that would be, in dry-run / report mode) */
+    size_t managed;   /* managed networks seen */
+    size_t failovers; /* retags done (or that would be, in dry-run / report mode) */
     size_t failbacks;
     size_t failed;           /* retags that failed */
     unsigned long api_calls; /* HTTP requests this reconcile sent */
@@ -54,8 +54,8 @@ void round_org_clear(round_org *o);
 /* One reconcile: read (networks included), decide every managed network, and retag each one
  * whose decision calls for it unless `report_only` (the `status` command). The model is
  * replaced by what the read showed (or marked with the error when the read failed). */
-round_err round_reconcile(const apply_env *env, round_org *o, bool report_only,
-                          round_stats *stats, dash_error *err) __attribute__((warn_unused_result));
+round_err round_reconcile(const apply_env *env, round_org *o, bool report_only, round_stats *stats,
+                          dash_error *err) __attribute__((warn_unused_result));
 
 /* Marks a confirmation that just started (or joined) in the model. */
 void round_confirm_started(round_org *o, const sched_entry *c);

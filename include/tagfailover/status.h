@@ -42,35 +42,35 @@ typedef enum {
 /* A confirmation in progress, as /status shows it. */
 typedef struct {
     bool active;
-    int64_t since;   /* when the alert that started it arrived, Unix seconds */
-    char *alert_id;  /* that alert's id */
-    unsigned looks;  /* looks so far */
+    int64_t since;  /* when the alert that started it arrived, Unix seconds */
+    char *alert_id; /* that alert's id */
+    unsigned looks; /* looks so far */
 } status_confirming;
 
 /* One managed network. */
 typedef struct {
     char *id;
-    char *name;                     /* NULL when the API gave none */
+    char *name; /* NULL when the API gave none */
     status_net_state state;
     tf_reason reason;
     char *primary_site, *backup_site; /* NULL when the tags have none */
     char *tracked_ip;                 /* NULL when unknown */
     bool has_worst;
-    double worst_loss_pct;            /* meaningful when has_worst */
+    double worst_loss_pct; /* meaningful when has_worst */
     policy_action would;
-    policy_action last_action;        /* POLICY_NONE: this process has not acted on it */
-    int64_t last_action_at;           /* Unix seconds, when last_action is set */
+    policy_action last_action; /* POLICY_NONE: this process has not acted on it */
+    int64_t last_action_at;    /* Unix seconds, when last_action is set */
     status_confirming confirming;
 } status_network;
 
 /* One organization. */
 typedef struct {
     char *id;
-    char *name;             /* from GET /organizations; NULL when unknown */
-    char *error;            /* why its last reconcile failed; NULL when it did not */
-    status_network *nets;   /* managed networks, in the order the API listed them */
+    char *name;           /* from GET /organizations; NULL when unknown */
+    char *error;          /* why its last reconcile failed; NULL when it did not */
+    status_network *nets; /* managed networks, in the order the API listed them */
     size_t n_nets;
-    char **unmanaged;       /* sorted ids of the networks without a pair tag */
+    char **unmanaged; /* sorted ids of the networks without a pair tag */
     size_t n_unmanaged;
 } status_org;
 

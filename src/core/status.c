@@ -465,7 +465,8 @@ typedef struct {
     bool failed;
 } status_buf;
 
-static void status_printf(status_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void status_printf(status_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 static void status_printf(status_buf *b, const char *fmt, ...)
 {

@@ -101,8 +101,7 @@ static void apply_log_failed(const char *org_id, const char *network_id, policy_
     json_object_object_add(f, "message", json_object_new_string(err->message));
     if (err->request_id[0] != '\0')
         json_object_object_add(f, "request_id", json_object_new_string(err->request_id));
-    json_object_object_add(f, "trigger",
-                           json_object_new_string(plan_trigger_name(cause->trigger)));
+    json_object_object_add(f, "trigger", json_object_new_string(plan_trigger_name(cause->trigger)));
     log_event(LOG_ERROR, "retag_failed", f);
 }
 
@@ -168,8 +167,7 @@ apply_err apply_retag(const apply_env *env, const char *org_id, const char *netw
 
     if (fresh != NULL)
         rc = apply_copy_network(fresh, &out->fresh);
-    else if (dash_get_network(env->client, org_id, network_id, &out->fresh, &out->error) !=
-             DASH_OK)
+    else if (dash_get_network(env->client, org_id, network_id, &out->fresh, &out->error) != DASH_OK)
         rc = APPLY_ERR_API;
     else
         rc = APPLY_OK;
@@ -205,8 +203,8 @@ out:
 /* The list a manual command writes, from the tags alone. Sets *nothing when the network is
  * already where the command wants it, hold tag included. */
 static apply_err apply_manual_target(const config *cfg, const tags_list *tags, policy_action want,
-                                     tags_hold_op hold, tags_list *target, bool *nothing,
-                                     char *why, size_t why_len)
+                                     tags_hold_op hold, tags_list *target, bool *nothing, char *why,
+                                     size_t why_len)
 {
     tags_info base;
     /* The hold tag does not stop an operator: judge the pair as if it were absent. */

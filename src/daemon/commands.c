@@ -58,7 +58,8 @@ static int cmd_each_org(const config *cfg, const cmd_options *opt, bool report_o
 
     if (!cmd_api_open(cfg, &api))
         return 1;
-    const apply_env env = {.cfg = cfg, .client = api.client, .dry_run = opt->dry_run || cfg->dry_run};
+    const apply_env env = {
+        .cfg = cfg, .client = api.client, .dry_run = opt->dry_run || cfg->dry_run};
     const fetch_env fenv = {.cfg = cfg, .client = api.client};
     if (fetch_organizations(&fenv, &ids, &names, &n, &err) != FETCH_OK) {
         fprintf(stderr, "tagfailover: cannot list organizations: %s\n", err.message);
@@ -96,7 +97,8 @@ static int cmd_each_org(const config *cfg, const cmd_options *opt, bool report_o
         }
     }
     if (out != NULL) {
-        char *text = opt->json ? status_render_json(models, n, true) : status_render_table(models, n);
+        char *text =
+            opt->json ? status_render_json(models, n, true) : status_render_table(models, n);
         if (text == NULL) {
             fprintf(stderr, "tagfailover: out of memory\n");
             code = 1;
@@ -161,7 +163,8 @@ int cmd_manual(const config *cfg, const cmd_options *opt, const char *network_id
 
     if (!cmd_api_open(cfg, &api))
         return 1;
-    const apply_env env = {.cfg = cfg, .client = api.client, .dry_run = opt->dry_run || cfg->dry_run};
+    const apply_env env = {
+        .cfg = cfg, .client = api.client, .dry_run = opt->dry_run || cfg->dry_run};
     /* The network's organization decides whose rate limit the retag counts against. */
     if (dash_get_network(api.client, NULL, network_id, &net, &err) != DASH_OK) {
         fprintf(stderr, "tagfailover: network %s: %s\n", network_id, err.message);
@@ -187,8 +190,8 @@ int cmd_manual(const config *cfg, const cmd_options *opt, const char *network_id
     }
     tags_hold_op hold =
         failover ? (opt->no_hold ? TAGS_HOLD_KEEP : TAGS_HOLD_ADD) : TAGS_HOLD_REMOVE;
-    apply_err rc = apply_manual(&env, &net, failover ? POLICY_FAILOVER : POLICY_FAILBACK, hold,
-                                &res);
+    apply_err rc =
+        apply_manual(&env, &net, failover ? POLICY_FAILOVER : POLICY_FAILBACK, hold, &res);
     if (rc != APPLY_OK) {
         fprintf(stderr, "tagfailover: %s %s: %s: %s\n", failover ? "failover" : "failback",
                 network_id, apply_strerror(rc), res.error.message);

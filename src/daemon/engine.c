@@ -244,7 +244,8 @@ static void worker_alert(org_worker *w, const alert_event *a, uint64_t now)
 {
     size_t slot;
     int64_t since = engine_wall_ms() - (int64_t)(now - a->received_ms);
-    switch (sched_add(&w->confirms, a->network_id, a->alert_id, a->received_ms, since, now, &slot)) {
+    switch (
+        sched_add(&w->confirms, a->network_id, a->alert_id, a->received_ms, since, now, &slot)) {
     case SCHED_STARTED:
         round_confirm_started(&w->org, sched_get(&w->confirms, slot));
         break;
@@ -274,8 +275,7 @@ static void worker_reconciled(org_worker *w, round_err rc, const round_stats *st
         w->last_ok_ms = engine_now_ms();
         w->last_error[0] = '\0';
     } else {
-        snprintf(w->last_error, sizeof(w->last_error), "%s: %s", round_strerror(rc),
-                 err->message);
+        snprintf(w->last_error, sizeof(w->last_error), "%s: %s", round_strerror(rc), err->message);
     }
     pthread_mutex_unlock(&w->snap_lock);
     if (rc == ROUND_OK)
@@ -415,8 +415,10 @@ static void engine_publish_workers(engine *e, org_worker **workers, org_worker *
         if (w == NULL)
             engine_skip_alert(a);
         else if (!worker_push(w, a))
-            log_msg(LOG_WARN, "engine", "org %s: queue full; dropping alert %s (the reconcile "
-                    "will look at network %s)", a->organization_id, a->alert_id, a->network_id);
+            log_msg(LOG_WARN, "engine",
+                    "org %s: queue full; dropping alert %s (the reconcile "
+                    "will look at network %s)",
+                    a->organization_id, a->alert_id, a->network_id);
     }
 }
 

@@ -60,8 +60,6 @@ void fetch_data_free(fetch_data *d)
     memset(d, 0, sizeof(*d));
 }
 
-
-
 /* Moves `n` items of `src` to the end of *dst (the items' members change owner). */
 static fetch_err fetch_append_loss(fetch_data *d, dj_loss_item *src, size_t n)
 {
@@ -83,8 +81,8 @@ static fetch_err fetch_append_loss(fetch_data *d, dj_loss_item *src, size_t n)
 
 /* Fills the peer cache when it is empty, older than FETCH_PEERS_TTL_S, or older than
  * FETCH_PEERS_RETRY_S while some tracked IP was unknown. A failed re-read keeps the old list. */
-static fetch_err fetch_peers_refresh(const fetch_env *env, const char *org_id, fetch_peers *c, double now_mono,
-                       dash_error *err)
+static fetch_err fetch_peers_refresh(const fetch_env *env, const char *org_id, fetch_peers *c,
+                                     double now_mono, dash_error *err)
 {
     double age = now_mono - c->read_at;
     if (c->have && age < FETCH_PEERS_TTL_S && !(c->want_refresh && age >= FETCH_PEERS_RETRY_S))
@@ -108,8 +106,9 @@ static fetch_err fetch_peers_refresh(const fetch_env *env, const char *org_id, f
     return FETCH_OK;
 }
 
-fetch_err fetch_read(const fetch_env *env, const char *org_id, fetch_peers *peers, bool with_networks,
-               time_t now, double now_mono, fetch_data *out, dash_error *err)
+fetch_err fetch_read(const fetch_env *env, const char *org_id, fetch_peers *peers,
+                     bool with_networks, time_t now, double now_mono, fetch_data *out,
+                     dash_error *err)
 {
     const config *cfg = env->cfg;
     policy_chunk chunks[FETCH_MAX_CHUNKS];
@@ -162,8 +161,8 @@ out:
     return rc;
 }
 
-
-fetch_err fetch_organizations(const fetch_env *env, char ***ids, char ***names, size_t *n, dash_error *err)
+fetch_err fetch_organizations(const fetch_env *env, char ***ids, char ***names, size_t *n,
+                              dash_error *err)
 {
     const config_strs *want = &env->cfg->organization_ids;
     dj_org *orgs = NULL;

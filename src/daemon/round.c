@@ -72,8 +72,7 @@ static void round_retag_all(const apply_env *env, round_org *o, const look_ctx *
                             const fetch_data *d, const plan_retag *retags, size_t n,
                             round_stats *stats)
 {
-    const apply_cause cause = {.trigger = PLAN_TRIGGER_RECONCILE,
-                               .evidence = PLAN_EVIDENCE_SERIES};
+    const apply_cause cause = {.trigger = PLAN_TRIGGER_RECONCILE, .evidence = PLAN_EVIDENCE_SERIES};
     for (size_t i = 0; i < n; i++) {
         const dj_network *net = &d->networks[retags[i].index];
         policy_action act = retags[i].action;
@@ -91,8 +90,8 @@ static void round_retag_all(const apply_env *env, round_org *o, const look_ctx *
     }
 }
 
-round_err round_reconcile(const apply_env *env, round_org *o, bool report_only,
-                          round_stats *stats, dash_error *err)
+round_err round_reconcile(const apply_env *env, round_org *o, bool report_only, round_stats *stats,
+                          dash_error *err)
 {
     const fetch_env fenv = {.cfg = env->cfg, .client = env->client};
     fetch_data d;
@@ -188,7 +187,7 @@ void round_confirm_end(round_org *o, sched *s, size_t slot, plan_confirm_kind re
     const sched_entry *c = sched_get(s, slot);
     if (c == NULL)
         return;
-    metrics_confirm_result m = result == PLAN_CONFIRM_CONFIRMED  ? METRICS_CONFIRM_CONFIRMED
+    metrics_confirm_result m = result == PLAN_CONFIRM_CONFIRMED ? METRICS_CONFIRM_CONFIRMED
                                : result == PLAN_CONFIRM_SKIPPED ? METRICS_CONFIRM_SKIPPED
                                                                 : METRICS_CONFIRM_UNCONFIRMED;
     metrics_confirmation(m);
@@ -197,8 +196,7 @@ void round_confirm_end(round_org *o, sched *s, size_t slot, plan_confirm_kind re
         json_object_object_add(f, "org_id", json_object_new_string(o->model.id));
         json_object_object_add(f, "network_id", json_object_new_string(c->network_id));
         json_object_object_add(f, "alert_id", json_object_new_string(c->alert_id));
-        json_object_object_add(f, "result",
-                               json_object_new_string(plan_confirm_kind_name(result)));
+        json_object_object_add(f, "result", json_object_new_string(plan_confirm_kind_name(result)));
         json_object_object_add(f, "looks", json_object_new_int64(c->looks));
         json_object_object_add(f, "why", json_object_new_string(why));
     }
@@ -255,9 +253,9 @@ static void round_confirm_one(const apply_env *env, round_org *o, sched *s, size
         uint64_t now = round_now_ms();
         double after_s = (double)(now - c->received_ms) / 1000.0;
         char why[768];
-        plan_retag_outcome outcome = e != APPLY_OK  ? PLAN_RETAG_FAILED
-                                     : res.done     ? PLAN_RETAG_DONE
-                                                    : PLAN_RETAG_NOT_CALLED;
+        plan_retag_outcome outcome = e != APPLY_OK ? PLAN_RETAG_FAILED
+                                     : res.done    ? PLAN_RETAG_DONE
+                                                   : PLAN_RETAG_NOT_CALLED;
         if (outcome == PLAN_RETAG_DONE)
             snprintf(why, sizeof(why), "%s; failed over %.3f s after the alert",
                      res.seen.decision.why, after_s);
@@ -295,8 +293,7 @@ void round_confirm(const apply_env *env, round_org *o, sched *s, const size_t *s
         for (size_t i = 0; i < n; i++) {
             plan_confirm_step step;
             plan_confirm(sched_get(s, slots[i]), PLAN_READ_FAILED, NULL,
-                         "the loss data could not be read", s->interval_ms, round_now_ms(),
-                         &step);
+                         "the loss data could not be read", s->interval_ms, round_now_ms(), &step);
             round_step(o, s, slots[i], &step);
         }
         fetch_data_free(&d);

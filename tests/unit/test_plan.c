@@ -1,0 +1,199 @@
+/*
+ * test_plan.c - what a round's looks call for (plan.h): each confirmation's step after a look
+ * and after its retag, and the retags of a reconcile.
+ *
+ * Each row is one look at one confirming network: how the read went, the state the tags show,
+ * the decision, the time of the look, and the exact step. Times are offsets in ms from R, the
+ * alert's arrival; the cadence is the real default (5 s for 180 s).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "tagfailover/plan.h"
+
+#define R        UINT64_C(5000000)
+#define INTERVAL UINT64_C(5000)
+#define WINDOW   UINT64_C(180000)
+
+static sched_entry confirmation(void)
+{
+    sched_entry c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.network_id, sizeof(c.network_id), "L_100");
+    snprintf(c.alert_id, sizeof(c.alert_id), "0000000000000000");
+    c.received_ms = R;
+    c.deadline_ms = R + WINDOW;
+    c.used = true;
+    return c;
+}
+
+/* A look result with the given state and decision. */
+static look_result result(tags_state st, tf_reason tag_reason, bool tracked, policy_action act,
+                          tf_reason why)
+{
+    look_result r;
+    memset(&r, 0, sizeof(r));
+    r.tags.state = st;
+    r.tags.reason = tag_reason;
+    r.tracked_ip = tracked ? "203.0.113.10" : NULL;
+    r.decision.action = act;
+    r.decision.reason = why;
+    snprintf(r.decision.why, sizeof(r.decision.why), "%s",
+             act == POLICY_FAILOVER ? "loss 45.0% >= 30%" : "worst 0.0% < 30%");
+    return r;
+}
+
+struct confirm_row {
+    const char *name;
+    plan_read read;
+    tags_state state;
+    tf_reason tag_reason;
+    bool tracked;
+    policy_action action;
+    tf_reason reason;
+    uint64_t at; /* offset of the look from R */
+    plan_confirm_kind want;
+    uint64_t next;   /* AGAIN: offset of the next look */
+    const char *why; /* a part of the step's sentence */
+};
+
+static const struct confirm_row confirm_rows[] = {
+    {"loss proven at the first look: retag", PLAN_READ_OK, TAGS_NORMAL, TF_REASON_OK, true,
+     POLICY_FAILOVER, TF_REASON_LOSS_OVER_THRESHOLD, 0, PLAN_CONFIRM_RETAG, 0, "loss 45.0%"},
+    {"no loss yet: look again on the cadence", PLAN_READ_OK, TAGS_NORMAL, TF_REASON_OK, true,
+     POLICY_NONE, TF_REASON_OK, 0, PLAN_CONFIRM_AGAIN, 5000, "ok: worst"},
+    {"a slow look keeps the grid", PLAN_READ_OK, TAGS_NORMAL, TF_REASON_OK, true, POLICY_NONE,
+     TF_REASON_NO_DATA, 7300, PLAN_CONFIRM_AGAIN, 10000, "no_data"},
+    {"the look at the window's end finds nothing: unconfirmed", PLAN_READ_OK, TAGS_NORMAL,
+     TF_REASON_OK, true, POLICY_NONE, TF_REASON_OK, 180000, PLAN_CONFIRM_UNCONFIRMED, 0, "ok"},
+    {"the backup is losing too: keep looking", PLAN_READ_OK, TAGS_NORMAL, TF_REASON_OK, true,
+     POLICY_NONE, TF_REASON_BACKUP_UNHEALTHY, 60000, PLAN_CONFIRM_AGAIN, 65000, "backup_unhealthy"},
+    {"held: skipped at once", PLAN_READ_OK, TAGS_HELD, TF_REASON_HOLD_TAG, true, POLICY_NONE,
+     TF_REASON_HOLD_TAG, 0, PLAN_CONFIRM_SKIPPED, 0, "network is held (hold_tag)"},
+    {"invalid: skipped with the tags' reason", PLAN_READ_OK, TAGS_INVALID, TF_REASON_BOTH_UP, true,
+     POLICY_NONE, TF_REASON_BOTH_UP, 0, PLAN_CONFIRM_SKIPPED, 0, "network is invalid (both_up)"},
+    {"already failed over: skipped", PLAN_READ_OK, TAGS_FAILED_OVER, TF_REASON_OK, true,
+     POLICY_NONE, TF_REASON_OK, 0, PLAN_CONFIRM_SKIPPED, 0, "network is failed_over"},
+    {"not managed: skipped", PLAN_READ_OK, TAGS_UNMANAGED, TF_REASON_OK, false, POLICY_NONE,
+     TF_REASON_OK, 0, PLAN_CONFIRM_SKIPPED, 0, "network is unmanaged"},
+    {"no tracked IP: skipped even with a failover decision", PLAN_READ_OK, TAGS_NORMAL,
+     TF_REASON_OK, false, POLICY_FAILOVER, TF_REASON_NO_TRACKED_IP, 0, PLAN_CONFIRM_SKIPPED, 0,
+     "no tracked IP"},
+    {"the API does not know the network: skipped", PLAN_READ_UNKNOWN, TAGS_NORMAL, TF_REASON_OK,
+     true, POLICY_NONE, TF_REASON_OK, 0, PLAN_CONFIRM_SKIPPED, 0, "unknown network"},
+    {"a failed read: look again", PLAN_READ_FAILED, TAGS_NORMAL, TF_REASON_OK, true, POLICY_NONE,
+     TF_REASON_OK, 2000, PLAN_CONFIRM_AGAIN, 5000, "HTTP 503"},
+    {"a failed read after the window: unconfirmed", PLAN_READ_FAILED, TAGS_NORMAL, TF_REASON_OK,
+     true, POLICY_NONE, TF_REASON_OK, 181000, PLAN_CONFIRM_UNCONFIRMED, 0, "HTTP 503"},
+};
+
+static void test_confirm_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(confirm_rows) / sizeof(confirm_rows[0]); i++) {
+        const struct confirm_row *t = &confirm_rows[i];
+        sched_entry c = confirmation();
+        look_result r = result(t->state, t->tag_reason, t->tracked, t->action, t->reason);
+        plan_confirm_step step;
+        memset(&step, 0x5a, sizeof(step));
+        plan_confirm(&c, t->read, t->read == PLAN_READ_OK ? &r : NULL, "API: HTTP 503", INTERVAL,
+                     R + t->at, &step);
+        if (step.kind != t->want)
+            fail_msg("row %zu (%s): got %s, want %s", i, t->name, plan_confirm_kind_name(step.kind),
+                     plan_confirm_kind_name(t->want));
+        if (t->want == PLAN_CONFIRM_AGAIN && step.next_ms != R + t->next)
+            fail_msg("row %zu (%s): next look at %+lld, want %+lld", i, t->name,
+                     (long long)(step.next_ms - R), (long long)t->next);
+        if (strstr(step.why, t->why) == NULL)
+            fail_msg("row %zu (%s): why '%s' lacks '%s'", i, t->name, step.why, t->why);
+    }
+}
+
+struct retagged_row {
+    const char *name;
+    plan_retag_outcome outcome;
+    uint64_t at;
+    plan_confirm_kind want;
+    uint64_t next;
+};
+
+static const struct retagged_row retagged_rows[] = {
+    {"written: confirmed", PLAN_RETAG_DONE, 3000, PLAN_CONFIRM_CONFIRMED, 0},
+    {"written at the window's very end: still confirmed", PLAN_RETAG_DONE, 180000,
+     PLAN_CONFIRM_CONFIRMED, 0},
+    {"the PUT failed: look again (the next look retries)", PLAN_RETAG_FAILED, 3000,
+     PLAN_CONFIRM_AGAIN, 5000},
+    {"the PUT failed at the end: unconfirmed", PLAN_RETAG_FAILED, 180000, PLAN_CONFIRM_UNCONFIRMED,
+     0},
+    {"the fresh tags changed their mind: look again", PLAN_RETAG_NOT_CALLED, 40000,
+     PLAN_CONFIRM_AGAIN, 45000},
+};
+
+static void test_retagged_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(retagged_rows) / sizeof(retagged_rows[0]); i++) {
+        const struct retagged_row *t = &retagged_rows[i];
+        sched_entry c = confirmation();
+        plan_confirm_step step;
+        plan_confirm_retagged(&c, t->outcome, "because", INTERVAL, R + t->at, &step);
+        if (step.kind != t->want || (t->want == PLAN_CONFIRM_AGAIN && step.next_ms != R + t->next))
+            fail_msg("row %zu (%s): got %s at %+lld", i, t->name, plan_confirm_kind_name(step.kind),
+                     (long long)(step.next_ms - R));
+        assert_string_equal(step.why, "because");
+    }
+}
+
+static void test_reconcile(void **state)
+{
+    look_result r[6];
+    plan_retag out[6];
+    (void)state;
+
+    r[0] = result(TAGS_NORMAL, TF_REASON_OK, true, POLICY_NONE, TF_REASON_OK);
+    r[1] = result(TAGS_NORMAL, TF_REASON_OK, true, POLICY_FAILOVER, TF_REASON_LOSS_OVER_THRESHOLD);
+    r[2] = result(TAGS_UNMANAGED, TF_REASON_OK, false, POLICY_NONE, TF_REASON_OK);
+    r[3] = result(TAGS_FAILED_OVER, TF_REASON_OK, true, POLICY_FAILBACK, TF_REASON_CLEAN_WINDOW);
+    r[4] = result(TAGS_HELD, TF_REASON_HOLD_TAG, true, POLICY_NONE, TF_REASON_HOLD_TAG);
+    /* An unmanaged network never acts, whatever a broken decision says. */
+    r[5] = result(TAGS_UNMANAGED, TF_REASON_OK, false, POLICY_FAILOVER, TF_REASON_OK);
+    assert_int_equal(plan_reconcile(r, 6, out), 2);
+    assert_int_equal(out[0].index, 1);
+    assert_int_equal(out[0].action, POLICY_FAILOVER);
+    assert_int_equal(out[1].index, 3);
+    assert_int_equal(out[1].action, POLICY_FAILBACK);
+    assert_int_equal(plan_reconcile(r, 0, out), 0);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_string_equal(plan_trigger_name(PLAN_TRIGGER_WEBHOOK), "webhook");
+    assert_string_equal(plan_trigger_name(PLAN_TRIGGER_RECONCILE), "reconcile");
+    assert_string_equal(plan_trigger_name(PLAN_TRIGGER_MANUAL), "manual");
+    assert_string_equal(plan_trigger_name((plan_trigger)42), "unknown");
+    assert_string_equal(plan_evidence_name(PLAN_EVIDENCE_SERIES), "series");
+    assert_string_equal(plan_evidence_name(PLAN_EVIDENCE_MANUAL), "manual");
+    assert_string_equal(plan_evidence_name((plan_evidence)42), "unknown");
+    assert_string_equal(plan_confirm_kind_name(PLAN_CONFIRM_CONFIRMED), "confirmed");
+    assert_string_equal(plan_confirm_kind_name(PLAN_CONFIRM_UNCONFIRMED), "unconfirmed");
+    assert_string_equal(plan_confirm_kind_name(PLAN_CONFIRM_SKIPPED), "skipped");
+    assert_string_equal(plan_confirm_kind_name((plan_confirm_kind)42), "unknown");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_confirm_table),
+        cmocka_unit_test(test_retagged_table),
+        cmocka_unit_test(test_reconcile),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
