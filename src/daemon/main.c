@@ -444,23 +444,48 @@ static int cmd_setup(const cli_args *args)
     return rc;
 }
 
-/* Parses the options that follow the command word. */
+/* Parses the options that follow the command word. The global options (-c, --help,
+ * --version) may stand here too: `tagfailover status -c FILE` is `tagfailover -c FILE status`.
+ * Returns 0, or an exit code to return at once (-1 for a --help or --version already printed:
+ * exit 0). */
 static int parse_command_options(int argc, char **argv, cli_args *args)
 {
     static const struct option long_opts[] = {
-        {"dry-run", no_argument, NULL, 'd'},   {"once", no_argument, NULL, 'o'},
-        {"json", no_argument, NULL, 'j'},      {"no-hold", no_argument, NULL, 'n'},
-        {"url", required_argument, NULL, 'u'}, {NULL, 0, NULL, 0},
+        {"dry-run", no_argument, NULL, 'd'},
+        {"once", no_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},
+        {"no-hold", no_argument, NULL, 'n'},
+        {"url", required_argument, NULL, 'u'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
     };
     const char *cmd = args->command;
     bool takes_network = strcmp(cmd, "failover") == 0 || strcmp(cmd, "failback") == 0;
     int c;
 
-    optind = 1;
+    /* 0, not 1: GNU getopt then starts afresh and reads this call's optstring flags. */
+    optind = 0;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+:", long_opts, NULL)) != -1) {
-        bool ok;
+    /* GNU getopt permutes: the NETWORK_ID may stand before, between or after the options. */
+    while ((c = getopt_long(argc, argv, "-:c:hV", long_opts, NULL)) != -1) {
+        bool ok = true;
         switch (c) {
+        case 1: /* an operand */
+            if (!takes_network || args->network_id != NULL)
+                return usage_error("unexpected argument '%s'", optarg);
+            args->network_id = optarg;
+            break;
+        case 'c':
+            args->config_path = optarg;
+            break;
+        case 'h':
+            fputs(usage_text, stdout);
+            return -1;
+        case 'V':
+            printf("tagfailover %s\n", TF_VERSION);
+            return -1;
         case 'd':
             ok = strcmp(cmd, "serve") == 0 || strcmp(cmd, "reconcile") == 0 || takes_network ||
                  strcmp(cmd, "setup") == 0;
@@ -482,7 +507,6 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
             /* argv[optind - 1] may be the URL itself here, so the option is named. */
             if (strcmp(cmd, "setup") != 0)
                 return usage_error("option '--url' does not apply to this command");
-            ok = true;
             args->url = optarg;
             break;
         case ':':
@@ -493,22 +517,8 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
         if (!ok)
             return usage_error("option '%s' does not apply to this command", argv[optind - 1]);
     }
-    if (takes_network) {
-        if (optind >= argc)
-            return usage_error("%s needs a NETWORK_ID", cmd);
-        args->network_id = argv[optind++];
-        /* Options may also follow the network id. */
-        while ((c = getopt_long(argc, argv, "+", long_opts, NULL)) != -1) {
-            if (c == 'd')
-                args->dry_run = true;
-            else if (c == 'n' && strcmp(cmd, "failover") == 0)
-                args->no_hold = true;
-            else
-                return usage_error("unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc)
-        return usage_error("unexpected argument '%s'", argv[optind]);
+    if (takes_network && args->network_id == NULL)
+        return usage_error("%s needs a NETWORK_ID", cmd);
     return 0;
 }
 
@@ -545,17 +555,16 @@ int main(int argc, char **argv)
         fputs(usage_text, stderr);
         return EXIT_USAGE;
     }
-    if (args.config_path == NULL)
-        args.config_path = getenv("TAGFAILOVER_CONFIG");
-    if (args.config_path == NULL || args.config_path[0] == '\0')
-        args.config_path = CONFIG_DEFAULT_PATH;
-
     args.command = argv[optind];
     int sub_argc = argc - optind;
     char **sub_argv = argv + optind;
     int rc = parse_command_options(sub_argc, sub_argv, &args);
     if (rc != 0)
-        return rc;
+        return rc < 0 ? 0 : rc;
+    if (args.config_path == NULL)
+        args.config_path = getenv("TAGFAILOVER_CONFIG");
+    if (args.config_path == NULL || args.config_path[0] == '\0')
+        args.config_path = CONFIG_DEFAULT_PATH;
 
     if (strcmp(args.command, "check-config") == 0)
         return cmd_check_config(&args);

@@ -79,6 +79,27 @@ set -e
 check "unknown command exits 2" test "$rc_cmd" -eq 2
 check "option of another command exits 2" test "$rc_opt" -eq 2
 check "failover without NETWORK_ID exits 2" test "$rc_arg" -eq 2
+# Options may stand after the command too, the config path included.
+set +e
+MERAKI_DASHBOARD_API_KEY=$key TAGFAILOVER_SHARED_SECRET=$secret \
+  "$TF_BIN" check-config -c "$tmp/ok.conf" >/dev/null 2>"$tmp/after.err"
+rc_after=$?
+MERAKI_DASHBOARD_API_KEY=$key TAGFAILOVER_SHARED_SECRET=$secret \
+  "$TF_BIN" check-config --config="$tmp/ok.conf" >/dev/null 2>&1
+rc_after_long=$?
+"$TF_BIN" status x >/dev/null 2>"$tmp/extra.err"
+rc_extra=$?
+"$TF_BIN" failover L_1 L_2 >/dev/null 2>&1
+rc_two=$?
+"$TF_BIN" status --help >"$tmp/help.out" 2>&1
+rc_help=$?
+set -e
+check "check-config -c FILE after the command exits 0 (got $rc_after: $(cat "$tmp/after.err"))" test "$rc_after" -eq 0
+check "--config=FILE after the command exits 0 (got $rc_after_long)" test "$rc_after_long" -eq 0
+check "an extra argument exits 2 (got $rc_extra)" test "$rc_extra" -eq 2
+check "an extra argument is named" grep -q "unexpected argument 'x'" "$tmp/extra.err"
+check "two network ids exit 2 (got $rc_two)" test "$rc_two" -eq 2
+check "--help after the command prints the usage (got $rc_help)" grep -q '^usage: tagfailover' "$tmp/help.out"
 check "--version" bash -c "'$TF_BIN' --version | grep -Eq '^tagfailover [0-9]+\.[0-9]+\.[0-9]+$'"
 check "--help lists every command" bash -c "h=\$('$TF_BIN' --help); for c in serve reconcile check-config status failover failback setup; do grep -q \"\$c\" <<<\"\$h\" || exit 1; done"
 
