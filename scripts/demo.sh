@@ -107,7 +107,8 @@ done
 fake_port=$(sed -nE '1s/.*127\.0\.0\.1:([0-9]+).*/\1/p' "$work/fakedash.out")
 [ -n "$fake_port" ] || die "fakedash did not start: $(cat "$work/fakedash.err")"
 fake="http://127.0.0.1:$fake_port"
-say "fake Dashboard on $fake/api/v1 (organization $ORG, 4 networks)"
+say "fake Dashboard on $fake/api/v1 (organization $ORG: branches Leeds, York, Hull (held),"
+say "   and the Head Office, which has no pair tags, so \`status\` lists three)"
 
 listen_port=$(free_port)
 admin_port=$(free_port)
@@ -169,14 +170,21 @@ curl -s -o /dev/null -X POST "$fake/_control/loss" \
   -d "{\"networkId\":\"$LEEDS\",\"uplink\":\"wan1\",\"ip\":\"$LONDON_IP\",\"lossPercent\":45,\"at\":$((now - 3))}"
 say "fake Dashboard: Leeds → $LONDON_IP loss 45% on wan1"
 
-occurred=$(date -u +%Y-%m-%dT%H:%M:%S.000000Z)
-cat >"$work/alert.json" <<EOF
-{"version":"0.1","sharedSecret":"$SECRET","sentAt":"$occurred","organizationId":"$ORG","organizationName":"Acme Retail","organizationUrl":"https://dashboard.meraki.com/o/VjjsAd/manage/organization/overview","networkId":"$LEEDS","networkName":"Branch Leeds","networkUrl":"https://n1.meraki.com//n//manage/nodes/list","networkTags":["retail","london_primary_up","paris_backup_down","north"],"deviceSerial":"Q2XX-LEED-0001","deviceMac":"00:11:22:33:44:55","deviceName":"Leeds MX","deviceUrl":"https://n1.meraki.com//n//manage/nodes/new_list/000000000000","deviceTags":[],"deviceModel":"MX","alertId":"646829496481210001","alertType":"VPN connectivity changed","alertTypeId":"vpn_connectivity_change","alertLevel":"warning","occurredAt":"$occurred","alertData":{"vpnType":"site-to-site","peerIdent":"London DC","connectivity":"false"}}
-EOF
+# The alert as Meraki sends it. Each run of send-alert.sh makes a new alertId and occurredAt:
+# Meraki's retries resend the same body, and the daemon answers those `duplicate`.
+cat >"$work/send-alert.sh" <<SCRIPT
+#!/usr/bin/env bash
+# Sends one new Meraki alert for Branch Leeds to the demo's daemon over TLS.
+occurred=\$(date -u +%Y-%m-%dT%H:%M:%S.%6NZ)
+alert_id=\$(date +%s%N)
+body='{"version":"0.1","sharedSecret":"$SECRET","sentAt":"OCCURRED","organizationId":"$ORG","organizationName":"Acme Retail","organizationUrl":"https://dashboard.meraki.com/o/VjjsAd/manage/organization/overview","networkId":"$LEEDS","networkName":"Branch Leeds","networkUrl":"https://n1.meraki.com//n//manage/nodes/list","networkTags":["retail","london_primary_up","paris_backup_down","north"],"deviceSerial":"Q2XX-LEED-0001","deviceMac":"00:11:22:33:44:55","deviceName":"Leeds MX","deviceUrl":"https://n1.meraki.com//n//manage/nodes/new_list/000000000000","deviceTags":[],"deviceModel":"MX","alertId":"ALERTID","alertType":"VPN connectivity changed","alertTypeId":"vpn_connectivity_change","alertLevel":"warning","occurredAt":"OCCURRED","alertData":{"vpnType":"site-to-site","peerIdent":"London DC","connectivity":"false"}}'
+body=\${body//OCCURRED/\$occurred}
+body=\${body//ALERTID/\$alert_id}
+curl -s --cacert "$root/certs/ca.crt" -X POST -H 'Content-Type: application/json' \\
+  --data-binary "\$body" -w ' HTTP %{http_code} in %{time_total}s\n' "https://localhost:$listen_port/webhook"
+SCRIPT
 sent_ns=$(date +%s%N)
-answer=$(curl -s --cacert certs/ca.crt -X POST -H 'Content-Type: application/json' \
-  --data-binary @"$work/alert.json" -w ' HTTP %{http_code} in %{time_total}s' \
-  "https://localhost:$listen_port/webhook" | tr -d '\n')
+answer=$(bash "$work/send-alert.sh" | tr -d '\n')
 say "Meraki alert vpn_connectivity_change sent over TLS → ${bold}${answer}${reset}"
 
 after="$before"
@@ -230,14 +238,15 @@ api_calls=$(echo "$metrics" | awk '/^tagfailover_api_requests_total/ { s += $2 }
 sum=$(echo "$metrics" | awk '/^tagfailover_alert_to_retag_seconds_sum/ { print $2 }')
 say "webhook → retag (daemon's own measure): $(awk -v s="${sum:-0}" 'BEGIN { printf "%.0f ms", s * 1000 }')"
 say "API calls made by the daemon: $api_calls (reconcile every 2 s + the confirmation)"
-say "held branch Hull and the unmanaged Head Office were never touched: $(tags_of L_646829496481105435)"
+say "never touched: Branch York $(tags_of L_646829496481105434) (no loss),"
+say "               Branch Hull $(tags_of L_646829496481105435) (held),"
+say "               Head Office $(tags_of L_646829496481105436) (no pair tags)"
 
 if $keep; then
   step "Left running (--keep):"
   echo "   status:   curl -s $admin/status"
   echo "   metrics:  curl -s $admin/metrics"
-  echo "   another alert:"
-  echo "     curl --cacert $root/certs/ca.crt -H 'Content-Type: application/json' --data-binary @$work/alert.json https://localhost:$listen_port/webhook"
+  echo "   another alert (a new alertId each time): bash $work/send-alert.sh"
   echo "   loss on:  curl -X POST $fake/_control/loss -d '{\"networkId\":\"$LEEDS\",\"uplink\":\"wan1\",\"ip\":\"$LONDON_IP\",\"lossPercent\":45}'"
   echo "   logs:     $work/tagfailover.log"
   echo "   stop:     kill $tf_pid $fake_pid"
