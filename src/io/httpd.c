@@ -29,12 +29,11 @@
  */
 #include "tagfailover/httpd.h"
 
+#include "httpd_tls.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
-#include <openssl/err.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -99,145 +98,11 @@ struct httpd {
     pthread_t reaper;
 };
 
-/* Writes a formatted message into the caller's buffer. */
-static void httpd_seterr(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void httpd_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-
-    if (err == NULL || errlen == 0)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static uint64_t httpd_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-/* Frees PEM text, wiping it first (the key is a secret). */
-static void httpd_free_pem(char *pem)
-{
-    if (pem == NULL)
-        return;
-    OPENSSL_cleanse(pem, strlen(pem));
-    free(pem);
-}
-
-/* Reads a whole PEM file, at most TF_PEM_MAX_BYTES, as a NUL-terminated string. */
-static httpd_err httpd_read_pem(const char *path, char **out, char *err, size_t errlen)
-{
-    httpd_err rc = HTTPD_ERR_TLS;
-    char *buf = NULL;
-    size_t len = 0;
-    struct stat st;
-    FILE *f = fopen(path, "re");
-
-    *out = NULL;
-    if (f == NULL || fstat(fileno(f), &st) != 0) {
-        httpd_seterr(err, errlen, "%s: %s", path, strerror(errno));
-        goto out;
-    }
-    if (st.st_size > TF_PEM_MAX_BYTES) {
-        httpd_seterr(err, errlen, "%s: larger than %d bytes", path, TF_PEM_MAX_BYTES);
-        goto out;
-    }
-    /* One byte more than the size, to notice a file that grew meanwhile. */
-    size_t cap = (size_t)st.st_size + 1;
-    buf = malloc(cap + 1);
-    if (buf == NULL) {
-        rc = HTTPD_ERR_NOMEM;
-        goto out;
-    }
-    len = fread(buf, 1, cap, f);
-    if (ferror(f) || len == cap) {
-        httpd_seterr(err, errlen, "%s: read error or file changed while read", path);
-        goto out;
-    }
-    buf[len] = '\0';
-    *out = buf;
-    buf = NULL;
-    rc = HTTPD_OK;
-out:
-    if (buf != NULL) {
-        OPENSSL_cleanse(buf, len);
-        free(buf);
-    }
-    if (f != NULL)
-        fclose(f);
-    return rc;
-}
-
-/* OpenSSL's password callback: refuse, so an encrypted key fails instead of prompting. */
-static int httpd_no_password(char *buf, int size, int rwflag, void *u)
-{
-    (void)buf;
-    (void)size;
-    (void)rwflag;
-    (void)u;
-    return -1;
-}
-
-/* Appends OpenSSL's oldest queued error to a message and clears the queue. */
-static void httpd_openssl_reason(char *why, size_t len)
-{
-    unsigned long e = ERR_peek_error();
-    if (e != 0)
-        ERR_error_string_n(e, why, len);
-    else
-        snprintf(why, len, "no details");
-    ERR_clear_error();
-}
-
-/* Checks that cert_pem and key_pem (NUL-terminated PEM text) are a certificate and its
- * unencrypted private key, with OpenSSL. On failure `err` says why. */
-static httpd_err httpd_check_tls_pair(const char *cert_pem, const char *key_pem, char *err,
-                                      size_t errlen)
-{
-    httpd_err rc = HTTPD_ERR_TLS;
-    BIO *cb = NULL, *kb = NULL;
-    X509 *cert = NULL;
-    EVP_PKEY *key = NULL;
-    char why[256];
-
-    ERR_clear_error();
-    cb = BIO_new_mem_buf(cert_pem, -1);
-    kb = BIO_new_mem_buf(key_pem, -1);
-    if (cb == NULL || kb == NULL) {
-        rc = HTTPD_ERR_NOMEM;
-        goto out;
-    }
-    cert = PEM_read_bio_X509(cb, NULL, httpd_no_password, NULL);
-    if (cert == NULL) {
-        httpd_openssl_reason(why, sizeof(why));
-        httpd_seterr(err, errlen, "certificate does not parse: %s", why);
-        goto out;
-    }
-    key = PEM_read_bio_PrivateKey(kb, NULL, httpd_no_password, NULL);
-    if (key == NULL) {
-        httpd_openssl_reason(why, sizeof(why));
-        httpd_seterr(err, errlen, "private key does not parse (or is encrypted): %s", why);
-        goto out;
-    }
-    if (X509_check_private_key(cert, key) != 1) {
-        httpd_openssl_reason(why, sizeof(why));
-        httpd_seterr(err, errlen, "private key does not match the certificate: %s", why);
-        goto out;
-    }
-    rc = HTTPD_OK;
-out:
-    ERR_clear_error();
-    EVP_PKEY_free(key);
-    X509_free(cert);
-    BIO_free(kb);
-    BIO_free(cb);
-    return rc;
 }
 
 /* Routes MHD's own messages into the log, at debug: they are per-connection noise (failed
@@ -451,73 +316,6 @@ fail:
     return -1;
 }
 
-/* A handler for the trial daemon; never called (it has no socket). */
-static enum MHD_Result httpd_trial_handler(void *cls, struct MHD_Connection *c, const char *url,
-                                           const char *method, const char *version,
-                                           const char *upload_data, size_t *upload_data_size,
-                                           void **con_cls)
-{
-    (void)cls, (void)c, (void)url, (void)method, (void)version, (void)upload_data;
-    (void)upload_data_size, (void)con_cls;
-    return MHD_NO;
-}
-
-/* Loads the PEM pair into a throwaway daemon with no socket and no thread: the same GnuTLS
- * calls a real daemon makes, without the abort a real one risks (see the top of the file). */
-static bool httpd_trial_tls(const char *cert_pem, const char *key_pem)
-{
-    /* MHD refuses to start without a handler, even one that is never called. */
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, httpd_trial_handler, NULL,
-        MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
-        MHD_OPTION_HTTPS_PRIORITIES, HTTPD_TLS_PRIORITIES, MHD_OPTION_END);
-    if (d == NULL)
-        return false;
-    MHD_stop_daemon(d);
-    return true;
-}
-
-/* Reads and checks the certificate and key files. On success the caller owns both strings. */
-static httpd_err httpd_load_pair(const char *cert_file, const char *key_file, char **cert_pem,
-                                 char **key_pem, char *err, size_t errlen)
-{
-    char why[384] = "";
-    httpd_err rc = httpd_read_pem(cert_file, cert_pem, err, errlen);
-    if (rc != HTTPD_OK)
-        goto out;
-    rc = httpd_read_pem(key_file, key_pem, err, errlen);
-    if (rc != HTTPD_OK)
-        goto out;
-    rc = httpd_check_tls_pair(*cert_pem, *key_pem, why, sizeof(why));
-    if (rc != HTTPD_OK) {
-        httpd_seterr(err, errlen, "%s / %s: %s", cert_file, key_file, why);
-        goto out;
-    }
-    if (!httpd_trial_tls(*cert_pem, *key_pem)) {
-        httpd_seterr(err, errlen, "%s / %s: refused by GnuTLS (unsupported key or certificate)",
-                     cert_file, key_file);
-        rc = HTTPD_ERR_TLS;
-        goto out;
-    }
-out:
-    if (rc != HTTPD_OK) {
-        httpd_free_pem(*cert_pem);
-        httpd_free_pem(*key_pem);
-        *cert_pem = *key_pem = NULL;
-    }
-    return rc;
-}
-
-httpd_err httpd_check_tls_files(const char *cert_file, const char *key_file, char *err,
-                                size_t errlen)
-{
-    char *cert_pem = NULL, *key_pem = NULL;
-    httpd_err rc = httpd_load_pair(cert_file, key_file, &cert_pem, &key_pem, err, errlen);
-    httpd_free_pem(cert_pem);
-    httpd_free_pem(key_pem);
-    return rc;
-}
-
 /* Starts an MHD daemon on listening socket `fd` (which it then owns). */
 static struct MHD_Daemon *httpd_daemon_start(httpd *h, int fd, const char *cert_pem,
                                              const char *key_pem)
@@ -562,8 +360,8 @@ static struct MHD_Daemon *httpd_daemon_start(httpd *h, int fd, const char *cert_
 /* Frees a stopped daemon slot's PEM text. */
 static void httpd_daemon_clear(httpd_daemon *d)
 {
-    httpd_free_pem(d->cert_pem);
-    httpd_free_pem(d->key_pem);
+    httpd_tls_free_pem(d->cert_pem);
+    httpd_tls_free_pem(d->key_pem);
     memset(d, 0, sizeof(*d));
 }
 
@@ -598,8 +396,8 @@ httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t err
     h->completed_cls = o->completed_cls;
 
     if (h->tls) {
-        rc = httpd_load_pair(o->cert_file, o->key_file, &h->cur.cert_pem, &h->cur.key_pem, err,
-                             errlen);
+        rc = httpd_tls_load_pair(o->cert_file, o->key_file, &h->cur.cert_pem, &h->cur.key_pem, err,
+                                 errlen);
         if (rc != HTTPD_OK)
             goto out;
     }
@@ -657,7 +455,7 @@ httpd_err httpd_reload_tls(httpd *h, const char *cert_file, const char *key_file
         httpd_seterr(err, errlen, "%s: not a TLS listener", h->name);
         return HTTPD_ERR_STATE;
     }
-    rc = httpd_load_pair(cert_file, key_file, &next.cert_pem, &next.key_pem, err, errlen);
+    rc = httpd_tls_load_pair(cert_file, key_file, &next.cert_pem, &next.key_pem, err, errlen);
     if (rc != HTTPD_OK)
         goto out;
 

@@ -1,6 +1,6 @@
 /*
- * webhook.c - the webhook pipeline (see webhook.h): head checks, body checks, the duplicate
- * table, and the libmicrohttpd glue.
+ * webhook.c - the webhook pipeline (see webhook.h): head checks, body checks and the
+ * libmicrohttpd glue. The duplicate table is webhook_dedup.c's.
  *
  * Secrets are compared as SHA-256 digests with CRYPTO_memcmp: the digests always have the same
  * length, so neither the comparison's time nor its early exit can tell an attacker how long
@@ -33,8 +33,7 @@
 #include "tagfailover/dashboard_json.h"
 #include "tagfailover/log.h"
 
-#define WEBHOOK_DIGEST_LEN  32
-#define WEBHOOK_DEDUP_PROBE 8
+#define WEBHOOK_DIGEST_LEN 32
 /* Bodies up to this size are collected without a second allocation (Meraki's are ~1-2 KiB). */
 #define WEBHOOK_INLINE_BODY 2048
 
@@ -206,132 +205,6 @@ bool webhook_bearer_token(const char *authorization, const char **tok, size_t *l
     return true;
 }
 
-/* ---- The duplicate table ---- */
-
-typedef struct {
-    uint64_t key;     /* 0: empty */
-    uint64_t seen_ms; /* monotonic time first seen */
-} webhook_dedup_entry;
-
-struct webhook_dedup {
-    pthread_mutex_t lock;
-    webhook_dedup_entry *slots;
-    size_t mask; /* slots - 1 */
-    uint64_t ttl_ms;
-    EVP_MD *sha256;
-    unsigned char salt[16]; /* random: keys cannot be predicted or made to collide */
-};
-
-webhook_dedup *webhook_dedup_new(size_t slots, uint64_t ttl_ms)
-{
-    webhook_dedup *d = calloc(1, sizeof(*d));
-    size_t n = WEBHOOK_DEDUP_PROBE;
-
-    if (d == NULL)
-        return NULL;
-    while (n < slots)
-        n <<= 1;
-    d->slots = calloc(n, sizeof(*d->slots));
-    d->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-    if (d->slots == NULL || d->sha256 == NULL || RAND_bytes(d->salt, sizeof(d->salt)) != 1) {
-        EVP_MD_free(d->sha256);
-        free(d->slots);
-        free(d);
-        return NULL;
-    }
-    d->mask = n - 1;
-    d->ttl_ms = ttl_ms;
-    pthread_mutex_init(&d->lock, NULL);
-    return d;
-}
-
-void webhook_dedup_free(webhook_dedup *d)
-{
-    if (d == NULL)
-        return;
-    pthread_mutex_destroy(&d->lock);
-    EVP_MD_free(d->sha256);
-    free(d->slots);
-    free(d);
-}
-
-/* Appends a field (a presence byte, the text, a NUL) to the key material. */
-static size_t webhook_key_field(unsigned char *buf, size_t off, const char *s)
-{
-    size_t l = s != NULL ? strnlen(s, TF_ID_MAX_LEN) : 0;
-    buf[off++] = s != NULL;
-    memcpy(buf + off, s != NULL ? s : "", l);
-    off += l;
-    buf[off++] = '\0';
-    return off;
-}
-
-uint64_t webhook_dedup_key(const webhook_dedup *d, const alert *a)
-{
-    unsigned char buf[sizeof(d->salt) + 5 * (TF_ID_MAX_LEN + 2)];
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    size_t off = sizeof(d->salt);
-    uint64_t key = 0;
-
-    memcpy(buf, d->salt, sizeof(d->salt));
-    off = webhook_key_field(buf, off, a->organization_id);
-    off = webhook_key_field(buf, off, a->network_id);
-    off = webhook_key_field(buf, off, a->alert_type_id);
-    off = webhook_key_field(buf, off, a->alert_id);
-    off = webhook_key_field(buf, off, a->occurred_at);
-    if (EVP_Digest(buf, off, md, &mdlen, d->sha256, NULL) == 1 && mdlen >= sizeof(key))
-        memcpy(&key, md, sizeof(key));
-    return key != 0 ? key : 1;
-}
-
-bool webhook_dedup_check(webhook_dedup *d, uint64_t key, uint64_t now_ms)
-{
-    webhook_dedup_entry *victim = NULL;
-    bool victim_live = false;
-    bool dup = false;
-
-    pthread_mutex_lock(&d->lock);
-    for (size_t i = 0; i < WEBHOOK_DEDUP_PROBE; i++) {
-        webhook_dedup_entry *e = &d->slots[(key + i) & d->mask];
-        bool live = e->key != 0 && now_ms - e->seen_ms < d->ttl_ms;
-        if (e->key == key) {
-            if (live) {
-                dup = true;
-                goto out;
-            }
-            victim = e; /* the same key, expired: its own slot */
-            break;
-        }
-        /* Otherwise the first free (empty or expired) slot, else the oldest live entry. */
-        if (!live) {
-            if (victim == NULL || victim_live) {
-                victim = e;
-                victim_live = false;
-            }
-        } else if (victim == NULL || (victim_live && e->seen_ms < victim->seen_ms)) {
-            victim = e;
-            victim_live = true;
-        }
-    }
-    victim->key = key;
-    victim->seen_ms = now_ms;
-out:
-    pthread_mutex_unlock(&d->lock);
-    return dup;
-}
-
-void webhook_dedup_forget(webhook_dedup *d, uint64_t key)
-{
-    pthread_mutex_lock(&d->lock);
-    for (size_t i = 0; i < WEBHOOK_DEDUP_PROBE; i++) {
-        webhook_dedup_entry *e = &d->slots[(key + i) & d->mask];
-        if (e->key == key)
-            e->key = 0;
-    }
-    pthread_mutex_unlock(&d->lock);
-}
-
 /* ---- The pipeline ---- */
 
 /* A prebuilt answer: one per result, and a second that also closes the connection. */
@@ -394,7 +267,6 @@ static void webhook_copy(char *dst, size_t size, const char *src)
     memcpy(dst, src != NULL ? src : "", l);
     dst[l] = '\0';
 }
-
 
 /* Builds the shared answers. */
 static bool webhook_build_responses(webhook *w)
