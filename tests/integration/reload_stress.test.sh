@@ -13,120 +13,30 @@
 #
 # Only 127.0.0.1: fakedash and the daemon listen there, and every request goes there.
 set -euo pipefail
+# shellcheck source=../harness/harness.sh
+source "$TF_SOURCE_DIR/tests/harness/harness.sh"
 
-: "${TF_BIN:?}" "${FAKEDASH_BIN:?}" "${TF_SOURCE_DIR:?}"
-tmp=$(mktemp -d)
-fake_pid=""
-tf_pid=""
 client_pid=""
-cleanup() {
-  [ -n "$client_pid" ] && kill "$client_pid" 2>/dev/null
-  [ -n "$tf_pid" ] && kill "$tf_pid" 2>/dev/null && wait "$tf_pid" 2>/dev/null
-  [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null && wait "$fake_pid" 2>/dev/null
-  [ "$fails" -gt 0 ] && [ -f "$tmp/tf.log" ] && tail -20 "$tmp/tf.log" >&2
-  rm -rf "$tmp"
-  return 0
-}
-trap cleanup EXIT
-fails=0
-passes=0
-check() { # check NAME CONDITION...
-  local name=$1
-  shift
-  if "$@"; then
-    passes=$((passes + 1))
-  else
-    echo "FAIL: $name" >&2
-    fails=$((fails + 1))
-  fi
-}
+h_start_fakedash "$TF_SOURCE_DIR/tests/fakedash/scenarios/compressed.json"
+fake=$H_FAKE
+tmp=$H_TMP
+conf=$tmp/tf.conf
 
-secret="reload-stress-secret"
-bash "$TF_SOURCE_DIR/scripts/gen-certs.sh" "$tmp/certs" >/dev/null
-cp "$tmp/certs/server.crt" "$tmp/good.crt"
-
-"$FAKEDASH_BIN" --port 0 --quiet --scenario "$TF_SOURCE_DIR/tests/fakedash/scenarios/compressed.json" \
-  >"$tmp/fake.out" 2>"$tmp/fake.err" &
-fake_pid=$!
-for _ in $(seq 1 100); do
-  [ -s "$tmp/fake.out" ] && break
-  sleep 0.05
-done
-fake_port=$(sed -nE '1s/.*127\.0\.0\.1:([0-9]+).*/\1/p' "$tmp/fake.out")
-[ -n "$fake_port" ] || { echo "FAIL: fakedash did not start: $(cat "$tmp/fake.err")" >&2; exit 1; }
-fake="http://127.0.0.1:$fake_port"
-
-free_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$((20000 + RANDOM % 20000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-      echo "$p"
-      return 0
-    fi
-  done
-  return 1
-}
-port=$(free_port)
-admin=$(free_port)
-while [ "$admin" = "$port" ]; do admin=$(free_port); done
-
-# write_config INTERVAL: the daemon's configuration, with one key that the stress changes.
+# write_config INTERVAL: the configuration, with one key that the stress changes.
 write_config() {
-  cat >"$tmp/tf.conf.new" <<EOF
-[dashboard]
-base_url = $fake/api/v1
-api_key = test-api-key
-data_lag_s = 0
-requests_per_second = 10
-requests_burst = 30
-
-[listener]
-mode = tls
-address = 127.0.0.1
-port = $port
-cert_file = $tmp/certs/server.crt
-key_file = $tmp/certs/server.key
-shared_secret = $secret
-
-[admin]
-address = 127.0.0.1
-port = $admin
-
-[failover]
-detect_window_s = 6
-clean_window_s = 6
-reconcile_interval_s = $1
-confirm_interval_s = 1
-confirm_window_s = 20
-EOF
-  mv "$tmp/tf.conf.new" "$tmp/tf.conf"
+  h_write_config "$conf" "requests_per_second = 10" "requests_burst = 30"
+  printf 'reconcile_interval_s = %s\n' "$1" >>"$conf"
 }
-
-alert() { # alert ALERT_ID [NETWORK]
-  printf '{"version":"0.1","sharedSecret":"%s","organizationId":"1001","networkId":"%s","alertId":"%s","alertTypeId":"failover_event","occurredAt":"2026-01-01T00:00:00.000000Z","alertData":{"uplink":"0"}}' \
-    "$secret" "${2:-L_200}" "$1"
-}
-
-post() { # post BODY -> prints the HTTP status (000 when the connection failed)
-  curl -s -o /dev/null -w '%{http_code}' --max-time 5 --cacert "$tmp/certs/ca.crt" \
-    -H 'Content-Type: application/json' --data-binary "$1" "https://localhost:$port/webhook" || true
-}
-
-wait_ready() {
-  for _ in $(seq 1 150); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$admin/readyz" || true)" = 200 ] && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-alive() { kill -0 "$tf_pid" 2>/dev/null; }
 
 write_config 30
-"$TF_BIN" -c "$tmp/tf.conf" serve 2>"$tmp/tf.log" &
-tf_pid=$!
-check "daemon ready" wait_ready
+h_certs
+cp "$tmp/certs/server.crt" "$tmp/good.crt"
+h_start_daemon "$conf"
+tf_pid=$H_TF_PID
+check "daemon ready" h_wait_ready
+alive() { h_alive; }
+alert() { h_alert "$1" 1001 "${2:-L_200}"; }
+post() { h_post "$1"; }
 
 # ---- 1. The sequence that crashed -------------------------------------------------------
 write_config 31
@@ -153,6 +63,7 @@ cp "$tmp/good.crt" "$tmp/certs/server.crt"
   done
 ) &
 client_pid=$!
+H_PIDS+=("$client_pid")
 for round in $(seq 1 40); do
   case $((round % 4)) in
   0) write_config $((30 + round)) ;;                       # a changed config: every part restarts
@@ -178,7 +89,7 @@ check "nothing but 200/202/503 or a refused connection during restarts" \
   bash -c "! grep -qvE '^(200|202|503|000)\$' '$tmp/codes'"
 
 # A real failover still works after all that.
-check "ready again" wait_ready
+check "ready again" h_wait_ready
 now=$(date +%s)
 curl -s -o /dev/null -X POST "$fake/_control/loss" \
   -d "{\"networkId\":\"L_100\",\"uplink\":\"wan1\",\"ip\":\"203.0.113.10\",\"lossPercent\":60,\"at\":$((now - 2))}"
@@ -198,10 +109,9 @@ set +e
 wait "$tf_pid"
 rc=$?
 set -e
-tf_pid=""
+H_TF_PID=""
 check "SIGTERM exits 0 (got $rc)" test "$rc" -eq 0
 check "no sanitizer report in the daemon's log" \
   bash -c "! grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer|runtime error' '$tmp/tf.log'"
 
-echo "$passes passed, $fails failed"
-[ "$fails" -eq 0 ]
+h_summary
