@@ -11,24 +11,7 @@ set -euo pipefail
 # shellcheck source=../harness/harness.sh
 source "$TF_SOURCE_DIR/tests/harness/harness.sh"
 
-cat >"$H_TMP/two-orgs.json" <<'EOF'
-{"api_key": "test-api-key", "sample_spacing_s": 1, "data_lag_s": 0,
- "organizations": [
-  {"id": "2001", "name": "Busy",
-   "peers": [{"name": "London DC", "publicIp": "203.0.113.10", "privateSubnets": ["10.10.0.0/16"],
-              "networkTags": ["london_primary_up"]},
-             {"name": "Paris DC", "publicIp": "198.51.100.20", "privateSubnets": ["10.20.0.0/16"],
-              "networkTags": ["paris_backup_up"]}],
-   "networks": [{"id": "B_1", "name": "Busy branch", "tags": ["london_primary_up", "paris_backup_down"]}]},
-  {"id": "2002", "name": "Calm",
-   "peers": [{"name": "London DC", "publicIp": "203.0.113.10", "privateSubnets": ["10.10.0.0/16"],
-              "networkTags": ["london_primary_up"]},
-             {"name": "Paris DC", "publicIp": "198.51.100.20", "privateSubnets": ["10.20.0.0/16"],
-              "networkTags": ["paris_backup_up"]}],
-   "networks": [{"id": "C_1", "name": "Calm branch", "tags": ["retail", "london_primary_up", "paris_backup_down"]}]}],
- "loss": []}
-EOF
-h_start_fakedash "$H_TMP/two-orgs.json"
+h_start_fakedash "$TF_SOURCE_DIR/tests/fakedash/scenarios/two_orgs.json"
 H_FAILOVER_EXTRA="reconcile_interval_s = 60"
 h_write_config "$H_TMP/tf.conf" "organization_ids = 2001, 2002" "requests_per_second = 10" \
   "requests_burst = 30"
