@@ -1,11 +1,12 @@
 /*
- * dashboard.c - the Dashboard API client over libcurl. See dashboard.h.
+ * dashboard.c - the Dashboard API client over libcurl: the shared state, the per-thread
+ * client and the call loop. The operations (URLs, pagination, parsing) are in dashboard_ops.c.
+ * See dashboard.h.
  *
  * One call is a loop of HTTP attempts (dash_call): take a token from the organization's
  * bucket, send, then act on the status: 2xx ends it, 3xx moves to the checked Location,
  * 429 pauses the organization and retries, 5xx and transport errors back off and retry,
- * anything else ends it. Paginated calls repeat dash_call for every `Link: rel=next` page and
- * merge the parsed arrays.
+ * anything else ends it.
  *
  * Why redirects are followed by hand: libcurl (like most clients) drops the Authorization
  * header when a redirect changes host, while Meraki's shard redirects need it; and a
@@ -29,6 +30,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "dashboard_int.h"
 #include "tagfailover/caps.h"
 #include "tagfailover/log.h"
 #include "tagfailover/metrics.h"
@@ -48,124 +50,7 @@
  * 10,000-network read does not pin megabytes per thread for the life of the process. */
 #define DASH_KEEP_BUFFER_BYTES (1024 * 1024)
 
-struct dash_shared {
-    char *base_url;     /* no trailing '/' */
-    char *auth_header;  /* "Authorization: Bearer KEY": the secret; wiped on free */
-    char *ca_file;      /* NULL: the system bundle */
-    long timeout_s;     /* connect and whole-request timeout */
-    int max_retries;    /* retries after the first attempt */
-    long networks_page; /* perPage values */
-    long uplinks_page;
-    long vpn_page;
-    double backoff_base_s;
-    size_t max_response;
-    rl_registry *rl; /* the per-organization buckets and pauses, and the cancel flag */
-};
-
-/* The response headers the client keeps; each is capped by TF_API_MAX_HEADER. */
-struct dash_headers {
-    char link[TF_API_MAX_HEADER + 1]; /* every Link line, joined by ", " */
-    char retry_after[64];             /* longer values are malformed anyway: dropped */
-    char request_id[128];             /* truncated to fit dash_error.request_id */
-    char location[TF_API_MAX_HEADER + 1];
-    bool has_retry_after;
-    bool too_large; /* a Link or Location over the cap: the answer is refused */
-};
-
-/* A growable response body with a ceiling. */
-struct dash_buf {
-    char *p;
-    size_t len;
-    size_t cap;
-    size_t max;
-    bool too_large;
-    bool nomem;
-};
-
-struct dash_client {
-    dash_shared *s;              /* borrowed */
-    CURL *curl;                  /* the thread's connection cache lives here */
-    struct curl_slist *hdr;      /* Authorization, User-Agent, Accept */
-    struct curl_slist *hdr_body; /* the same, Content-Type and an empty Expect */
-    char errbuf[CURL_ERROR_SIZE];
-    struct dash_buf body;
-    struct dash_headers h;
-    uint64_t prng; /* xorshift64* state for backoff jitter; seeded from RAND_bytes */
-    unsigned long requests;
-};
-
 /* ---- small helpers -------------------------------------------------------------------- */
-
-/* A string builder that remembers running out of memory, so callers check once at the end. */
-struct dash_sb {
-    char *p;
-    size_t len;
-    size_t cap;
-    bool nomem;
-};
-
-static void sb_add_n(struct dash_sb *sb, const char *s, size_t n)
-{
-    if (sb->nomem)
-        return;
-    if (sb->len + n + 1 > sb->cap) {
-        size_t cap = sb->cap ? sb->cap : 128;
-        while (cap < sb->len + n + 1)
-            cap *= 2;
-        char *p = realloc(sb->p, cap);
-        if (p == NULL) {
-            sb->nomem = true;
-            return;
-        }
-        sb->p = p;
-        sb->cap = cap;
-    }
-    memcpy(sb->p + sb->len, s, n);
-    sb->len += n;
-    sb->p[sb->len] = '\0';
-}
-
-static void sb_add(struct dash_sb *sb, const char *s)
-{
-    sb_add_n(sb, s, strlen(s));
-}
-
-/* Appends `s` percent-encoded (RFC 3986 unreserved characters stay as they are). */
-static void sb_add_escaped(struct dash_sb *sb, CURL *curl, const char *s)
-{
-    char *e;
-
-    if (sb->nomem)
-        return;
-    e = curl_easy_escape(curl, s, 0);
-    if (e == NULL) {
-        sb->nomem = true;
-        return;
-    }
-    sb_add(sb, e);
-    curl_free(e);
-}
-
-static void sb_add_long(struct dash_sb *sb, long v)
-{
-    char buf[32];
-
-    snprintf(buf, sizeof(buf), "%ld", v);
-    sb_add(sb, buf);
-}
-
-/* Hands the built string to the caller (NULL when out of memory). */
-static char *sb_take(struct dash_sb *sb)
-{
-    char *p = sb->p;
-
-    if (sb->nomem || p == NULL) {
-        free(p);
-        p = NULL;
-    }
-    memset(sb, 0, sizeof(*sb));
-    return p;
-}
 
 static void copy_str(char *dst, size_t size, const char *src)
 {
@@ -470,7 +355,6 @@ dash_err dash_shared_new(const dash_options *opt, dash_shared **out)
     CURLU *u = NULL;
     char *scheme = NULL;
     dash_err result = DASH_OK;
-    struct dash_sb sb = {0};
     double rate, burst;
     size_t n;
 
@@ -514,11 +398,10 @@ dash_err dash_shared_new(const dash_options *opt, dash_shared **out)
     n = strlen(opt->base_url);
     while (n > 0 && opt->base_url[n - 1] == '/')
         n--;
-    sb_add_n(&sb, opt->base_url, n);
-    s->base_url = sb_take(&sb);
-    sb_add(&sb, "Authorization: Bearer ");
-    sb_add(&sb, opt->api_key);
-    s->auth_header = sb_take(&sb);
+    s->base_url = strndup(opt->base_url, n);
+    n = sizeof("Authorization: Bearer ") + strlen(opt->api_key);
+    if ((s->auth_header = malloc(n)) != NULL)
+        snprintf(s->auth_header, n, "Authorization: Bearer %s", opt->api_key);
     if (opt->ca_file != NULL && opt->ca_file[0] != '\0')
         s->ca_file = strdup(opt->ca_file);
     if (s->base_url == NULL || s->auth_header == NULL ||
@@ -919,14 +802,9 @@ static dash_err rl_to_dash(rl_err e)
     return DASH_ERR_INVALID;
 }
 
-/*
- * Performs one API call: `method` on `first_url` with `body` (or NULL), counting against
- * `org`. On DASH_OK the answer is in c->body and, when `next` is not NULL, *next is the
- * resolved URL of the `rel=next` page or NULL (caller frees; already checked against the host
- * rule). Redirected and retried attempts stay on the URL the last redirect named.
- */
-static dash_err dash_call(dash_client *c, const char *org, const char *method,
-                          const char *first_url, const char *body, char **next, dash_error *err)
+/* Redirected and retried attempts stay on the URL the last redirect named. */
+dash_err dash_call(dash_client *c, const char *org, const char *method, const char *first_url,
+                   const char *body, char **next, dash_error *err)
 {
     dash_shared *s = c->s;
     char *url = NULL;
@@ -1101,8 +979,7 @@ out:
     return result;
 }
 
-/* Keeps the response buffer for the next call unless it grew large. */
-static void dash_trim_buffer(dash_client *c)
+void dash_trim_buffer(dash_client *c)
 {
     if (c->body.cap > DASH_KEEP_BUFFER_BYTES) {
         free(c->body.p);
@@ -1110,495 +987,4 @@ static void dash_trim_buffer(dash_client *c)
         c->body.cap = 0;
         c->body.len = 0;
     }
-}
-
-/* Records a parse failure of an answer that came back 2xx. */
-static dash_err dash_parse_failed(dash_client *c, const char *what, dj_err e, dash_error *err)
-{
-    err->code = e == DJ_ERR_NOMEM       ? DASH_ERR_NOMEM
-                : e == DJ_ERR_TOO_LARGE ? DASH_ERR_TOO_LARGE
-                                        : DASH_ERR_PARSE;
-    snprintf(err->message, sizeof(err->message), "%s: %s (%zu bytes)", what, dj_strerror(e),
-             c->body.len);
-    log_msg(LOG_ERROR, "api_parse_error", "%s: %s (%zu bytes, request %s)", what, dj_strerror(e),
-            c->body.len, err->request_id[0] != '\0' ? err->request_id : "-");
-    return err->code;
-}
-
-/* ---- pagination ----------------------------------------------------------------------------- */
-
-/* How to parse and free one kind of array answer. */
-struct page_kind {
-    const char *what; /* for messages */
-    size_t elem_size;
-    dj_err (*parse)(const char *json, size_t len, void **out, size_t *n);
-    void (*free)(void *v, size_t n);
-};
-
-/* Each wrapper turns a typed dj parser into the untyped shape of page_kind (calling a
- * function through a pointer of another type would be undefined). */
-static dj_err parse_orgs_v(const char *j, size_t l, void **out, size_t *n)
-{
-    dj_org *v = NULL;
-    dj_err e = dj_parse_organizations(j, l, &v, n);
-    *out = v;
-    return e;
-}
-static void free_orgs_v(void *v, size_t n)
-{
-    dj_orgs_free(v, n);
-}
-static dj_err parse_networks_v(const char *j, size_t l, void **out, size_t *n)
-{
-    dj_network *v = NULL;
-    dj_err e = dj_parse_networks(j, l, &v, n);
-    *out = v;
-    return e;
-}
-static void free_networks_v(void *v, size_t n)
-{
-    dj_networks_free(v, n);
-}
-static dj_err parse_appliances_v(const char *j, size_t l, void **out, size_t *n)
-{
-    dj_appliance *v = NULL;
-    dj_err e = dj_parse_uplink_statuses(j, l, &v, n);
-    *out = v;
-    return e;
-}
-static void free_appliances_v(void *v, size_t n)
-{
-    dj_appliances_free(v, n);
-}
-static dj_err parse_vpn_v(const char *j, size_t l, void **out, size_t *n)
-{
-    dj_vpn_status *v = NULL;
-    dj_err e = dj_parse_vpn_statuses(j, l, &v, n);
-    *out = v;
-    return e;
-}
-static void free_vpn_v(void *v, size_t n)
-{
-    dj_vpn_statuses_free(v, n);
-}
-
-static const struct page_kind kind_orgs = {"organizations", sizeof(dj_org), parse_orgs_v,
-                                           free_orgs_v};
-static const struct page_kind kind_networks = {"networks", sizeof(dj_network), parse_networks_v,
-                                               free_networks_v};
-static const struct page_kind kind_appliances = {"uplink statuses", sizeof(dj_appliance),
-                                                 parse_appliances_v, free_appliances_v};
-static const struct page_kind kind_vpn = {"vpn statuses", sizeof(dj_vpn_status), parse_vpn_v,
-                                          free_vpn_v};
-
-/*
- * GETs `first_url` and every `rel=next` page after it, parses each with `kind` and appends
- * the elements to *out (n of them). The pages' element structs are moved, not copied: the
- * dj arrays are plain malloc'd arrays (dashboard_json.h), so after the move only the page's
- * array itself is freed.
- */
-static dash_err dash_paginate(dash_client *c, const char *org, const char *first_url,
-                              const struct page_kind *kind, void **out, size_t *n, dash_error *err)
-{
-    char *url = NULL, *next = NULL;
-    char *all = NULL;
-    size_t n_all = 0;
-    dash_err result = DASH_OK;
-    unsigned pages = 0;
-
-    *out = NULL;
-    *n = 0;
-    url = strdup(first_url);
-    if (url == NULL) {
-        result = DASH_ERR_NOMEM;
-        goto out;
-    }
-    while (url != NULL) {
-        void *page = NULL;
-        size_t n_page = 0;
-        dj_err pe;
-
-        if (++pages > TF_API_MAX_PAGES) {
-            result = err->code = DASH_ERR_TOO_LARGE;
-            snprintf(err->message, sizeof(err->message), "%s: more than %d pages", kind->what,
-                     TF_API_MAX_PAGES);
-            log_msg(LOG_ERROR, "api_error", "%s", err->message);
-            goto out;
-        }
-        result = dash_call(c, org, "GET", url, NULL, &next, err);
-        if (result != DASH_OK)
-            goto out;
-        pe = kind->parse(c->body.p != NULL ? c->body.p : "", c->body.len, &page, &n_page);
-        if (pe != DJ_OK) {
-            result = dash_parse_failed(c, kind->what, pe, err);
-            goto out;
-        }
-        if (n_page > 0) {
-            char *grown = realloc(all, (n_all + n_page) * kind->elem_size);
-            if (grown == NULL) {
-                kind->free(page, n_page);
-                result = DASH_ERR_NOMEM;
-                goto out;
-            }
-            all = grown;
-            memcpy(all + n_all * kind->elem_size, page, n_page * kind->elem_size);
-            n_all += n_page;
-        }
-        free(page);
-        free(url);
-        url = next;
-        next = NULL;
-    }
-    *out = all;
-    *n = n_all;
-    all = NULL;
-out:
-    if (all != NULL)
-        kind->free(all, n_all);
-    free(url);
-    free(next);
-    dash_trim_buffer(c);
-    err->code = result;
-    return result;
-}
-
-/* ---- operations ------------------------------------------------------------------------------ */
-
-/* Starts a URL: the base URL and `path`. */
-static void url_start(struct dash_sb *sb, dash_client *c, const char *path)
-{
-    sb_add(sb, c->s->base_url);
-    sb_add(sb, path);
-}
-
-/* Starts a URL: the base URL, `prefix`, the escaped `id`, and `suffix`. */
-static void url_start_id(struct dash_sb *sb, dash_client *c, const char *prefix, const char *id,
-                         const char *suffix)
-{
-    sb_add(sb, c->s->base_url);
-    sb_add(sb, prefix);
-    sb_add_escaped(sb, c->curl, id);
-    sb_add(sb, suffix);
-}
-
-/* Validates the arguments every call has and clears the error. */
-static bool args_ok(dash_client *c, const char *id, dash_error *err)
-{
-    memset(err, 0, sizeof(*err));
-    if (c == NULL || id == NULL || id[0] == '\0') {
-        err->code = DASH_ERR_INVALID;
-        copy_str(err->message, sizeof(err->message), "missing client or ID");
-        return false;
-    }
-    return true;
-}
-
-dash_err dash_list_organizations(dash_client *c, dj_org **out, size_t *n, dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url;
-    void *v = NULL;
-    dash_err result;
-
-    *out = NULL;
-    *n = 0;
-    if (!args_ok(c, "-", err))
-        return err->code;
-    url_start(&sb, c, "/organizations");
-    url = sb_take(&sb);
-    if (url == NULL)
-        return err->code = DASH_ERR_NOMEM;
-    result = dash_paginate(c, NULL, url, &kind_orgs, &v, n, err);
-    *out = v;
-    free(url);
-    return result;
-}
-
-dash_err dash_list_networks(dash_client *c, const char *org_id, const tags_list *tags,
-                            dash_tags_filter filter, dj_network **out, size_t *n, dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url;
-    void *v = NULL;
-    dash_err result;
-
-    *out = NULL;
-    *n = 0;
-    if (!args_ok(c, org_id, err))
-        return err->code;
-    url_start_id(&sb, c, "/organizations/", org_id, "/networks?perPage=");
-    sb_add_long(&sb, c->s->networks_page);
-    if (tags != NULL && tags->n > 0) {
-        for (size_t i = 0; i < tags->n; i++) {
-            sb_add(&sb, "&tags%5B%5D=");
-            sb_add_escaped(&sb, c->curl, tags->v[i]);
-        }
-        sb_add(&sb, filter == DASH_TAGS_ALL ? "&tagsFilterType=withAllTags"
-                                            : "&tagsFilterType=withAnyTags");
-    }
-    url = sb_take(&sb);
-    if (url == NULL)
-        return err->code = DASH_ERR_NOMEM;
-    result = dash_paginate(c, org_id, url, &kind_networks, &v, n, err);
-    *out = v;
-    free(url);
-    return result;
-}
-
-/* GET or PUT of one network, answered by the network. */
-static dash_err dash_network_call(dash_client *c, const char *org_id, const char *network_id,
-                                  const char *method, const char *body, dj_network *out,
-                                  dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url = NULL;
-    dash_err result;
-    dj_err pe;
-
-    url_start_id(&sb, c, "/networks/", network_id, "");
-    url = sb_take(&sb);
-    if (url == NULL) {
-        result = err->code = DASH_ERR_NOMEM;
-        goto out;
-    }
-    result = dash_call(c, org_id, method, url, body, NULL, err);
-    if (result != DASH_OK)
-        goto out;
-    pe = dj_parse_network(c->body.p != NULL ? c->body.p : "", c->body.len, out);
-    if (pe != DJ_OK)
-        result = dash_parse_failed(c, "network", pe, err);
-out:
-    free(url);
-    dash_trim_buffer(c);
-    return result;
-}
-
-dash_err dash_get_network(dash_client *c, const char *org_id, const char *network_id,
-                          dj_network *out, dash_error *err)
-{
-    memset(out, 0, sizeof(*out));
-    if (!args_ok(c, network_id, err))
-        return err->code;
-    return dash_network_call(c, org_id, network_id, "GET", NULL, out, err);
-}
-
-dash_err dash_put_network_tags(dash_client *c, const char *org_id, const char *network_id,
-                               const tags_list *tags, dj_network *out, dash_error *err)
-{
-    char *body;
-    dash_err result;
-
-    memset(out, 0, sizeof(*out));
-    if (!args_ok(c, network_id, err))
-        return err->code;
-    if (tags == NULL) {
-        copy_str(err->message, sizeof(err->message), "no tag list");
-        return err->code = DASH_ERR_INVALID;
-    }
-    body = dj_build_tags_body(tags);
-    if (body == NULL)
-        return err->code = DASH_ERR_NOMEM;
-    result = dash_network_call(c, org_id, network_id, "PUT", body, out, err);
-    free(body);
-    return result;
-}
-
-dash_err dash_get_loss(dash_client *c, const char *org_id, int64_t t0, int64_t t1,
-                       const char *uplink, const char *ip, dj_loss_item **out, size_t *n,
-                       dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url = NULL, ts[32];
-    dash_err result;
-    dj_err pe;
-
-    *out = NULL;
-    *n = 0;
-    if (!args_ok(c, org_id, err))
-        return err->code;
-    url_start_id(&sb, c, "/organizations/", org_id, "/devices/uplinksLossAndLatency?t0=");
-    dj_format_time(t0, ts, sizeof(ts));
-    sb_add_escaped(&sb, c->curl, ts);
-    sb_add(&sb, "&t1=");
-    dj_format_time(t1, ts, sizeof(ts));
-    sb_add_escaped(&sb, c->curl, ts);
-    if (uplink != NULL && uplink[0] != '\0') {
-        sb_add(&sb, "&uplink=");
-        sb_add_escaped(&sb, c->curl, uplink);
-    }
-    if (ip != NULL && ip[0] != '\0') {
-        sb_add(&sb, "&ip=");
-        sb_add_escaped(&sb, c->curl, ip);
-    }
-    url = sb_take(&sb);
-    if (url == NULL) {
-        result = err->code = DASH_ERR_NOMEM;
-        goto out;
-    }
-    result = dash_call(c, org_id, "GET", url, NULL, NULL, err);
-    if (result != DASH_OK)
-        goto out;
-    pe = dj_parse_loss(c->body.p != NULL ? c->body.p : "", c->body.len, out, n);
-    if (pe != DJ_OK)
-        result = dash_parse_failed(c, "uplinksLossAndLatency", pe, err);
-out:
-    free(url);
-    dash_trim_buffer(c);
-    return result;
-}
-
-dash_err dash_list_uplink_statuses(dash_client *c, const char *org_id, dj_appliance **out,
-                                   size_t *n, dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url;
-    void *v = NULL;
-    dash_err result;
-
-    *out = NULL;
-    *n = 0;
-    if (!args_ok(c, org_id, err))
-        return err->code;
-    url_start_id(&sb, c, "/organizations/", org_id, "/appliance/uplink/statuses?perPage=");
-    sb_add_long(&sb, c->s->uplinks_page);
-    url = sb_take(&sb);
-    if (url == NULL)
-        return err->code = DASH_ERR_NOMEM;
-    result = dash_paginate(c, org_id, url, &kind_appliances, &v, n, err);
-    *out = v;
-    free(url);
-    return result;
-}
-
-dash_err dash_list_vpn_statuses(dash_client *c, const char *org_id, dj_vpn_status **out, size_t *n,
-                                dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url;
-    void *v = NULL;
-    dash_err result;
-
-    *out = NULL;
-    *n = 0;
-    if (!args_ok(c, org_id, err))
-        return err->code;
-    url_start_id(&sb, c, "/organizations/", org_id, "/appliance/vpn/statuses?perPage=");
-    sb_add_long(&sb, c->s->vpn_page);
-    url = sb_take(&sb);
-    if (url == NULL)
-        return err->code = DASH_ERR_NOMEM;
-    result = dash_paginate(c, org_id, url, &kind_vpn, &v, n, err);
-    *out = v;
-    free(url);
-    return result;
-}
-
-dash_err dash_get_peers(dash_client *c, const char *org_id, dj_peer **out, size_t *n,
-                        dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url = NULL;
-    dash_err result;
-    dj_err pe;
-
-    *out = NULL;
-    *n = 0;
-    if (!args_ok(c, org_id, err))
-        return err->code;
-    url_start_id(&sb, c, "/organizations/", org_id, "/appliance/vpn/thirdPartyVPNPeers");
-    url = sb_take(&sb);
-    if (url == NULL) {
-        result = err->code = DASH_ERR_NOMEM;
-        goto out;
-    }
-    result = dash_call(c, org_id, "GET", url, NULL, NULL, err);
-    if (result != DASH_OK)
-        goto out;
-    pe = dj_parse_peers(c->body.p != NULL ? c->body.p : "", c->body.len, out, n);
-    if (pe != DJ_OK)
-        result = dash_parse_failed(c, "thirdPartyVPNPeers", pe, err);
-out:
-    free(url);
-    dash_trim_buffer(c);
-    return result;
-}
-
-dash_err dash_get_destinations(dash_client *c, const char *org_id, const char *network_id,
-                               dj_destination **out, size_t *n, dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url = NULL;
-    dash_err result;
-    dj_err pe;
-
-    *out = NULL;
-    *n = 0;
-    if (!args_ok(c, network_id, err))
-        return err->code;
-    url_start_id(&sb, c, "/networks/", network_id, "/appliance/connectivityMonitoringDestinations");
-    url = sb_take(&sb);
-    if (url == NULL) {
-        result = err->code = DASH_ERR_NOMEM;
-        goto out;
-    }
-    result = dash_call(c, org_id, "GET", url, NULL, NULL, err);
-    if (result != DASH_OK)
-        goto out;
-    pe = dj_parse_destinations(c->body.p != NULL ? c->body.p : "", c->body.len, out, n);
-    if (pe != DJ_OK)
-        result = dash_parse_failed(c, "connectivityMonitoringDestinations", pe, err);
-out:
-    free(url);
-    dash_trim_buffer(c);
-    return result;
-}
-
-dash_err dash_request(dash_client *c, const char *org_id, const char *method,
-                      const char *path_and_query, const char *json_body, char **resp, size_t *len,
-                      dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url = NULL;
-    dash_err result;
-    struct json_object *parsed = NULL;
-
-    *resp = NULL;
-    *len = 0;
-    if (!args_ok(c, "-", err))
-        return err->code;
-    if (method == NULL || method[0] == '\0' || path_and_query == NULL || path_and_query[0] != '/') {
-        copy_str(err->message, sizeof(err->message), "method and a path starting with '/'");
-        return err->code = DASH_ERR_INVALID;
-    }
-    url_start(&sb, c, path_and_query);
-    url = sb_take(&sb);
-    if (url == NULL) {
-        result = err->code = DASH_ERR_NOMEM;
-        goto out;
-    }
-    result = dash_call(c, org_id, method, url, json_body, NULL, err);
-    if (result != DASH_OK)
-        goto out;
-    if (c->body.len > 0) {
-        dj_json_status js = dj_json_parse(c->body.p, c->body.len, &parsed);
-        if (js != DJ_JSON_OK) {
-            result = dash_parse_failed(c, "response",
-                                       js == DJ_JSON_NOMEM ? DJ_ERR_NOMEM : DJ_ERR_NOT_JSON, err);
-            goto out;
-        }
-    }
-    *resp = malloc(c->body.len + 1);
-    if (*resp == NULL) {
-        result = err->code = DASH_ERR_NOMEM;
-        goto out;
-    }
-    if (c->body.len > 0)
-        memcpy(*resp, c->body.p, c->body.len);
-    (*resp)[c->body.len] = '\0';
-    *len = c->body.len;
-out:
-    json_object_put(parsed);
-    free(url);
-    dash_trim_buffer(c);
-    return result;
 }
