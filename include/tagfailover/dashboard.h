@@ -56,6 +56,9 @@ typedef struct {
     long http_status;     /* status of the last response; 0 when none came */
     char message[512];    /* the API's `errors` joined with "; ", or curl's / our own text */
     char request_id[128]; /* X-Request-Id of the last response that had one; "" when none */
+    char method[8];       /* the last request's method ("GET", "PUT", ...); "" when none went */
+    char path[256];       /* its path (no scheme, host or query: a query could carry anything);
+                             "" when none went */
 } dash_error;
 
 /* The client's options. Strings are copied by dash_shared_new. Zero means "the default" for
@@ -172,20 +175,6 @@ dash_err dash_get_destinations(dash_client *c, const char *org_id, const char *n
 dash_err dash_request(dash_client *c, const char *org_id, const char *method,
                       const char *path_and_query, const char *json_body, char **resp, size_t *len,
                       dash_error *err) __attribute__((warn_unused_result));
-
-/* The part of the API's rules the client enforces on a URL it is told to go to (a Location
- * or a next-page link): true when `url` parses, has the scheme of `base_url`, no user
- * information, and a host that equals base_url's host or ends in .meraki.com or base_url's
- * regional domain (compared case-insensitively as a name; any port). Pure. */
-bool dash_url_allowed(const char *base_url, const char *url);
-
-/* Finds the rel="next" target of a Link header value. Returns a heap copy (caller frees),
- * or NULL when there is none (or out of memory). Pure. */
-char *dash_link_next(const char *link);
-
-/* Parses a Retry-After value (delta seconds; an HTTP date is not used by the API and is
- * treated as absent). Returns false when absent or malformed. Pure. */
-bool dash_parse_retry_after(const char *value, double *seconds);
 
 /* A message for an error code; never NULL. */
 const char *dash_strerror(dash_err e);

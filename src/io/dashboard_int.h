@@ -1,11 +1,11 @@
 /*
- * dashboard_int.h - what the two halves of the Dashboard client share, and nobody else:
- * dashboard.c (the shared state, the per-thread client and the call loop) and dashboard_ops.c
- * (the operations: URLs, pagination, parsing). Not installed; the public interface is
- * tagfailover/dashboard.h.
+ * dashboard_int.h - what the three files of the Dashboard client share, and nobody else:
+ * dashboard.c (the shared state and the per-thread client), dashboard_call.c (one call's loop
+ * of attempts) and dashboard_ops.c (the operations: URLs, pagination, parsing). Not installed;
+ * the public interface is tagfailover/dashboard.h.
  *
- * The structs are here rather than behind accessors because both files are one module: the
- * operations read the client's answer buffer and settings directly, as the loop writes them.
+ * The structs are here rather than behind accessors because the three files are one module:
+ * the loop and the operations read the client's answer buffer and settings directly.
  */
 #ifndef TAGFAILOVER_DASHBOARD_INT_H
 #define TAGFAILOVER_DASHBOARD_INT_H
@@ -66,13 +66,17 @@ struct dash_client {
     unsigned long requests;
 };
 
+/* Parses `url` into a new handle (NULL when it does not parse as an absolute URL); the caller
+ * frees it with curl_url_cleanup. */
+CURLU *dash_url_parse(const char *url);
+
 /*
- * Performs one API call: `method` on `first_url` with the JSON text `body` (or NULL),
- * counting against `org` (NULL: none). On DASH_OK the answer is in c->body and, when `next`
- * is not NULL, *next is the checked, absolute URL of the `rel=next` page, or NULL when there
- * is none (the caller frees it). Fills *err in every case.
+ * Performs one API call: `method` on `url` with the JSON text `body` (or NULL), counting
+ * against `org` (NULL: none). On DASH_OK the answer is in c->body and, when `next` is not
+ * NULL, *next is the checked, absolute URL of the `rel=next` page, or NULL when there is none
+ * (the caller frees it). Fills *err in every case.
  */
-dash_err dash_call(dash_client *c, const char *org, const char *method, const char *first_url,
+dash_err dash_call(dash_client *c, const char *org, const char *method, const char *url,
                    const char *body, char **next, dash_error *err)
     __attribute__((warn_unused_result));
 
