@@ -1,5 +1,5 @@
 /*
- * dashboard.h - the Meraki Dashboard API v1 client (DESIGN section 10), over libcurl.
+ * dashboard.h - the Meraki Dashboard API v1 client, over libcurl.
  *
  * Threads and ownership:
  * - dash_global_init() runs once in main before any thread starts.
@@ -21,8 +21,11 @@
  * pauses the whole organization meanwhile; 5xx and transport errors back off (1 s, doubling,
  * with jitter) and retry; other 4xx fail at once with the API's `errors` message. At most
  * max_retries retries per call. Responses are capped (TF_API_MAX_RESPONSE) and must parse.
- * Failures are logged (log.h) with the path but never the key; each response counts in
- * metrics_api_request, each retry in metrics_api_retry.
+ * Errors are values: every call returns a dash_err and fills the caller's dash_error (code,
+ * status, the API's `errors`, request ID, method and path, never the key), and logs no failure:
+ * the caller logs it, once. Only what the caller never sees is logged here: each retry (warn)
+ * and a debug trace of every attempt. Each response counts in metrics_api_request, each retry
+ * in metrics_api_retry.
  */
 #ifndef TAGFAILOVER_DASHBOARD_H
 #define TAGFAILOVER_DASHBOARD_H

@@ -9,7 +9,9 @@
  * resolved string, which is what libcurl will then be handed, passes api_url_allowed before
  * anything is sent to it.
  *
- * Logging: each failure (error), each retry (warn) and a debug trace of every attempt.
+ * Logging: a failure is the caller's to log, once, from the dash_error it gets back (code,
+ * status, the API's message, request ID, method and path); nothing here logs one. Only what
+ * the caller never sees is logged here: each retry (warn) and a debug trace of every attempt.
  */
 #include <math.h>
 #include <stdio.h>
@@ -326,14 +328,15 @@ static dash_err dash_pause(struct dash_run *r, double seconds)
     return rl_to_dash(rl_pause_until(r->c->s->rl, r->org, rl_now() + seconds));
 }
 
-/* Logs a retry or a failure: status, path (no query), request ID, message, and for a retry
- * its number and wait; never the key. */
-static void dash_log(const struct dash_run *r, log_level level, const char *event, double wait_s)
+/* Logs a retry: status, path (no query), request ID, message, the retry's number and wait;
+ * never the key. A retry is logged here because the caller never sees it: the call may still
+ * succeed. A failure is not: it goes back in dash_error, and the caller logs it once. */
+static void dash_log_retry(const struct dash_run *r, double wait_s)
 {
     const dash_error *err = r->err;
     struct json_object *f;
 
-    if (!log_enabled(level) || (f = json_object_new_object()) == NULL)
+    if (!log_enabled(LOG_WARN) || (f = json_object_new_object()) == NULL)
         return;
     json_object_object_add(f, "method", json_object_new_string(err->method));
     json_object_object_add(f, "path", json_object_new_string(err->path));
@@ -343,11 +346,9 @@ static void dash_log(const struct dash_run *r, log_level level, const char *even
         json_object_object_add(f, "request_id", json_object_new_string(err->request_id));
     if (err->message[0] != '\0')
         json_object_object_add(f, "message", json_object_new_string(err->message));
-    if (level == LOG_WARN) {
-        json_object_object_add(f, "retry", json_object_new_int(r->tally.retries));
-        json_object_object_add(f, "wait_s", json_object_new_double(round(wait_s * 1000) / 1000));
-    }
-    log_event(level, event, f);
+    json_object_object_add(f, "retry", json_object_new_int(r->tally.retries));
+    json_object_object_add(f, "wait_s", json_object_new_double(round(wait_s * 1000) / 1000));
+    log_event(LOG_WARN, "api_retry", f);
 }
 
 /* Sets *r->next to the checked `rel=next` page of a 2xx, if there is one. */
@@ -394,7 +395,7 @@ static dash_err dash_act(struct dash_run *r, const api_decision *d)
         break;
     }
     metrics_api_retry();
-    dash_log(r, LOG_WARN, "api_retry", d->wait_s);
+    dash_log_retry(r, d->wait_s);
     /* After a 429 the pause is the wait: rl_acquire honours it, as does every other thread of
      * the organization. */
     return d->action == API_WAIT ? dash_pause(r, d->wait_s)
@@ -435,8 +436,6 @@ dash_err dash_call(dash_client *c, const char *org, const char *method, const ch
             break;
     }
     err->code = result;
-    if (result != DASH_OK && result != DASH_ERR_CANCELLED && r.url != NULL)
-        dash_log(&r, LOG_ERROR, "api_error", 0.0);
     if (result == DASH_ERR_CANCELLED && err->message[0] == '\0')
         copy_str(err->message, sizeof(err->message), "shutting down");
     free(r.target);

@@ -17,7 +17,6 @@
 
 #include "dashboard_int.h"
 #include "tagfailover/caps.h"
-#include "tagfailover/log.h"
 
 /* ---- URLs ------------------------------------------------------------------------------- */
 
@@ -131,8 +130,6 @@ static dash_err dash_parse_failed(dash_client *c, const char *what, dj_err e, da
                                         : DASH_ERR_PARSE;
     snprintf(err->message, sizeof(err->message), "%s: %s (%zu bytes)", what, dj_strerror(e),
              c->body.len);
-    log_msg(LOG_ERROR, "api_parse_error", "%s: %s (%zu bytes, request %s)", what, dj_strerror(e),
-            c->body.len, err->request_id[0] != '\0' ? err->request_id : "-");
     return err->code;
 }
 
@@ -233,7 +230,6 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
             result = err->code = DASH_ERR_TOO_LARGE;
             snprintf(err->message, sizeof(err->message), "%s: more than %d pages", kind->what,
                      TF_API_MAX_PAGES);
-            log_msg(LOG_ERROR, "api_error", "%s", err->message);
             goto out;
         }
         result = dash_call(c, org, "GET", url, NULL, &next, err);

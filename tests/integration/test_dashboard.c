@@ -941,7 +941,9 @@ static void test_rate_limit_burst(void **state)
     free(l);
 }
 
-/* The API key never reaches the log lines the client writes, even for failures. */
+/* The API key never reaches the log lines the client writes, even for failures, nor the
+ * dash_error it hands the caller to log. The client logs retries and its debug trace, never a
+ * failure: that is the caller's to log, once. */
 static void test_key_never_logged(void **state)
 {
     struct fx *f = *state;
@@ -969,8 +971,15 @@ static void test_key_never_logged(void **state)
     add_fault(f, "{\"method\": \"GET\", \"path_prefix\": \"/api/v1/networks/L_101\","
                  " \"count\": 1, \"kind\": \"redirect_foreign\"}");
     assert_int_equal(dash_get_network(f->c, ORG1, "L_100", &net, &err), DASH_ERR_HTTP_5XX);
+    assert_string_equal(err.method, "GET");
+    assert_string_equal(err.path, "/api/v1/networks/L_100");
+    assert_true(strncmp(err.request_id, "fakedash-", 9) == 0);
+    assert_null(strstr(err.message, API_KEY));
     assert_int_equal(dash_get_network(f->c, ORG1, "L_101", &net, &err), DASH_ERR_REDIRECT);
+    assert_null(strstr(err.message, API_KEY));
     assert_int_equal(dash_get_network(f->c, ORG1, "L_nope", &net, &err), DASH_ERR_HTTP_4XX);
+    assert_string_equal(err.path, "/api/v1/networks/L_nope");
+    assert_null(strstr(err.message, API_KEY));
 
     log_init(true, LOG_INFO);
     fflush(stderr);
@@ -979,9 +988,11 @@ static void test_key_never_logged(void **state)
     char *text = harness_read_file(path);
     assert_non_null(text);
     assert_non_null(strstr(text, "\"api_retry\""));
-    assert_non_null(strstr(text, "\"api_error\""));
-    assert_non_null(strstr(text, "fakedash-")); /* the request ID of the 5xx */
+    assert_non_null(strstr(text, "\"api_request\""));
+    assert_null(strstr(text, "\"api_error\""));
+    assert_non_null(strstr(text, "fakedash-")); /* the request ID of the 5xx, in its retry */
     assert_non_null(strstr(text, "\"/api/v1/networks/L_100\""));
+    assert_non_null(strstr(text, "/api/v1/networks/L_nope")); /* in the debug trace */
     assert_null(strstr(text, API_KEY));
     free(text);
 }
