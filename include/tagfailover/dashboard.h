@@ -160,15 +160,10 @@ dash_err dash_get_peers(dash_client *c, const char *org_id, dj_peer **out, size_
                         dash_error *err) __attribute__((warn_unused_result));
 
 /* GET /organizations/{org}/appliance/vpn/statuses?perPage=N and every next page. *out is the
- * caller's (dj_vpn_statuses_free). */
+ * caller's (dj_vpn_statuses_free). No caller yet: it is kept for the retag a peer's VPN status
+ * triggers (trigger `vpn_status:<peer ip>`). */
 dash_err dash_list_vpn_statuses(dash_client *c, const char *org_id, dj_vpn_status **out, size_t *n,
                                 dash_error *err) __attribute__((warn_unused_result));
-
-/* GET /networks/{id}/appliance/connectivityMonitoringDestinations. *out is the caller's
- * (dj_destinations_free). */
-dash_err dash_get_destinations(dash_client *c, const char *org_id, const char *network_id,
-                               dj_destination **out, size_t *n, dash_error *err)
-    __attribute__((warn_unused_result));
 
 /* Any operation of the spec subset (the webhook set-up ones): `method` `path_and_query`
  * (starting with '/', already escaped, appended to the base URL) with the JSON text

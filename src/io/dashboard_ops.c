@@ -501,36 +501,6 @@ out:
     return result;
 }
 
-dash_err dash_get_destinations(dash_client *c, const char *org_id, const char *network_id,
-                               dj_destination **out, size_t *n, dash_error *err)
-{
-    struct dash_sb sb = {0};
-    char *url = NULL;
-    dash_err result;
-    dj_err pe;
-
-    *out = NULL;
-    *n = 0;
-    if (!args_ok(c, network_id, err))
-        return err->code;
-    url_start_id(&sb, c, "/networks/", network_id, "/appliance/connectivityMonitoringDestinations");
-    url = sb_take(&sb);
-    if (url == NULL) {
-        result = err->code = DASH_ERR_NOMEM;
-        goto out;
-    }
-    result = dash_call(c, org_id, "GET", url, NULL, NULL, err);
-    if (result != DASH_OK)
-        goto out;
-    pe = dj_parse_destinations(c->body.p != NULL ? c->body.p : "", c->body.len, out, n);
-    if (pe != DJ_OK)
-        result = dash_parse_failed(c, "connectivityMonitoringDestinations", pe, err);
-out:
-    free(url);
-    dash_trim_buffer(c);
-    return result;
-}
-
 dash_err dash_request(dash_client *c, const char *org_id, const char *method,
                       const char *path_and_query, const char *json_body, char **resp, size_t *len,
                       dash_error *err)

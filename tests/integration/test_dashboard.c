@@ -382,7 +382,6 @@ static void test_other_operations(void **state)
     dj_appliance *app;
     dj_peer *peers;
     dj_vpn_status *vpn;
-    dj_destination *dest;
     size_t n;
     char *resp;
     size_t len;
@@ -408,8 +407,6 @@ static void test_other_operations(void **state)
     dj_peers_free(peers, n);
     assert_int_equal(dash_list_vpn_statuses(f->c, ORG1, &vpn, &n, &err), DASH_OK);
     dj_vpn_statuses_free(vpn, n);
-    assert_int_equal(dash_get_destinations(f->c, ORG1, "L_100", &dest, &n, &err), DASH_OK);
-    dj_destinations_free(dest, n);
     assert_int_equal(dash_request(f->c, ORG1, "GET", "/networks/L_100/webhooks/httpServers", NULL,
                                   &resp, &len, &err),
                      DASH_OK);
