@@ -94,7 +94,7 @@ typedef struct {
 /* Decides what follows attempt `a` of a call that has made `t` so far. `jitter` is a uniform
  * random number in [0, 1) (values outside are clamped), used only when a backoff is due. */
 api_decision api_classify(const api_answer *a, const api_tally *t, const api_params *p,
-                          double jitter);
+                          double jitter) __attribute__((warn_unused_result));
 
 /* Counts the step decision `d` leads to: a redirect, or a retry (which ends a run of redirects).
  * DONE and FAIL change nothing. */
@@ -103,7 +103,7 @@ void api_tally_step(api_tally *t, const api_decision *d);
 /* The backoff before retry number `retry` (0 for the first): base_s x 2^retry, capped at
  * API_BACKOFF_CAP_S, times 1 + jitter / 2 so that clients hit together do not retry together,
  * and capped again. `jitter` as for api_classify. */
-double api_backoff(double base_s, int retry, double jitter);
+double api_backoff(double base_s, int retry, double jitter) __attribute__((warn_unused_result));
 
 /* True for the statuses the client follows by hand: 301, 302, 303, 307 and 308. */
 bool api_is_redirect(long status);
@@ -116,21 +116,21 @@ bool api_is_redirect(long status);
  * plain form `scheme://host[:port][/...][?...][#...]` of printable ASCII passes (see
  * api_rules.c for why the parser is this strict); anything else is refused.
  */
-bool api_url_allowed(const char *base_url, const char *url);
+bool api_url_allowed(const char *base_url, const char *url) __attribute__((warn_unused_result));
 
 /* Copies the host of `url`, lower-cased and without a trailing dot, into buf (IPv6 literals
  * keep their brackets). False, with buf "", when `url` is not of the plain form
  * api_url_allowed accepts or the host does not fit. */
-bool api_url_host(const char *url, char *buf, size_t size);
+bool api_url_host(const char *url, char *buf, size_t size) __attribute__((warn_unused_result));
 
 /* Finds the rel="next" target of a Link header value. Returns a heap copy (the caller frees
  * it), or NULL when there is none, `link` is NULL, or memory runs out. */
-char *api_link_next(const char *link);
+char *api_link_next(const char *link) __attribute__((warn_unused_result));
 
 /* Parses a Retry-After value: delta seconds, maybe with a fraction, capped at
  * TF_API_MAX_RETRY_AFTER_S (an HTTP date is not used by the API and counts as absent). False
  * when `value` is NULL or malformed; *seconds is then untouched. */
-bool api_parse_retry_after(const char *value, double *seconds);
+bool api_parse_retry_after(const char *value, double *seconds) __attribute__((warn_unused_result));
 
 /* A message for an error code; never NULL. */
 const char *api_strerror(api_err e);
