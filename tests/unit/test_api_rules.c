@@ -43,10 +43,7 @@ static const api_params default_params = {
 #define REDIRECTS(n) .t = {.redirects = (n)}
 
 #define PARAMS(max, base)                                                                          \
-    .p = &(const api_params)                                                                       \
-    {                                                                                              \
-        .base_url = BASE, .max_retries = (max), .backoff_base_s = (base)                           \
-    }
+    (&(const api_params){.base_url = BASE, .max_retries = (max), .backoff_base_s = (base)})
 
 #define DONE           .action = API_DONE, .err = API_OK
 #define FOLLOW         .action = API_REDIRECT, .err = API_OK
@@ -128,7 +125,7 @@ static const struct classify_case classify_cases[] = {
      FAIL_PAUSED(2)},
     {"429 with retries spent and no Retry-After pauses for the backoff", LIMITED(NULL), RETRIES(5),
      FAIL_PAUSED(32)},
-    {"429 with max_retries 0 fails at once and pauses", LIMITED("3"), PARAMS(0, 1.0),
+    {"429 with max_retries 0 fails at once and pauses", LIMITED("3"), .p = PARAMS(0, 1.0),
      FAIL_PAUSED(3)},
 
     /* 5xx: backoff and retry. */
@@ -140,19 +137,20 @@ static const struct classify_case classify_cases[] = {
      BACKOFF(API_ERR_HTTP_5XX, 1.4995)},
     {"500 at the second retry: 2 s", HTTP(500), RETRIES(1), BACKOFF(API_ERR_HTTP_5XX, 2)},
     {"500 at the fifth retry: 16 s", HTTP(500), RETRIES(4), BACKOFF(API_ERR_HTTP_5XX, 16)},
-    {"500 past 60 s is capped", HTTP(500), RETRIES(6), PARAMS(10, 1.0),
+    {"500 past 60 s is capped", HTTP(500), RETRIES(6), .p = PARAMS(10, 1.0),
      BACKOFF(API_ERR_HTTP_5XX, 60)},
-    {"500 capped stays capped with jitter", HTTP(500), RETRIES(6), PARAMS(10, 1.0), .jitter = 0.9,
-     BACKOFF(API_ERR_HTTP_5XX, 60)},
+    {"500 capped stays capped with jitter", HTTP(500), RETRIES(6), .p = PARAMS(10, 1.0),
+     .jitter = 0.9, BACKOFF(API_ERR_HTTP_5XX, 60)},
     {"500 at 32 s with jitter 0.9: 46.4 s, the jitter goes on top below the cap", HTTP(500),
-     RETRIES(5), PARAMS(10, 1.0), .jitter = 0.9, BACKOFF(API_ERR_HTTP_5XX, 46.4)},
+     RETRIES(5), .p = PARAMS(10, 1.0), .jitter = 0.9, BACKOFF(API_ERR_HTTP_5XX, 46.4)},
     {"500 at 48 s with jitter 0.9 is capped after the jitter", HTTP(500), RETRIES(5),
-     PARAMS(10, 1.5), .jitter = 0.9, BACKOFF(API_ERR_HTTP_5XX, 60)},
-    {"500 with a lowered base backs off from it", HTTP(500), PARAMS(5, 0.1),
+     .p = PARAMS(10, 1.5), .jitter = 0.9, BACKOFF(API_ERR_HTTP_5XX, 60)},
+    {"500 with a lowered base backs off from it", HTTP(500), .p = PARAMS(5, 0.1),
      BACKOFF(API_ERR_HTTP_5XX, 0.1)},
     {"500 with retries spent fails", HTTP(500), RETRIES(5), FAIL(API_ERR_HTTP_5XX)},
-    {"500 with max_retries 0 fails at once", HTTP(500), PARAMS(0, 1.0), FAIL(API_ERR_HTTP_5XX)},
-    {"500 with a negative max_retries fails at once", HTTP(500), PARAMS(-1, 1.0),
+    {"500 with max_retries 0 fails at once", HTTP(500), .p = PARAMS(0, 1.0),
+     FAIL(API_ERR_HTTP_5XX)},
+    {"500 with a negative max_retries fails at once", HTTP(500), .p = PARAMS(-1, 1.0),
      FAIL(API_ERR_HTTP_5XX)},
     {"500 after three redirects still backs off", HTTP(500), REDIRECTS(3),
      BACKOFF(API_ERR_HTTP_5XX, 1)},
@@ -227,63 +225,47 @@ struct sequence_case {
     size_t n;
 };
 
-#define ST(a_, ...)                                                                                \
-    {                                                                                              \
-        .a = a_, __VA_ARGS__                                                                       \
-    }
-#define A_HTTP(s)                                                                                  \
-    {                                                                                              \
-        .outcome = API_ANSWERED, .status = (s)                                                     \
-    }
-#define A_307                                                                                      \
-    {                                                                                              \
-        .outcome = API_ANSWERED, .status = 307, .location = SHARD, .target = SHARD                 \
-    }
-#define A_429(r)                                                                                   \
-    {                                                                                              \
-        .outcome = API_ANSWERED, .status = 429, .retry_after = (r)                                 \
-    }
-#define A_RESET                                                                                    \
-    {                                                                                              \
-        .outcome = API_TRANSPORT_FAILED                                                            \
-    }
-#define DO_FOLLOW        .action = API_REDIRECT
-#define DO_DONE          .action = API_DONE
-#define DO_BACKOFF(e, s) .action = API_BACKOFF, .err = (e), .wait_s = (s)
-#define DO_WAIT(s)       .action = API_WAIT, .err = API_ERR_RATE_LIMITED, .wait_s = (s), .pause = true
-#define DO_FAIL(e)       .action = API_FAIL, .err = (e)
+/* The rows below use the answer and decision macros of the table above. */
+#define A_307 MOVED(307, SHARD, SHARD)
 
 static const struct sequence_case sequence_cases[] = {
     {"four 307s in a row: three are followed, the fourth fails",
-     .steps = {ST(A_307, DO_FOLLOW), ST(A_307, DO_FOLLOW), ST(A_307, DO_FOLLOW),
-               ST(A_307, DO_FAIL(API_ERR_TOO_MANY_REDIRECTS))},
+     .steps = {{A_307, FOLLOW},
+               {A_307, FOLLOW},
+               {A_307, FOLLOW},
+               {A_307, FAIL(API_ERR_TOO_MANY_REDIRECTS)}},
      .n = 4},
     {"a retry between redirects starts a new run of them",
-     .steps = {ST(A_307, DO_FOLLOW), ST(A_307, DO_FOLLOW),
-               ST(A_HTTP(503), DO_BACKOFF(API_ERR_HTTP_5XX, 1)), ST(A_307, DO_FOLLOW),
-               ST(A_307, DO_FOLLOW), ST(A_307, DO_FOLLOW), ST(A_HTTP(200), DO_DONE)},
+     .steps = {{A_307, FOLLOW},
+               {A_307, FOLLOW},
+               {HTTP(503), BACKOFF(API_ERR_HTTP_5XX, 1)},
+               {A_307, FOLLOW},
+               {A_307, FOLLOW},
+               {A_307, FOLLOW},
+               {HTTP(200), DONE}},
      .n = 7},
     {"503 on every attempt: five doubling backoffs, then the error (1 + max_retries attempts)",
-     .steps = {ST(A_HTTP(503), DO_BACKOFF(API_ERR_HTTP_5XX, 1)),
-               ST(A_HTTP(503), DO_BACKOFF(API_ERR_HTTP_5XX, 2)),
-               ST(A_HTTP(503), DO_BACKOFF(API_ERR_HTTP_5XX, 4)),
-               ST(A_HTTP(503), DO_BACKOFF(API_ERR_HTTP_5XX, 8)),
-               ST(A_HTTP(503), DO_BACKOFF(API_ERR_HTTP_5XX, 16)),
-               ST(A_HTTP(503), DO_FAIL(API_ERR_HTTP_5XX))},
+     .steps = {{HTTP(503), BACKOFF(API_ERR_HTTP_5XX, 1)},
+               {HTTP(503), BACKOFF(API_ERR_HTTP_5XX, 2)},
+               {HTTP(503), BACKOFF(API_ERR_HTTP_5XX, 4)},
+               {HTTP(503), BACKOFF(API_ERR_HTTP_5XX, 8)},
+               {HTTP(503), BACKOFF(API_ERR_HTTP_5XX, 16)},
+               {HTTP(503), FAIL(API_ERR_HTTP_5XX)}},
      .n = 6},
     {"max_retries 2: 429, reset, then the third attempt's 429 fails and pauses",
-     .p = &(const api_params){.base_url = BASE, .max_retries = 2, .backoff_base_s = 0.1},
-     .steps = {ST(A_429("1"), DO_WAIT(1)), ST(A_RESET, DO_BACKOFF(API_ERR_TRANSPORT, 0.2)),
-               ST(A_429(NULL), DO_FAIL(API_ERR_RATE_LIMITED), .wait_s = 0.4, .pause = true)},
+     .p = PARAMS(2, 0.1),
+     .steps = {{LIMITED("1"), WAIT(1)},
+               {NO_ANSWER(API_TRANSPORT_FAILED), BACKOFF(API_ERR_TRANSPORT, 0.2)},
+               {LIMITED(NULL), FAIL_PAUSED(0.4)}},
      .n = 3},
-    {"redirects use no retries: 307, then 500 until max_retries 1 is spent",
-     .p = &(const api_params){.base_url = BASE, .max_retries = 1, .backoff_base_s = 1},
-     .steps = {ST(A_307, DO_FOLLOW), ST(A_HTTP(500), DO_BACKOFF(API_ERR_HTTP_5XX, 1)),
-               ST(A_307, DO_FOLLOW), ST(A_HTTP(500), DO_FAIL(API_ERR_HTTP_5XX))},
+    {"redirects use no retries: 307, then 500 until max_retries 1 is spent", .p = PARAMS(1, 1.0),
+     .steps = {{A_307, FOLLOW},
+               {HTTP(500), BACKOFF(API_ERR_HTTP_5XX, 1)},
+               {A_307, FOLLOW},
+               {HTTP(500), FAIL(API_ERR_HTTP_5XX)}},
      .n = 4},
     {"429 twice, then the answer",
-     .steps = {ST(A_429("2"), DO_WAIT(2)), ST(A_429(NULL), DO_WAIT(2)), ST(A_HTTP(200), DO_DONE)},
-     .n = 3},
+     .steps = {{LIMITED("2"), WAIT(2)}, {LIMITED(NULL), WAIT(2)}, {HTTP(200), DONE}}, .n = 3},
 };
 
 static void test_call_sequences(void **state)
@@ -305,33 +287,29 @@ static void test_call_sequences(void **state)
     }
 }
 
-/* The counting the loop relies on, step by step. */
+/* The counting the loop relies on, step by step from a zero tally: a redirect adds to the run
+ * of redirects, a retry (backoff or wait) counts and ends the run, DONE and FAIL change
+ * nothing. */
 static void test_tally_step(void **state)
 {
+    static const struct {
+        api_action action;
+        int retries, redirects; /* the tally after the step */
+    } steps[] = {
+        {API_REDIRECT, 0, 1}, {API_REDIRECT, 0, 2}, {API_BACKOFF, 1, 0}, {API_REDIRECT, 1, 1},
+        {API_WAIT, 2, 0},     {API_REDIRECT, 2, 1}, {API_DONE, 2, 1},    {API_FAIL, 2, 1},
+    };
     api_tally t = {0};
-    api_decision d = {.action = API_REDIRECT};
 
     (void)state;
-    api_tally_step(&t, &d);
-    api_tally_step(&t, &d);
-    assert_int_equal(t.redirects, 2);
-    assert_int_equal(t.retries, 0);
-    d.action = API_BACKOFF;
-    api_tally_step(&t, &d);
-    assert_int_equal(t.redirects, 0);
-    assert_int_equal(t.retries, 1);
-    d.action = API_REDIRECT;
-    api_tally_step(&t, &d);
-    d.action = API_WAIT;
-    api_tally_step(&t, &d);
-    assert_int_equal(t.redirects, 0);
-    assert_int_equal(t.retries, 2);
-    d.action = API_DONE;
-    api_tally_step(&t, &d);
-    d.action = API_FAIL;
-    api_tally_step(&t, &d);
-    assert_int_equal(t.redirects, 0);
-    assert_int_equal(t.retries, 2);
+    for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+        api_decision d = {.action = steps[i].action};
+        api_tally_step(&t, &d);
+        if (t.retries != steps[i].retries || t.redirects != steps[i].redirects)
+            fail_msg("step %zu (%s): retries %d redirects %d, want %d and %d", i + 1,
+                     api_action_name(steps[i].action), t.retries, t.redirects, steps[i].retries,
+                     steps[i].redirects);
+    }
 }
 
 static void test_backoff(void **state)
