@@ -5,7 +5,7 @@
  *
  * Pure: no I/O, no clock, no randomness, no globals, no logging. The jitter of a backoff is an
  * argument, so every answer is tested with plain numbers (tests/unit/test_api_rules.c). The
- * adapter (src/io/dashboard.c) sends, reads the clock, draws the jitter, sleeps and pauses
+ * adapter (src/io/dashboard_call.c) sends, reads the clock, draws the jitter, sleeps and pauses
  * organizations; this module only says which of those comes next. Any thread may call
  * anything here; nothing is kept between calls.
  *

@@ -21,6 +21,8 @@
  * pauses the whole organization meanwhile; 5xx and transport errors back off (1 s, doubling,
  * with jitter) and retry; other 4xx fail at once with the API's `errors` message. At most
  * max_retries retries per call. Responses are capped (TF_API_MAX_RESPONSE) and must parse.
+ * The rules themselves are the core's (api_rules.h); this client only acts on them.
+ *
  * Errors are values: every call returns a dash_err and fills the caller's dash_error (code,
  * status, the API's `errors`, request ID, method and path, never the key), and logs no failure:
  * the caller logs it, once. Only what the caller never sees is logged here: each retry (warn)
