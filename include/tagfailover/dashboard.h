@@ -1,5 +1,5 @@
 /*
- * dashboard.h - the Meraki Dashboard API v1 client (DESIGN section 10), over libcurl.
+ * dashboard.h - the Meraki Dashboard API v1 client, over libcurl.
  *
  * Threads and ownership:
  * - dash_global_init() runs once in main before any thread starts.
@@ -21,8 +21,13 @@
  * pauses the whole organization meanwhile; 5xx and transport errors back off (1 s, doubling,
  * with jitter) and retry; other 4xx fail at once with the API's `errors` message. At most
  * max_retries retries per call. Responses are capped (TF_API_MAX_RESPONSE) and must parse.
- * Failures are logged (log.h) with the path but never the key; each response counts in
- * metrics_api_request, each retry in metrics_api_retry.
+ * The rules themselves are the core's (api_rules.h); this client only acts on them.
+ *
+ * Errors are values: every call returns a dash_err and fills the caller's dash_error (code,
+ * status, the API's `errors`, request ID, method and path, never the key), and logs no failure:
+ * the caller logs it, once. Only what the caller never sees is logged here: each retry (warn)
+ * and a debug trace of every attempt. Each response counts in metrics_api_request, each retry
+ * in metrics_api_retry.
  */
 #ifndef TAGFAILOVER_DASHBOARD_H
 #define TAGFAILOVER_DASHBOARD_H
@@ -56,6 +61,9 @@ typedef struct {
     long http_status;     /* status of the last response; 0 when none came */
     char message[512];    /* the API's `errors` joined with "; ", or curl's / our own text */
     char request_id[128]; /* X-Request-Id of the last response that had one; "" when none */
+    char method[8];       /* the last request's method ("GET", "PUT", ...); "" when none went */
+    char path[256];       /* its path (no scheme, host or query: a query could carry anything);
+                             "" when none went */
 } dash_error;
 
 /* The client's options. Strings are copied by dash_shared_new. Zero means "the default" for
@@ -154,15 +162,10 @@ dash_err dash_get_peers(dash_client *c, const char *org_id, dj_peer **out, size_
                         dash_error *err) __attribute__((warn_unused_result));
 
 /* GET /organizations/{org}/appliance/vpn/statuses?perPage=N and every next page. *out is the
- * caller's (dj_vpn_statuses_free). */
+ * caller's (dj_vpn_statuses_free). No caller yet: it is kept for the retag a peer's VPN status
+ * triggers (trigger `vpn_status:<peer ip>`). */
 dash_err dash_list_vpn_statuses(dash_client *c, const char *org_id, dj_vpn_status **out, size_t *n,
                                 dash_error *err) __attribute__((warn_unused_result));
-
-/* GET /networks/{id}/appliance/connectivityMonitoringDestinations. *out is the caller's
- * (dj_destinations_free). */
-dash_err dash_get_destinations(dash_client *c, const char *org_id, const char *network_id,
-                               dj_destination **out, size_t *n, dash_error *err)
-    __attribute__((warn_unused_result));
 
 /* Any operation of the spec subset (the webhook set-up ones): `method` `path_and_query`
  * (starting with '/', already escaped, appended to the base URL) with the JSON text
@@ -172,20 +175,6 @@ dash_err dash_get_destinations(dash_client *c, const char *org_id, const char *n
 dash_err dash_request(dash_client *c, const char *org_id, const char *method,
                       const char *path_and_query, const char *json_body, char **resp, size_t *len,
                       dash_error *err) __attribute__((warn_unused_result));
-
-/* The part of the API's rules the client enforces on a URL it is told to go to (a Location
- * or a next-page link): true when `url` parses, has the scheme of `base_url`, no user
- * information, and a host that equals base_url's host or ends in .meraki.com or base_url's
- * regional domain (compared case-insensitively as a name; any port). Pure. */
-bool dash_url_allowed(const char *base_url, const char *url);
-
-/* Finds the rel="next" target of a Link header value. Returns a heap copy (caller frees),
- * or NULL when there is none (or out of memory). Pure. */
-char *dash_link_next(const char *link);
-
-/* Parses a Retry-After value (delta seconds; an HTTP date is not used by the API and is
- * treated as absent). Returns false when absent or malformed. Pure. */
-bool dash_parse_retry_after(const char *value, double *seconds);
 
 /* A message for an error code; never NULL. */
 const char *dash_strerror(dash_err e);

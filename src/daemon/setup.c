@@ -744,6 +744,8 @@ static void setup_test_poll(setup_ctx *ctx)
                 const char *status = setup_str(answer, "status");
                 if (status != NULL)
                     snprintf(n->status, sizeof(n->status), "%s", status);
+            } else {
+                fprintf(ctx->out, "  network %s: test status not read: %s\n", n->id, why);
             }
             json_object_put(answer);
         }

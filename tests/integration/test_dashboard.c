@@ -1,12 +1,12 @@
 /*
- * test_dashboard.c - the Dashboard API client (src/dashboard.c, src/ratelimit.c) against the
- * fake Dashboard (tests/fakedash) on 127.0.0.1.
+ * test_dashboard.c - the Dashboard API client (src/io/dashboard*.c, src/io/ratelimit.c) against
+ * the fake Dashboard (tests/fakedash) on 127.0.0.1.
  *
  * Every test starts its own fakedash with the scenario below and a fresh client, and ends by
  * checking that the fake saw no request outside the spec subset. What the client did is read
  * back from the fake's request log (arrival times, ports, Authorization presence), never from
- * the client's own account of it. The pure helpers (host rule, Link parsing, Retry-After) are
- * tested first, with tables.
+ * the client's own account of it. The pure rules behind it (what follows an attempt, the host
+ * rule, Link parsing, Retry-After) are tested without a server in tests/unit/test_api_rules.c.
  *
  * Waits are kept short: Retry-After values of 1-2 s, backoff at its real 1 s base except where
  * a test exhausts several retries (there the base is lowered and the test says so).
@@ -19,7 +19,6 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -219,120 +218,6 @@ static int max_per_second(const struct logged *l, size_t n, const char *prefix)
     return best;
 }
 
-/* ---- pure helpers ------------------------------------------------------------------------------
- */
-
-static void test_url_allowed(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *base, *url;
-        bool ok;
-    } cases[] = {
-        {"https://api.meraki.com/api/v1", "https://api.meraki.com/api/v1/x", true},
-        {"https://api.meraki.com/api/v1", "https://n123.meraki.com/api/v1/x?a=1", true},
-        {"https://api.meraki.com/api/v1", "https://N123.MERAKI.COM./api/v1", true},
-        {"https://api.meraki.com/api/v1", "https://n1.meraki.com:8443/x", true},
-        {"https://API.Meraki.com/api/v1", "https://api.meraki.com/x", true},
-        {"https://api.meraki.com/api/v1", "http://n123.meraki.com/api/v1", false},
-        {"https://api.meraki.com/api/v1", "https://evil.example/api/v1", false},
-        {"https://api.meraki.com/api/v1", "https://meraki.com.evil.example/", false},
-        {"https://api.meraki.com/api/v1", "https://evilmeraki.com/", false},
-        {"https://api.meraki.com/api/v1", "https://meraki.com/", false},
-        {"https://api.meraki.com/api/v1", "https://user:pw@n1.meraki.com/", false},
-        {"https://api.meraki.com/api/v1", "https://user@n1.meraki.com/", false},
-        {"https://api.meraki.com/api/v1", "https://n1.meraki.ca/", false},
-        {"https://api.meraki.com/api/v1", "//n1.meraki.com/x", false},
-        {"https://api.meraki.com/api/v1", "/api/v1/x", false},
-        {"https://api.meraki.com/api/v1", "not a url", false},
-        {"https://api.meraki.com/api/v1", "", false},
-        {"https://api.meraki.ca/api/v1", "https://n5.meraki.ca/api/v1", true},
-        {"https://api.meraki.ca/api/v1", "https://n5.meraki.com/api/v1", true},
-        {"https://api.meraki.ca/api/v1", "https://n5.meraki.cn/api/v1", false},
-        {"https://api.meraki.cn/api/v1", "https://x.meraki.cn/", true},
-        {"https://api.meraki.in/api/v1", "https://x.meraki.in/", true},
-        {"https://api.gov-meraki.com/api/v1", "https://x.gov-meraki.com/", true},
-        {"https://api.gov-meraki.com/api/v1", "https://x.meraki.com/", true},
-        {"https://api.gov-meraki.com/api/v1", "https://xgov-meraki.com/", false},
-        {"http://127.0.0.1:8080/api/v1", "http://127.0.0.1:9999/api/v1/x", true},
-        {"http://127.0.0.1:8080/api/v1", "http://localhost:9999/api/v1/x", false},
-        {"http://127.0.0.1:8080/api/v1", "https://127.0.0.1:8080/api/v1/x", false},
-        {"http://127.0.0.1:8080/api/v1", "http://127.0.0.2:8080/api/v1/x", false},
-        {"http://[::1]:8080/api/v1", "http://[::1]:9/x", true},
-        {"http://[::1]:8080/api/v1", "http://[::2]:8080/x", false},
-        {"https://api.meraki.com/api/v1", "file:///etc/passwd", false},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        if (dash_url_allowed(cases[i].base, cases[i].url) != cases[i].ok)
-            fail_msg("case %zu: base %s url %s: want %s", i, cases[i].base, cases[i].url,
-                     cases[i].ok ? "allowed" : "refused");
-    }
-}
-
-static void test_link_next(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *link, *next; /* next NULL: none */
-    } cases[] = {
-        {"", NULL},
-        {"<https://a/x?startingAfter=1>; rel=next", "https://a/x?startingAfter=1"},
-        {"<https://a/1>; rel=first, <https://a/2>; rel=next, <https://a/3>; rel=last",
-         "https://a/2"},
-        {"<https://a/1>; rel=first, <https://a/3>; rel=last", NULL},
-        {"<https://a/p>; rel=\"prev\", <https://a/n>; rel=\"next\"", "https://a/n"},
-        {"<https://a/n>; rel=\"first next\"", "https://a/n"},
-        {"<https://a/x>; REL=NEXT", "https://a/x"},
-        {"<https://a/x>;rel=next", "https://a/x"},
-        {"<https://a/x>; rel=nextpage", NULL},
-        {"<https://a/x>; rel=\"prev\"; title=\"next\"", NULL},
-        {"<https://a/x,y>; rel=next", "https://a/x,y"},
-        {"<https://a/x>; title=\"a, rel=next\"; rel=last", NULL},
-        {"<https://a/x>; title=\"a, rel=next\"; rel=last, <https://a/y>; rel=next", "https://a/y"},
-        {"<https://a/x", NULL},
-        {"https://a/x; rel=next", NULL},
-        {"<https://api.meraki.com/api/v1/organizations/1/networks?perPage=3&startingAfter="
-         "L_2>; rel=first, <https://api.meraki.com/api/v1/organizations/1/networks?perPage=3"
-         "&startingAfter=L_5>; rel=next, <https://api.meraki.com/api/v1/organizations/1/"
-         "networks?perPage=3&endingBefore=zzz>; rel=last",
-         "https://api.meraki.com/api/v1/organizations/1/networks?perPage=3&startingAfter=L_5"},
-    };
-    assert_null(dash_link_next(NULL));
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        char *got = dash_link_next(cases[i].link);
-        if (cases[i].next == NULL && got != NULL)
-            fail_msg("case %zu: want none, got %s", i, got);
-        if (cases[i].next != NULL && (got == NULL || strcmp(got, cases[i].next) != 0))
-            fail_msg("case %zu: want %s, got %s", i, cases[i].next, got ? got : "(none)");
-        free(got);
-    }
-}
-
-static void test_retry_after(void **state)
-{
-    (void)state;
-    static const struct {
-        const char *v;
-        bool ok;
-        double s;
-    } cases[] = {
-        {"1", true, 1},     {" 2 ", true, 2},      {"0", true, 0},
-        {"1.5", true, 1.5}, {"100000", true, 300}, {"-1", false, 0},
-        {"abc", false, 0},  {"", false, 0},        {"Wed, 21 Oct 2015 07:28:00 GMT", false, 0},
-        {"1e3", false, 0},  {"inf", false, 0},     {"0x10", false, 0},
-        {"1 2", false, 0},  {"nan", false, 0},
-    };
-    double s;
-
-    assert_false(dash_parse_retry_after(NULL, &s));
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        s = -7;
-        bool ok = dash_parse_retry_after(cases[i].v, &s);
-        if (ok != cases[i].ok || (ok && fabs(s - cases[i].s) > 1e-9))
-            fail_msg("case %zu (%s): got %d %f", i, cases[i].v, ok, s);
-    }
-}
-
 static void test_options_validation(void **state)
 {
     (void)state;
@@ -497,7 +382,6 @@ static void test_other_operations(void **state)
     dj_appliance *app;
     dj_peer *peers;
     dj_vpn_status *vpn;
-    dj_destination *dest;
     size_t n;
     char *resp;
     size_t len;
@@ -523,8 +407,6 @@ static void test_other_operations(void **state)
     dj_peers_free(peers, n);
     assert_int_equal(dash_list_vpn_statuses(f->c, ORG1, &vpn, &n, &err), DASH_OK);
     dj_vpn_statuses_free(vpn, n);
-    assert_int_equal(dash_get_destinations(f->c, ORG1, "L_100", &dest, &n, &err), DASH_OK);
-    dj_destinations_free(dest, n);
     assert_int_equal(dash_request(f->c, ORG1, "GET", "/networks/L_100/webhooks/httpServers", NULL,
                                   &resp, &len, &err),
                      DASH_OK);
@@ -1056,7 +938,9 @@ static void test_rate_limit_burst(void **state)
     free(l);
 }
 
-/* The API key never reaches the log lines the client writes, even for failures. */
+/* The API key never reaches the log lines the client writes, even for failures, nor the
+ * dash_error it hands the caller to log. The client logs retries and its debug trace, never a
+ * failure: that is the caller's to log, once. */
 static void test_key_never_logged(void **state)
 {
     struct fx *f = *state;
@@ -1084,8 +968,15 @@ static void test_key_never_logged(void **state)
     add_fault(f, "{\"method\": \"GET\", \"path_prefix\": \"/api/v1/networks/L_101\","
                  " \"count\": 1, \"kind\": \"redirect_foreign\"}");
     assert_int_equal(dash_get_network(f->c, ORG1, "L_100", &net, &err), DASH_ERR_HTTP_5XX);
+    assert_string_equal(err.method, "GET");
+    assert_string_equal(err.path, "/api/v1/networks/L_100");
+    assert_true(strncmp(err.request_id, "fakedash-", 9) == 0);
+    assert_null(strstr(err.message, API_KEY));
     assert_int_equal(dash_get_network(f->c, ORG1, "L_101", &net, &err), DASH_ERR_REDIRECT);
+    assert_null(strstr(err.message, API_KEY));
     assert_int_equal(dash_get_network(f->c, ORG1, "L_nope", &net, &err), DASH_ERR_HTTP_4XX);
+    assert_string_equal(err.path, "/api/v1/networks/L_nope");
+    assert_null(strstr(err.message, API_KEY));
 
     log_init(true, LOG_INFO);
     fflush(stderr);
@@ -1094,9 +985,11 @@ static void test_key_never_logged(void **state)
     char *text = harness_read_file(path);
     assert_non_null(text);
     assert_non_null(strstr(text, "\"api_retry\""));
-    assert_non_null(strstr(text, "\"api_error\""));
-    assert_non_null(strstr(text, "fakedash-")); /* the request ID of the 5xx */
+    assert_non_null(strstr(text, "\"api_request\""));
+    assert_null(strstr(text, "\"api_error\""));
+    assert_non_null(strstr(text, "fakedash-")); /* the request ID of the 5xx, in its retry */
     assert_non_null(strstr(text, "\"/api/v1/networks/L_100\""));
+    assert_non_null(strstr(text, "/api/v1/networks/L_nope")); /* in the debug trace */
     assert_null(strstr(text, API_KEY));
     free(text);
 }
@@ -1104,9 +997,6 @@ static void test_key_never_logged(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_url_allowed),
-        cmocka_unit_test(test_link_next),
-        cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_options_validation),
         cmocka_unit_test_setup_teardown(test_list_organizations, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_pagination, fx_setup, fx_teardown),

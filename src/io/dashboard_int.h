@@ -1,0 +1,87 @@
+/*
+ * dashboard_int.h - what the three files of the Dashboard client share, and nobody else:
+ * dashboard.c (the shared state and the per-thread client), dashboard_call.c (one call's loop
+ * of attempts) and dashboard_ops.c (the operations: URLs, pagination, parsing). Not installed;
+ * the public interface is tagfailover/dashboard.h.
+ *
+ * The structs are here rather than behind accessors because the three files are one module:
+ * the loop and the operations read the client's answer buffer and settings directly.
+ */
+#ifndef TAGFAILOVER_DASHBOARD_INT_H
+#define TAGFAILOVER_DASHBOARD_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "tagfailover/caps.h"
+#include "tagfailover/dashboard.h"
+#include "tagfailover/ratelimit.h"
+
+struct dash_shared {
+    char *base_url;     /* no trailing '/' */
+    char *auth_header;  /* "Authorization: Bearer KEY": the secret; wiped on free */
+    char *ca_file;      /* NULL: the system bundle */
+    long timeout_s;     /* connect and whole-request timeout */
+    int max_retries;    /* retries after the first attempt */
+    long networks_page; /* perPage values */
+    long uplinks_page;
+    long vpn_page;
+    double backoff_base_s;
+    size_t max_response;
+    rl_registry *rl; /* the per-organization buckets and pauses, and the cancel flag */
+};
+
+/* The response headers the client keeps; each is capped by TF_API_MAX_HEADER. */
+struct dash_headers {
+    char link[TF_API_MAX_HEADER + 1]; /* every Link line, joined by ", " */
+    char retry_after[64];             /* longer values are malformed anyway: dropped */
+    char request_id[128];             /* truncated to fit dash_error.request_id */
+    char location[TF_API_MAX_HEADER + 1];
+    bool has_retry_after;
+    bool too_large; /* a Link or Location over the cap: the answer is refused */
+};
+
+/* A growable response body with a ceiling. */
+struct dash_buf {
+    char *p; /* NUL-terminated; NULL before the first byte of the first answer */
+    size_t len;
+    size_t cap;
+    size_t max;
+    bool too_large;
+    bool nomem;
+};
+
+struct dash_client {
+    dash_shared *s;              /* borrowed */
+    CURL *curl;                  /* the thread's connection cache lives here */
+    struct curl_slist *hdr;      /* Authorization, User-Agent, Accept */
+    struct curl_slist *hdr_body; /* the same, Content-Type and an empty Expect */
+    char errbuf[CURL_ERROR_SIZE];
+    struct dash_buf body; /* the last answer's body */
+    struct dash_headers h;
+    uint64_t prng; /* xorshift64* state for backoff jitter; seeded from RAND_bytes */
+    unsigned long requests;
+};
+
+/* Parses `url` into a new handle (NULL when it does not parse as an absolute URL); the caller
+ * frees it with curl_url_cleanup. */
+CURLU *dash_url_parse(const char *url);
+
+/*
+ * Performs one API call: `method` on `url` with the JSON text `body` (or NULL), counting
+ * against `org` (NULL: none). On DASH_OK the answer is in c->body and, when `next` is not
+ * NULL, *next is the checked, absolute URL of the `rel=next` page, or NULL when there is none
+ * (the caller frees it). Fills *err in every case.
+ */
+dash_err dash_call(dash_client *c, const char *org, const char *method, const char *url,
+                   const char *body, char **next, dash_error *err)
+    __attribute__((warn_unused_result));
+
+/* Frees the answer buffer when it grew large, so one huge read does not stay pinned; called
+ * by every operation once it has parsed the answer. */
+void dash_trim_buffer(dash_client *c);
+
+#endif
