@@ -16,6 +16,7 @@
 
 #include "tagfailover/dashboard.h"
 #include "tagfailover/dashboard_json.h"
+#include "tagfailover/json.h"
 #include "tagfailover/reconciler.h"
 #include "tagfailover/tags.h"
 
@@ -394,7 +395,7 @@ static bool setup_call(setup_ctx *ctx, const char *org_id, const char *method, c
                      err.message[0] != '\0' ? err.message : dash_strerror(de));
         goto out;
     }
-    if (answer != NULL && len > 0 && dj_json_parse(resp, len, answer) != DJ_JSON_OK) {
+    if (answer != NULL && len > 0 && tfjson_parse(resp, len, answer) != TFJSON_OK) {
         snprintf(why, why_size, "%s %s: the answer is not JSON", method, path);
         goto out;
     }

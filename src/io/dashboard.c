@@ -30,6 +30,7 @@
 #include <openssl/rand.h>
 
 #include "tagfailover/caps.h"
+#include "tagfailover/json.h"
 #include "tagfailover/log.h"
 #include "tagfailover/metrics.h"
 #include "tagfailover/ratelimit.h"
@@ -1580,10 +1581,10 @@ dash_err dash_request(dash_client *c, const char *org_id, const char *method,
     if (result != DASH_OK)
         goto out;
     if (c->body.len > 0) {
-        dj_json_status js = dj_json_parse(c->body.p, c->body.len, &parsed);
-        if (js != DJ_JSON_OK) {
-            result = dash_parse_failed(c, "response",
-                                       js == DJ_JSON_NOMEM ? DJ_ERR_NOMEM : DJ_ERR_NOT_JSON, err);
+        tfjson_err js = tfjson_parse(c->body.p, c->body.len, &parsed);
+        if (js != TFJSON_OK) {
+            result = dash_parse_failed(
+                c, "response", js == TFJSON_ERR_NOMEM ? DJ_ERR_NOMEM : DJ_ERR_NOT_JSON, err);
             goto out;
         }
     }
