@@ -128,7 +128,7 @@ typedef struct {
     size_t failovers; /* retags done (or that would be, in dry-run / report mode) */
     size_t failbacks;
     size_t failed;                        /* retags that failed */
-    long states[METRICS_NET_STATE_COUNT]; /* managed networks by metrics state */
+    long states[LOOK_MANAGED_STATES];     /* managed networks by look_state */
     unsigned long api_calls;              /* HTTP requests this reconcile sent */
 } rc_stats;
 

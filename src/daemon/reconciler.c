@@ -418,10 +418,7 @@ out:
 
 static const char *rc_state_name(const look_result *r)
 {
-    static const char *const names[] = {"normal", "failed_over", "held", "invalid",
-                                        "no_tracked_ip"};
-    int s = look_metrics_state(r);
-    return s >= 0 ? names[s] : "unmanaged";
+    return look_state_name(look_network_state(r));
 }
 
 struct json_object *rc_network_json(const dj_network *net, const look_result *r,
@@ -511,8 +508,8 @@ rc_err rc_reconcile_org(const rc_env *env, const char *org_id, const char *org_n
             rc = RC_ERR_NOMEM;
             goto out;
         }
-        int slot = look_metrics_state(&r);
-        if (slot < 0) {
+        look_state slot = look_network_state(&r);
+        if (slot == LOOK_STATE_UNMANAGED) {
             if (um != NULL && (um[n_um] = strdup(net->id)) != NULL)
                 n_um++;
             continue;
