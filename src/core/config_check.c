@@ -1,6 +1,8 @@
 /*
  * config_check.c - the checks that need the whole file: each secret resolved (environment,
- * value or file), the files the daemon will open, and keys that depend on each other.
+ * value or file), the files the daemon will open, and keys that depend on each other. Files
+ * are reached only through the caller's config_reader; config_memory_reader is one over files
+ * in memory.
  *
  * Secrets: the environment wins over the file. Within the file, setting both `api_key` and
  * `api_key_file` (or `shared_secret` and `shared_secret_file`) is an error, not a precedence:
@@ -10,34 +12,27 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "config_internal.h"
 
 /* Reads a secret file: trailing blanks and newlines stripped; empty is an error. */
 static char *config_read_secret_file(config_parser *p, config_key_id k, const char *path)
 {
-    char *buf = NULL;
     char ebuf[128];
-    FILE *f = fopen(path, "r");
+    size_t n = 0;
+    char *buf = malloc(TF_SECRET_MAX_BYTES + 2);
 
-    if (f == NULL) {
-        config_key_error(p, k, "cannot read '%s': %s", path,
-                         config_errno_text(errno, ebuf, sizeof ebuf));
-        goto out;
-    }
-    buf = malloc(TF_SECRET_MAX_BYTES + 2);
     if (buf == NULL) {
         p->nomem = true;
-        goto out;
+        return NULL;
     }
-    size_t n = fread(buf, 1, TF_SECRET_MAX_BYTES + 1, f);
-    if (ferror(f)) {
+    /* One byte over the cap, to tell a file at the cap from a longer one. */
+    int e = p->files->read_file(p->files->ctx, path, buf, TF_SECRET_MAX_BYTES + 1, &n);
+    if (e != 0) {
         config_key_error(p, k, "cannot read '%s': %s", path,
-                         config_errno_text(errno ? errno : EIO, ebuf, sizeof ebuf));
+                         config_errno_text(e, ebuf, sizeof ebuf));
         goto fail;
     }
     if (n > TF_SECRET_MAX_BYTES) {
@@ -55,15 +50,11 @@ static char *config_read_secret_file(config_parser *p, config_key_id k, const ch
         config_key_error(p, k, "'%s' is empty", path);
         goto fail;
     }
-    goto out;
+    return buf;
 fail:
     explicit_bzero(buf, TF_SECRET_MAX_BYTES + 2);
     free(buf);
-    buf = NULL;
-out:
-    if (f != NULL)
-        fclose(f);
-    return buf;
+    return NULL;
 }
 
 /* Resolves one secret: the environment wins, else the value, else the file. Returns false when
@@ -127,9 +118,12 @@ static void config_check_readable(config_parser *p, config_key_id k, const char 
                                   const char *why)
 {
     char ebuf[128];
-    if (path != NULL && access(path, R_OK) != 0)
+    if (path == NULL)
+        return;
+    int e = p->files->check_file(p->files->ctx, path);
+    if (e != 0)
         config_key_error(p, k, "cannot read '%s': %s (%s)", path,
-                         config_errno_text(errno, ebuf, sizeof ebuf), why);
+                         config_errno_text(e, ebuf, sizeof ebuf), why);
 }
 
 /* True when the two listen addresses can collide on one port. */
@@ -190,4 +184,42 @@ void config_check(config_parser *p)
         config_key_error(p, k, "the admin listener and the webhook listener both use port %d",
                          c->admin_port);
     }
+}
+
+/* ---- files in memory ------------------------------------------------------------------------ */
+
+/* The table's entry for `path`; NULL when it has none. */
+static const config_memfile *config_memfile_find(const void *ctx, const char *path)
+{
+    for (const config_memfile *f = ctx; f->path != NULL; f++)
+        if (strcmp(f->path, path) == 0)
+            return f;
+    return NULL;
+}
+
+static int config_memory_read(const void *ctx, const char *path, char *buf, size_t size, size_t *n)
+{
+    const config_memfile *f = config_memfile_find(ctx, path);
+
+    *n = 0;
+    if (f == NULL)
+        return ENOENT;
+    if (f->err != 0)
+        return f->err;
+    *n = f->len < size ? f->len : size;
+    if (*n > 0)
+        memcpy(buf, f->data, *n);
+    return 0;
+}
+
+static int config_memory_check(const void *ctx, const char *path)
+{
+    const config_memfile *f = config_memfile_find(ctx, path);
+    return f == NULL ? ENOENT : f->err;
+}
+
+config_reader config_memory_reader(const config_memfile *files)
+{
+    return (config_reader){
+        .read_file = config_memory_read, .check_file = config_memory_check, .ctx = files};
 }

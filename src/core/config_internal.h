@@ -137,6 +137,7 @@ typedef struct {
 typedef struct {
     const char *name;           /* file name for messages */
     config_getenv_fn getenv_fn; /* may be NULL */
+    const config_reader *files; /* the files the text names (never NULL) */
     config *c;                  /* being filled */
     const char *text;           /* the input, `len` bytes (NULs are reported) */
     size_t len;

@@ -7,7 +7,7 @@
  * and shifts every later line number), treats an indented line as the continuation of the
  * previous value, truncates section names at 50 characters (a [site NAME] header can be 70)
  * and only knows `;` as an inline comment. Its knobs are process-wide globals we must not
- * touch. So config_reader hands libinih one physical line at a time through
+ * touch. So config_next_line hands libinih one physical line at a time through
  * ini_parse_stream: it counts lines (every message carries the real line), strips leading
  * blanks and both comment styles, reads section headers itself, and for a line longer than
  * libinih's buffer passes only `key =` and keeps the value aside. libinih still splits and
@@ -23,7 +23,6 @@
 #include "tagfailover/config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,7 +357,7 @@ static char *config_normalize(char *s)
 }
 
 /* libinih's fgets: hands over one physical line, normalized (see the top of this file). */
-static char *config_reader(char *str, int num, void *stream)
+static char *config_next_line(char *str, int num, void *stream)
 {
     config_parser *p = stream;
 
@@ -429,7 +428,7 @@ static char *config_reader(char *str, int num, void *stream)
     return str;
 }
 
-/* ---- loading ------------------------------------------------------------------------------ */
+/* ---- parsing ------------------------------------------------------------------------------ */
 
 static int config_msg_cmp(const void *a, const void *b)
 {
@@ -469,18 +468,22 @@ static void config_write_messages(config_parser *p, char *err, size_t errlen)
                  more == 1 ? "" : "s");
 }
 
-/* Loads `len` bytes of INI text. */
-static config_err config_load_text(const char *text, size_t len, const char *name,
-                                   config_getenv_fn getenv_fn, config *out, char *err,
-                                   size_t errlen)
+config_err config_parse(const char *text, size_t len, const char *name, config_getenv_fn getenv_fn,
+                        const config_reader *files, config *out, char *err, size_t errlen)
 {
+    static const config_memfile no_files[] = {{.path = NULL}};
+    config_reader none = config_memory_reader(no_files);
     config_err rc = CONFIG_ERR_NOMEM;
     config c;
     config_parser *p = NULL;
 
+    if (out == NULL)
+        return CONFIG_ERR_INVALID;
     memset(out, 0, sizeof(*out));
     if (err != NULL && errlen > 0)
         err[0] = '\0';
+    if (text == NULL || name == NULL)
+        return CONFIG_ERR_INVALID;
     if (config_defaults(&c) != CONFIG_OK)
         goto nomem;
     /* The parser holds a line buffer of TF_CONFIG_MAX_LINE: on the heap, not the stack. */
@@ -489,6 +492,7 @@ static config_err config_load_text(const char *text, size_t len, const char *nam
         goto nomem;
     p->name = name;
     p->getenv_fn = getenv_fn;
+    p->files = files != NULL ? files : &none;
     p->c = &c;
     p->text = text;
     p->len = len;
@@ -496,7 +500,7 @@ static config_err config_load_text(const char *text, size_t len, const char *nam
     if (c.path == NULL)
         goto nomem;
 
-    int ini = ini_parse_stream(config_reader, p, config_handler, p);
+    int ini = ini_parse_stream(config_next_line, p, config_handler, p);
     config_finish_line(p);
     config_end_section(p);
     if (ini == -2)
@@ -537,70 +541,5 @@ out:
         free(p);
     }
     config_free(&c);
-    return rc;
-}
-
-config_err config_load_string(const char *text, const char *name, config_getenv_fn getenv_fn,
-                              config *out, char *err, size_t errlen)
-{
-    if (out == NULL)
-        return CONFIG_ERR_INVALID;
-    if (text == NULL || name == NULL) {
-        memset(out, 0, sizeof(*out));
-        return CONFIG_ERR_INVALID;
-    }
-    return config_load_text(text, strlen(text), name, getenv_fn, out, err, errlen);
-}
-
-config_err config_load(const char *path, config_getenv_fn getenv_fn, config *out, char *err,
-                       size_t errlen)
-{
-    config_err rc = CONFIG_ERR_IO;
-    char ebuf[128];
-    char *text = NULL;
-    FILE *f = NULL;
-
-    if (out == NULL)
-        return CONFIG_ERR_INVALID;
-    memset(out, 0, sizeof(*out));
-    if (err != NULL && errlen > 0)
-        err[0] = '\0';
-    if (path == NULL)
-        return CONFIG_ERR_INVALID;
-    f = fopen(path, "r");
-    if (f == NULL) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "%s: cannot open: %s\n", path,
-                     config_errno_text(errno, ebuf, sizeof ebuf));
-        goto out;
-    }
-    text = malloc(TF_CONFIG_MAX_BYTES + 1);
-    if (text == NULL) {
-        rc = CONFIG_ERR_NOMEM;
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "%s: out of memory\n", path);
-        goto out;
-    }
-    size_t n = fread(text, 1, TF_CONFIG_MAX_BYTES + 1, f);
-    if (ferror(f)) {
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "%s: cannot read: %s\n", path,
-                     config_errno_text(errno ? errno : EIO, ebuf, sizeof ebuf));
-        goto out;
-    }
-    if (n > TF_CONFIG_MAX_BYTES) {
-        rc = CONFIG_ERR_INVALID;
-        if (err != NULL && errlen > 0)
-            snprintf(err, errlen, "%s: larger than %d bytes\n", path, TF_CONFIG_MAX_BYTES);
-        goto out;
-    }
-    text[n] = '\0';
-    rc = config_load_text(text, n, path, getenv_fn, out, err, errlen);
-out:
-    if (text != NULL)
-        explicit_bzero(text, TF_CONFIG_MAX_BYTES + 1);
-    free(text);
-    if (f != NULL)
-        fclose(f);
     return rc;
 }

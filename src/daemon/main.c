@@ -18,6 +18,7 @@
 #include "tagfailover/caps.h"
 #include "tagfailover/commands.h"
 #include "tagfailover/config.h"
+#include "tagfailover/config_load.h"
 #include "tagfailover/dashboard.h"
 #include "tagfailover/engine.h"
 #include "tagfailover/httpd.h"

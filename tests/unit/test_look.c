@@ -133,10 +133,11 @@ static void test_tracked_ip(void **state)
     /* A [site london] section overrides discovery. */
     config c2;
     char err[512] = "";
-    assert_int_equal(config_load_string("[dashboard]\napi_key = k\n[listener]\nmode = off\n"
-                                        "[site london]\ntracked_ip = 192.0.2.99\n",
-                                        "t.conf", NULL, &c2, err, sizeof(err)),
-                     CONFIG_OK);
+    static const char text[] = "[dashboard]\napi_key = k\n[listener]\nmode = off\n"
+                               "[site london]\ntracked_ip = 192.0.2.99\n";
+    assert_int_equal(
+        config_parse(text, sizeof text - 1, "t.conf", NULL, NULL, &c2, err, sizeof(err)),
+        CONFIG_OK);
     assert_string_equal(look_tracked_ip(&c2, peers, 2, "london", TAGS_ROLE_PRIMARY), "192.0.2.99");
     config_free(&c2);
 }
