@@ -9,8 +9,9 @@
  *                   message collection, config_parse
  *   config_value.c  one `key = value` into its member, or the message saying why not
  *   config_cidr.c   IP addresses and CIDRs
- *   config_check.c  the checks that need the whole file: secrets, the files it names, keys
- *                   that depend on each other
+ *   config_check.c  the checks that need the whole file: secrets, the files it names (through
+ *                   the caller's config_reader; config_memory_reader serves files in memory),
+ *                   keys that depend on each other
  *   config_dump.c   the effective configuration as INI text, secrets redacted
  */
 #ifndef TAGFAILOVER_CONFIG_INTERNAL_H
@@ -133,7 +134,7 @@ typedef struct {
     char *text; /* the whole line, without newline */
 } config_msg;
 
-/* The state of one load. */
+/* The state of one config_parse. */
 typedef struct {
     const char *name;           /* file name for messages */
     config_getenv_fn getenv_fn; /* may be NULL */
