@@ -28,10 +28,10 @@ typedef enum {
     LOOK_ERR_NOMEM,
 } look_err;
 
-/* A network's state as /status and the metrics name it (DESIGN section 2): the state of its
- * tags, with a valid pair whose primary has no tracked IP told apart. The managed states come
- * first and index per-state counts (LOOK_MANAGED_STATES of them); an unmanaged network is
- * neither shown nor counted. */
+/* A network's state as /status and the metrics name it: the state of its tags, with a valid
+ * pair whose primary has no tracked IP told apart. The managed states come first and index
+ * per-state counts (LOOK_MANAGED_STATES of them); an unmanaged network is neither shown nor
+ * counted. */
 typedef enum {
     LOOK_STATE_NORMAL = 0,
     LOOK_STATE_FAILED_OVER,

@@ -64,7 +64,7 @@ typedef enum {
     KIND_TAG,          /* char *: a Meraki tag that is not a pair tag */
 } config_kind;
 
-/* Every key of every fixed section, in DESIGN section 6 order (the dump follows it). */
+/* Every key of every fixed section, in the order the dump prints them. */
 typedef enum {
     K_BASE_URL,
     K_API_KEY,
