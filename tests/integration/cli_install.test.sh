@@ -76,7 +76,7 @@ gen_pair() { # gen_pair PREFIX: PREFIX.crt and PREFIX.key, a self-signed EC pair
     -subj /CN=127.0.0.1 -keyout "$1.key" -out "$1.crt" >/dev/null 2>&1
 }
 tls_check() { # tls_check NAME CERT KEY: runs check-config; sets rc, NAME.out, NAME.err
-  printf '[dashboard]\napi_key = k\n[listener]\nmode = tls\nshared_secret = s\ncert_file = %s\nkey_file = %s\n' \
+  printf '[dashboard]\napi_key = k\n[listener]\nmode = tls\naddress = 127.0.0.1\nshared_secret = s\ncert_file = %s\nkey_file = %s\n' \
     "$2" "$3" >"$tmp/$1.conf"
   set +e
   "$TF_BIN" -c "$tmp/$1.conf" check-config >"$tmp/$1.out" 2>"$tmp/$1.err"
