@@ -127,9 +127,9 @@ typedef struct {
     size_t managed;   /* managed networks seen */
     size_t failovers; /* retags done (or that would be, in dry-run / report mode) */
     size_t failbacks;
-    size_t failed;                        /* retags that failed */
-    long states[LOOK_MANAGED_STATES];     /* managed networks by look_state */
-    unsigned long api_calls;              /* HTTP requests this reconcile sent */
+    size_t failed;                    /* retags that failed */
+    long states[LOOK_MANAGED_STATES]; /* managed networks by look_state */
+    unsigned long api_calls;          /* HTTP requests this reconcile sent */
 } rc_stats;
 
 /* One reconcile of one organization: read (networks included), decide every managed network,
