@@ -60,8 +60,8 @@ alert_err alert_parse(const char *body, size_t len, size_t max_len, alert *out)
 
 struct json_tokener;
 
-/* alert_parse with a tokener the caller keeps between bodies (from dj_json_tokener_new; see
- * dj_json_parse_with), so a listener does not allocate one per request. The caller owns the
+/* alert_parse with a tokener the caller keeps between bodies (from tfjson_tokener_new; see
+ * tfjson_parse_with), so a listener does not allocate one per request. The caller owns the
  * tokener and uses it from one thread at a time; NULL behaves as alert_parse. */
 alert_err alert_parse_with(struct json_tokener *tok, const char *body, size_t len, size_t max_len,
                            alert *out) __attribute__((warn_unused_result));

@@ -1,10 +1,11 @@
 /*
  * config.h - the INI configuration (DESIGN section 6): parse, default, validate, dump.
  *
- * Core module: no clock, no globals, no logging. It reads the configuration file (through
- * libinih) and the secret files it names, and checks that TLS files are readable; nothing else.
- * The environment is read only through the `getenv` function the caller passes (NULL: none),
- * so tests control it.
+ * Core module: no I/O, no clock, no globals, no logging. config_parse takes the text of the
+ * file; the files the text names (secret files to read, TLS and CA files to check) are
+ * reached only through the config_reader the caller passes, and the environment only through
+ * the `getenv` function it passes (NULL: none), so tests control both. Reading the file
+ * itself from disk is config_load's job (config_load.h, an adapter).
  *
  * Errors are reported into the caller's buffer as `file:line: message` lines (or
  * `file: [section] key: message` for a required key that is missing); every problem found is
@@ -24,7 +25,7 @@
 
 typedef enum {
     CONFIG_OK = 0,
-    CONFIG_ERR_IO,      /* the file cannot be opened or read */
+    CONFIG_ERR_IO,      /* the file cannot be opened or read (config_load) */
     CONFIG_ERR_INVALID, /* a syntax, value or consistency error; see the message buffer */
     CONFIG_ERR_NOMEM,
 } config_err;
@@ -144,20 +145,48 @@ typedef struct {
 /* Returns the environment variable `name`, or NULL. */
 typedef const char *(*config_getenv_fn)(const char *name);
 
+/* How config_parse reaches the files a configuration names: it reads api_key_file and
+ * shared_secret_file, and checks that cert_file and key_file (mode = tls) and ca_file are
+ * there to be read. config_load passes the real file system; tests and the fuzzer pass files
+ * in memory (config_memory_reader).
+ *
+ * Both functions return 0 or an errno value, which config_parse words with strerror, so a
+ * message reads the same whatever the reader: "cannot read 'x': No such file or directory". */
+typedef struct {
+    /* Reads at most `size` bytes of the file at `path` into `buf` (not NUL-terminated) and
+     * sets *n to how many it read. A longer file is not an error: config_parse asks for one
+     * byte more than its cap to notice it. */
+    int (*read_file)(const void *ctx, const char *path, char *buf, size_t size, size_t *n);
+    /* 0 when `path` is a regular file this process can open for reading; else why not
+     * (EISDIR for a directory). */
+    int (*check_file)(const void *ctx, const char *path);
+    const void *ctx; /* handed back to both; borrowed */
+} config_reader;
+
+/* One file of a file system in memory, for config_memory_reader. */
+typedef struct {
+    const char *path; /* exactly as the configuration names it; NULL ends a table */
+    const char *data; /* its contents, `len` bytes */
+    size_t len;
+    int err; /* 0, or the errno value reading or checking it fails with (EISDIR, EACCES...) */
+} config_memfile;
+
 /* Fills `c` with every default (DESIGN section 6). Caller frees with config_free. */
 config_err config_defaults(config *c) __attribute__((warn_unused_result));
 
-/* Loads and validates the file at `path` into `out` (zeroed first, defaults applied).
- * Environment overrides: MERAKI_DASHBOARD_API_KEY, TAGFAILOVER_SHARED_SECRET. On error the
- * messages go to `err` (one per line, NUL-terminated, truncated to errlen) and `out` is left
- * empty. On success the caller frees `out` with config_free. */
-config_err config_load(const char *path, config_getenv_fn getenv_fn, config *out, char *err,
-                       size_t errlen) __attribute__((warn_unused_result));
-
-/* The same, from text in memory; `name` stands for the file name in messages. */
-config_err config_load_string(const char *text, const char *name, config_getenv_fn getenv_fn,
-                              config *out, char *err, size_t errlen)
+/* Parses and validates `len` bytes of INI text into `out` (zeroed first, defaults applied);
+ * `name` is the file name messages and config.path carry. Environment overrides:
+ * MERAKI_DASHBOARD_API_KEY, TAGFAILOVER_SHARED_SECRET. The files the text names are reached
+ * through `files` (borrowed for the call; NULL: there are none, every one is ENOENT). On
+ * error the messages go to `err` (one per line, NUL-terminated, truncated to errlen) and
+ * `out` is left empty. On success the caller frees `out` with config_free. */
+config_err config_parse(const char *text, size_t len, const char *name, config_getenv_fn getenv_fn,
+                        const config_reader *files, config *out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
+
+/* A reader over `files`, a table ending with a NULL path: a path the table does not hold is
+ * ENOENT. The table is borrowed and must outlive every use of the reader. */
+config_reader config_memory_reader(const config_memfile *files);
 
 /* Frees every member and zeroes the struct. NULL is a no-op. */
 void config_free(config *c);

@@ -3,10 +3,11 @@
  *
  * Pure: no I/O, no clock, no globals, no logging. Any thread may call any function.
  *
- * Shapes follow meraki/openapi-v1.42-subset.json. Anything unexpected (not JSON, the wrong
- * top-level type, a required field missing or of the wrong type, nesting deeper than
- * TF_JSON_MAX_DEPTH) is an error, never "empty": an empty array is the only way to say "none".
- * Unknown fields are ignored. Every `*_parse_*` function zeroes its output first; on error the
+ * The text is read by the strict JSON reader (json.h). Shapes follow
+ * meraki/openapi-v1.42-subset.json. Anything unexpected (not JSON, the wrong top-level type, a
+ * required field missing or of the wrong type, nesting deeper than TF_JSON_MAX_DEPTH) is an
+ * error, never "empty": an empty array is the only way to say "none". Unknown fields are
+ * ignored. Every `*_parse_*` function zeroes its output first; on error the
  * output is left empty (nothing to free, though freeing it is harmless).
  */
 #ifndef TAGFAILOVER_DASHBOARD_JSON_H
@@ -87,43 +88,6 @@ typedef struct {
     char *description; /* NULL when absent */
     bool is_default;   /* `default` */
 } dj_destination;
-
-/* How dj_json_parse failed; finer than dj_err because the webhook reports each apart. */
-typedef enum {
-    DJ_JSON_OK = 0,
-    DJ_JSON_SYNTAX,    /* not JSON: bad syntax, truncated, trailing garbage, a NUL byte */
-    DJ_JSON_BAD_UTF8,  /* not valid UTF-8 (RFC 3629: no overlongs, surrogates or > U+10FFFF) */
-    DJ_JSON_TOO_DEEP,  /* nested deeper than TF_JSON_MAX_DEPTH */
-    DJ_JSON_TOO_LARGE, /* longer than json-c can take (INT_MAX) */
-    DJ_JSON_NOMEM,
-} dj_json_status;
-
-struct json_object;
-
-/* Parses `len` bytes as exactly one strict RFC 8259 JSON text (whitespace around it allowed)
- * into a json-c value the caller releases with json_object_put. *out is NULL on error, and
- * also for the text `null` (json-c's null is the NULL pointer), with DJ_JSON_OK. This is
- * the reader behind every dj_parse_* and behind alert_parse: json-c's strict mode still takes
- * NaN, Infinity, single-quoted keys, raw control characters and overlong UTF-8, so the text is
- * checked for those first. */
-dj_json_status dj_json_parse(const char *json, size_t len, struct json_object **out)
-    __attribute__((warn_unused_result));
-
-struct json_tokener;
-
-/* A json-c tokener for dj_json_parse_with, with the depth cap (TF_JSON_MAX_DEPTH) every parse
- * needs. NULL when out of memory. The caller frees it with dj_json_tokener_free. */
-struct json_tokener *dj_json_tokener_new(void);
-
-/* Frees a tokener from dj_json_tokener_new. NULL is a no-op. */
-void dj_json_tokener_free(struct json_tokener *tok);
-
-/* dj_json_parse with a tokener the caller keeps between parses (from dj_json_tokener_new), so
- * a busy caller does not allocate one per text. The tokener is reset before and after use and
- * holds nothing of the text afterwards. One tokener serves one thread at a time: the caller
- * owns it (this module keeps no state). NULL: a tokener is made for this call alone. */
-dj_json_status dj_json_parse_with(struct json_tokener *tok, const char *json, size_t len,
-                                  struct json_object **out) __attribute__((warn_unused_result));
 
 /* Parsers. Each takes `len` bytes of `json`. Arrays are heap arrays owned by the caller, freed
  * with the matching *_free function (which also frees the elements). */

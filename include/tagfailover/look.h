@@ -28,6 +28,22 @@ typedef enum {
     LOOK_ERR_NOMEM,
 } look_err;
 
+/* A network's state as /status and the metrics name it: the state of its tags, with a valid
+ * pair whose primary has no tracked IP told apart. The managed states come first and index
+ * per-state counts (LOOK_MANAGED_STATES of them); an unmanaged network is neither shown nor
+ * counted. */
+typedef enum {
+    LOOK_STATE_NORMAL = 0,
+    LOOK_STATE_FAILED_OVER,
+    LOOK_STATE_HELD,
+    LOOK_STATE_INVALID,
+    LOOK_STATE_NO_TRACKED_IP,
+    LOOK_STATE_UNMANAGED, /* no pair tag */
+} look_state;
+
+/* How many states a managed network can be in: those before LOOK_STATE_UNMANAGED. */
+#define LOOK_MANAGED_STATES LOOK_STATE_UNMANAGED
+
 /* One organization's data for one look. All borrowed. */
 typedef struct {
     const dj_appliance *appliances; /* uplink statuses; used when uplinks = active */
@@ -73,8 +89,11 @@ const char *look_tracked_ip(const config *cfg, const dj_peer *peers, size_t n_pe
 /* The policy parameters of a config. */
 void look_policy_params(const config *cfg, policy_params *out);
 
-/* The metrics slot of a tags state and reason (normal, failed_over, held, invalid,
- * no_tracked_ip); -1 for an unmanaged network. */
-int look_metrics_state(const look_result *r);
+/* The state of the network a look_network result is about. */
+look_state look_network_state(const look_result *r);
+
+/* The state's name as /status and the metrics spell it ("normal", "failed_over", "held",
+ * "invalid", "no_tracked_ip", "unmanaged"); "unknown" for a value out of range. */
+const char *look_state_name(look_state s);
 
 #endif

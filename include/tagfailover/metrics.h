@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "tagfailover/look.h"
+
 typedef enum {
     METRICS_WEBHOOK_ACCEPTED = 0,
     METRICS_WEBHOOK_IGNORED,
@@ -37,15 +39,6 @@ typedef enum {
     METRICS_CONFIRM_RESULT_COUNT
 } metrics_confirm_result;
 
-typedef enum {
-    METRICS_NET_NORMAL = 0,
-    METRICS_NET_FAILED_OVER,
-    METRICS_NET_HELD,
-    METRICS_NET_INVALID,
-    METRICS_NET_NO_TRACKED_IP,
-    METRICS_NET_STATE_COUNT
-} metrics_net_state;
-
 /* Zeroes everything (tests). */
 void metrics_reset(void);
 
@@ -65,10 +58,11 @@ void metrics_api_request(int http_code);
 void metrics_api_retry(void);
 /* tagfailover_reconcile_runs_total{result="ok"|"error"} += 1 */
 void metrics_reconcile_run(int ok);
-/* tagfailover_networks{state} = counts; the engine sets the whole vector after a reconcile.
- * `org_index` identifies the organization's slot so several engines can each set their share
- * (the gauge is the sum over slots); slots >= 64 are folded into slot 63. */
-void metrics_set_networks(unsigned org_index, const long counts[METRICS_NET_STATE_COUNT]);
+/* tagfailover_networks{state} = counts, indexed by look_state (the managed ones); the engine
+ * sets the whole vector after a reconcile. `org_index` identifies the organization's slot so
+ * several engines can each set their share (the gauge is the sum over slots); slots >= 64 are
+ * folded into slot 63. */
+void metrics_set_networks(unsigned org_index, const long counts[LOOK_MANAGED_STATES]);
 /* tagfailover_alert_to_retag_seconds observation */
 void metrics_observe_alert_to_retag(double seconds);
 

@@ -29,16 +29,6 @@ typedef enum {
     STATUS_ERR_NOMEM,
 } status_err;
 
-/* A network's state in /status and in the metrics census. */
-typedef enum {
-    STATUS_NET_NORMAL = 0,
-    STATUS_NET_FAILED_OVER,
-    STATUS_NET_HELD,
-    STATUS_NET_INVALID,
-    STATUS_NET_NO_TRACKED_IP,
-    STATUS_NET_STATE_COUNT
-} status_net_state;
-
 /* A confirmation in progress, as /status shows it. */
 typedef struct {
     bool active;
@@ -51,7 +41,7 @@ typedef struct {
 typedef struct {
     char *id;
     char *name; /* NULL when the API gave none */
-    status_net_state state;
+    look_state state;
     tf_reason reason;
     char *primary_site, *backup_site; /* NULL when the tags have none */
     char *tracked_ip;                 /* NULL when unknown */
@@ -73,12 +63,6 @@ typedef struct {
     char **unmanaged; /* sorted ids of the networks without a pair tag */
     size_t n_unmanaged;
 } status_org;
-
-/* The state of a look result; false for an unmanaged network. */
-bool status_state_of(const look_result *r, status_net_state *out);
-
-/* The word of a state ("normal", "failed_over", ...); never NULL. */
-const char *status_state_name(status_net_state s);
 
 /* Sets up an empty organization. `name` may be NULL. The caller frees with status_org_clear. */
 status_err status_org_init(status_org *o, const char *id, const char *name)
@@ -124,7 +108,7 @@ const status_network *status_org_find(const status_org *o, const char *network_i
 bool status_org_unmanaged(const status_org *o, const char *network_id);
 
 /* How many managed networks are in each state. */
-void status_org_census(const status_org *o, long counts[STATUS_NET_STATE_COUNT]);
+void status_org_census(const status_org *o, long counts[LOOK_MANAGED_STATES]);
 
 /* The /status document of `n` organizations: {"organizations": [...]} as a heap string the
  * caller frees; `pretty` indents it. NULL when out of memory. */

@@ -1,8 +1,8 @@
 /*
  * alert.c - a Meraki alert webhook body, parsed (DESIGN section 7, meraki/README.md).
  *
- * The text goes through dj_json_parse, the same strict reader the API answers use (json-c
- * with a depth cap, strict mode and UTF-8 validation, plus the checks json-c leaves out).
+ * The text goes through tfjson_parse_with (json.h), the same strict reader the API answers use
+ * (json-c with a depth cap and strict mode, plus the checks json-c leaves out).
  * The secret is read before anything else, so a body with a bad shape still lets the
  * listener authenticate first and answer 401 rather than 400 to a stranger.
  */
@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "tagfailover/caps.h"
-#include "tagfailover/dashboard_json.h"
+#include "tagfailover/json.h"
 
 /* No cap beyond the body's own for free-text fields such as names. */
 #define ALERT_NO_CAP ((size_t)-1)
@@ -141,16 +141,16 @@ alert_err alert_parse_with(struct json_tokener *tok, const char *body, size_t le
     if (len > max_len)
         return ALERT_ERR_TOO_LARGE;
 
-    switch (dj_json_parse_with(tok, body, len, &root)) {
-    case DJ_JSON_OK:
+    switch (tfjson_parse_with(tok, body, len, &root)) {
+    case TFJSON_OK:
         break;
-    case DJ_JSON_BAD_UTF8:
+    case TFJSON_ERR_BAD_UTF8:
         return ALERT_ERR_BAD_UTF8;
-    case DJ_JSON_TOO_DEEP:
+    case TFJSON_ERR_TOO_DEEP:
         return ALERT_ERR_TOO_DEEP;
-    case DJ_JSON_TOO_LARGE:
+    case TFJSON_ERR_TOO_LARGE:
         return ALERT_ERR_TOO_LARGE;
-    case DJ_JSON_NOMEM:
+    case TFJSON_ERR_NOMEM:
         return ALERT_ERR_NOMEM;
     default:
         return ALERT_ERR_NOT_JSON;

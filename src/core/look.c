@@ -12,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tagfailover/metrics.h"
-
 #define LOOK_MAX_UPLINKS 4
 
 struct look_ctx {
@@ -299,20 +297,35 @@ out:
     return rc;
 }
 
-int look_metrics_state(const look_result *r)
+look_state look_network_state(const look_result *r)
 {
     switch (r->tags.state) {
     case TAGS_HELD:
-        return METRICS_NET_HELD;
+        return LOOK_STATE_HELD;
     case TAGS_INVALID:
-        return METRICS_NET_INVALID;
+        return LOOK_STATE_INVALID;
     case TAGS_NORMAL:
     case TAGS_FAILED_OVER:
         if (r->tracked_ip == NULL)
-            return METRICS_NET_NO_TRACKED_IP;
-        return r->tags.state == TAGS_NORMAL ? METRICS_NET_NORMAL : METRICS_NET_FAILED_OVER;
+            return LOOK_STATE_NO_TRACKED_IP;
+        return r->tags.state == TAGS_NORMAL ? LOOK_STATE_NORMAL : LOOK_STATE_FAILED_OVER;
     case TAGS_UNMANAGED:
     default:
-        return -1;
+        return LOOK_STATE_UNMANAGED;
     }
+}
+
+const char *look_state_name(look_state s)
+{
+    static const char *const names[] = {
+        [LOOK_STATE_NORMAL] = "normal",
+        [LOOK_STATE_FAILED_OVER] = "failed_over",
+        [LOOK_STATE_HELD] = "held",
+        [LOOK_STATE_INVALID] = "invalid",
+        [LOOK_STATE_NO_TRACKED_IP] = "no_tracked_ip",
+        [LOOK_STATE_UNMANAGED] = "unmanaged",
+    };
+    if ((unsigned)s < sizeof(names) / sizeof(names[0]))
+        return names[s];
+    return "unknown";
 }

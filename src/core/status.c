@@ -11,35 +11,6 @@
 
 #include <json-c/json.h>
 
-bool status_state_of(const look_result *r, status_net_state *out)
-{
-    switch (r->tags.state) {
-    case TAGS_HELD:
-        *out = STATUS_NET_HELD;
-        return true;
-    case TAGS_INVALID:
-        *out = STATUS_NET_INVALID;
-        return true;
-    case TAGS_NORMAL:
-    case TAGS_FAILED_OVER:
-        if (r->tracked_ip == NULL)
-            *out = STATUS_NET_NO_TRACKED_IP;
-        else
-            *out = r->tags.state == TAGS_NORMAL ? STATUS_NET_NORMAL : STATUS_NET_FAILED_OVER;
-        return true;
-    case TAGS_UNMANAGED:
-        break;
-    }
-    return false;
-}
-
-const char *status_state_name(status_net_state s)
-{
-    static const char *const names[] = {"normal", "failed_over", "held", "invalid",
-                                        "no_tracked_ip"};
-    return (unsigned)s < STATUS_NET_STATE_COUNT ? names[s] : "unknown";
-}
-
 /* ---- Ownership helpers --------------------------------------------------------------------- */
 
 /* strdup that keeps NULL; *ok turns false when a copy fails. */
@@ -80,7 +51,7 @@ static void status_strs_free(char **v, size_t n)
 
 /* Fills `dst` (zeroed) with what one look says about one network; keeps nothing else. */
 static bool status_network_from_look(status_network *dst, const dj_network *net,
-                                     const look_result *r, status_net_state state)
+                                     const look_result *r, look_state state)
 {
     bool ok = true;
     dst->id = status_dup(net->id, &ok);
@@ -215,8 +186,8 @@ status_err status_org_reconciled(status_org *o, const dj_network *nets, const lo
         qsort(index, o->n_nets, sizeof(*index), status_cmp_net_ptr);
 
     for (size_t i = 0; ok && i < n; i++) {
-        status_net_state st;
-        if (!status_state_of(&results[i], &st)) {
+        look_state st = look_network_state(&results[i]);
+        if (st == LOOK_STATE_UNMANAGED) {
             um[n_um] = status_dup(nets[i].id, &ok);
             n_um += um[n_um] != NULL;
             continue;
@@ -276,8 +247,8 @@ const status_network *status_org_find(const status_org *o, const char *network_i
 status_err status_org_looked(status_org *o, const dj_network *net, const look_result *r)
 {
     status_network *cur = status_find_mut(o, net->id);
-    status_net_state st;
-    if (!status_state_of(r, &st)) {
+    look_state st = look_network_state(r);
+    if (st == LOOK_STATE_UNMANAGED) {
         if (cur != NULL) {
             size_t i = (size_t)(cur - o->nets);
             status_network_clear(cur);
@@ -312,7 +283,7 @@ void status_org_acted(status_org *o, const char *network_id, policy_action actio
     status_network *n = status_find_mut(o, network_id);
     if (n == NULL || action == POLICY_NONE)
         return;
-    n->state = action == POLICY_FAILOVER ? STATUS_NET_FAILED_OVER : STATUS_NET_NORMAL;
+    n->state = action == POLICY_FAILOVER ? LOOK_STATE_FAILED_OVER : LOOK_STATE_NORMAL;
     n->would = POLICY_NONE;
     n->last_action = action;
     n->last_action_at = at;
@@ -345,11 +316,11 @@ bool status_org_unmanaged(const status_org *o, const char *network_id)
                                          sizeof(*o->unmanaged), status_cmp_str) != NULL;
 }
 
-void status_org_census(const status_org *o, long counts[STATUS_NET_STATE_COUNT])
+void status_org_census(const status_org *o, long counts[LOOK_MANAGED_STATES])
 {
-    memset(counts, 0, sizeof(long) * STATUS_NET_STATE_COUNT);
+    memset(counts, 0, sizeof(long) * LOOK_MANAGED_STATES);
     for (size_t i = 0; i < o->n_nets; i++)
-        if ((unsigned)o->nets[i].state < STATUS_NET_STATE_COUNT)
+        if ((unsigned)o->nets[i].state < LOOK_MANAGED_STATES)
             counts[o->nets[i].state]++;
 }
 
@@ -377,7 +348,7 @@ static struct json_object *status_network_json(const status_network *n)
         return NULL;
     json_object_object_add(o, "id", json_object_new_string(n->id));
     json_object_object_add(o, "name", status_str_or_null(n->name));
-    json_object_object_add(o, "state", json_object_new_string(status_state_name(n->state)));
+    json_object_object_add(o, "state", json_object_new_string(look_state_name(n->state)));
     json_object_object_add(o, "reason", json_object_new_string(tf_reason_name(n->reason)));
     json_object_object_add(o, "primary_site", status_str_or_null(n->primary_site));
     json_object_object_add(o, "backup_site", status_str_or_null(n->backup_site));
@@ -524,7 +495,7 @@ static void status_org_table(status_buf *b, const status_org *org)
             snprintf(worst, sizeof(worst), "-");
         status_printf(b, "  %-22s %-24.24s %-24.24s %-16s %-13s %7s %-9s %s\n", n->id,
                       n->name ? n->name : "-", pair, n->tracked_ip ? n->tracked_ip : "-",
-                      status_state_name(n->state), worst, policy_action_name(n->would),
+                      look_state_name(n->state), worst, policy_action_name(n->would),
                       tf_reason_name(n->reason));
     }
     status_printf(b, "\n");

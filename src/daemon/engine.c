@@ -38,10 +38,6 @@
 /* Alerts a worker takes from its queue at once. */
 #define ENGINE_TAKE_MAX 64
 
-_Static_assert((int)STATUS_NET_STATE_COUNT == (int)METRICS_NET_STATE_COUNT &&
-                   (int)STATUS_NET_NO_TRACKED_IP == (int)METRICS_NET_NO_TRACKED_IP,
-               "status_net_state and the metrics' state slots must agree");
-
 /* An immutable copy of one organization's status model, shared by reference. */
 typedef struct {
     atomic_int refs;
@@ -162,7 +158,7 @@ static void snap_publish(org_worker *w)
     pthread_mutex_unlock(&w->snap_lock);
     snap_unref(old);
 
-    long counts[STATUS_NET_STATE_COUNT];
+    long counts[LOOK_MANAGED_STATES];
     status_org_census(&w->org.model, counts);
     metrics_set_networks(w->index, counts);
 }

@@ -18,6 +18,7 @@
 #include "tagfailover/caps.h"
 #include "tagfailover/commands.h"
 #include "tagfailover/config.h"
+#include "tagfailover/config_load.h"
 #include "tagfailover/dashboard.h"
 #include "tagfailover/engine.h"
 #include "tagfailover/httpd.h"
@@ -101,9 +102,20 @@ static bool main_load_config(const char *path, config *cfg)
 static int cmd_check_config(const cli_args *args)
 {
     config cfg;
+    char err[1024];
 
     if (!main_load_config(args->config_path, &cfg))
         return EXIT_USAGE;
+    /* The pair exactly as serve loads it: httpd_check_tls_files runs httpd_load_pair, the
+     * reading, OpenSSL checks and GnuTLS trial that httpd_start runs. A certificate that does
+     * not parse, or a key that is not its own, fails here, in the unit's ExecStartPre, and
+     * not in serve, which systemd would then restart in a loop. */
+    if (cfg.listener_mode == CONFIG_LISTENER_TLS &&
+        httpd_check_tls_files(cfg.cert_file, cfg.key_file, err, sizeof(err)) != HTTPD_OK) {
+        fprintf(stderr, "%s: %s\n", args->config_path, err);
+        config_free(&cfg);
+        return EXIT_USAGE;
+    }
     char *dump = config_dump(&cfg);
     if (dump == NULL) {
         config_free(&cfg);

@@ -17,6 +17,7 @@
 #include "tagfailover/dashboard.h"
 #include "tagfailover/dashboard_json.h"
 #include "tagfailover/fetch.h"
+#include "tagfailover/json.h"
 #include "tagfailover/tags.h"
 
 /* How long the test deliveries are watched: Meraki (and the fake) deliver within a second or
@@ -394,7 +395,7 @@ static bool setup_call(setup_ctx *ctx, const char *org_id, const char *method, c
                      err.message[0] != '\0' ? err.message : dash_strerror(de));
         goto out;
     }
-    if (answer != NULL && len > 0 && dj_json_parse(resp, len, answer) != DJ_JSON_OK) {
+    if (answer != NULL && len > 0 && tfjson_parse(resp, len, answer) != TFJSON_OK) {
         snprintf(why, why_size, "%s %s: the answer is not JSON", method, path);
         goto out;
     }

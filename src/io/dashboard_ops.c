@@ -17,6 +17,7 @@
 
 #include "dashboard_int.h"
 #include "tagfailover/caps.h"
+#include "tagfailover/json.h"
 
 /* ---- URLs ------------------------------------------------------------------------------- */
 
@@ -528,10 +529,10 @@ dash_err dash_request(dash_client *c, const char *org_id, const char *method,
     if (result != DASH_OK)
         goto out;
     if (c->body.len > 0) {
-        dj_json_status js = dj_json_parse(c->body.p, c->body.len, &parsed);
-        if (js != DJ_JSON_OK) {
+        tfjson_err js = tfjson_parse(c->body.p, c->body.len, &parsed);
+        if (js != TFJSON_OK) {
             result = dash_parse_failed(c, "response",
-                                       js == DJ_JSON_NOMEM ? DJ_ERR_NOMEM : DJ_ERR_NOT_JSON, err);
+                                       js == TFJSON_ERR_NOMEM ? DJ_ERR_NOMEM : DJ_ERR_NOT_JSON, err);
             goto out;
         }
     }

@@ -28,7 +28,7 @@ static atomic_ulong confirmations[METRICS_CONFIRM_RESULT_COUNT];
 static atomic_ulong api_requests[METRICS_HTTP_CODES];
 static atomic_ulong api_retries;
 static atomic_ulong reconcile_runs[2]; /* [0] error, [1] ok */
-static atomic_long networks[METRICS_ORG_SLOTS][METRICS_NET_STATE_COUNT];
+static atomic_long networks[METRICS_ORG_SLOTS][LOOK_MANAGED_STATES];
 static atomic_ulong hist_buckets[METRICS_BUCKETS]; /* non-cumulative; summed when rendered */
 static atomic_ulong hist_count;
 static atomic_ullong hist_sum_us;
@@ -37,8 +37,6 @@ static const char *const webhook_names[] = {"accepted",  "ignored",   "duplicate
                                             "forbidden", "malformed", "too_large", "overloaded"};
 static const char *const trigger_names[] = {"webhook", "reconcile", "manual"};
 static const char *const confirm_names[] = {"confirmed", "unconfirmed", "skipped"};
-static const char *const net_state_names[] = {"normal", "failed_over", "held", "invalid",
-                                              "no_tracked_ip"};
 
 void metrics_reset(void)
 {
@@ -57,7 +55,7 @@ void metrics_reset(void)
     atomic_store(&reconcile_runs[0], 0);
     atomic_store(&reconcile_runs[1], 0);
     for (size_t o = 0; o < METRICS_ORG_SLOTS; o++)
-        for (size_t s = 0; s < METRICS_NET_STATE_COUNT; s++)
+        for (size_t s = 0; s < LOOK_MANAGED_STATES; s++)
             atomic_store(&networks[o][s], 0);
     for (size_t i = 0; i < METRICS_BUCKETS; i++)
         atomic_store(&hist_buckets[i], 0);
@@ -116,11 +114,11 @@ void metrics_reconcile_run(int ok)
     metrics_inc(&reconcile_runs[ok ? 1 : 0]);
 }
 
-void metrics_set_networks(unsigned org_index, const long counts[METRICS_NET_STATE_COUNT])
+void metrics_set_networks(unsigned org_index, const long counts[LOOK_MANAGED_STATES])
 {
     if (org_index >= METRICS_ORG_SLOTS)
         org_index = METRICS_ORG_SLOTS - 1;
-    for (size_t s = 0; s < METRICS_NET_STATE_COUNT; s++)
+    for (size_t s = 0; s < LOOK_MANAGED_STATES; s++)
         atomic_store_explicit(&networks[org_index][s], counts[s], memory_order_relaxed);
 }
 
@@ -249,11 +247,12 @@ char *metrics_render(void)
 
     metrics_header(&b, "tagfailover_networks", "gauge",
                    "Managed networks by state, as of the last reconcile.");
-    for (size_t s = 0; s < METRICS_NET_STATE_COUNT; s++) {
+    for (size_t s = 0; s < LOOK_MANAGED_STATES; s++) {
         long sum = 0;
         for (size_t o = 0; o < METRICS_ORG_SLOTS; o++)
             sum += atomic_load(&networks[o][s]);
-        metrics_printf(&b, "tagfailover_networks{state=\"%s\"} %ld\n", net_state_names[s], sum);
+        metrics_printf(&b, "tagfailover_networks{state=\"%s\"} %ld\n",
+                       look_state_name((look_state)s), sum);
     }
 
     metrics_header(&b, "tagfailover_alert_to_retag_seconds", "histogram",

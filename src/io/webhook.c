@@ -30,7 +30,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "tagfailover/dashboard_json.h"
+#include "tagfailover/json.h"
 #include "tagfailover/log.h"
 
 #define WEBHOOK_DIGEST_LEN 32
@@ -222,7 +222,7 @@ struct webhook {
 /* The key's destructor: frees a thread's tokener when the thread exits. */
 static void webhook_tokener_free(void *tok)
 {
-    dj_json_tokener_free(tok);
+    tfjson_tokener_free(tok);
 }
 
 /* The calling thread's tokener, made on first use; NULL when out of memory (the parse then
@@ -232,9 +232,9 @@ static struct json_tokener *webhook_tokener(webhook *w)
     struct json_tokener *tok = pthread_getspecific(w->tok_key);
 
     if (tok == NULL) {
-        tok = dj_json_tokener_new();
+        tok = tfjson_tokener_new();
         if (tok != NULL && pthread_setspecific(w->tok_key, tok) != 0) {
-            dj_json_tokener_free(tok);
+            tfjson_tokener_free(tok);
             tok = NULL;
         }
     }
@@ -336,7 +336,7 @@ void webhook_free(webhook *w)
     if (w->tok_key_made) {
         /* The HTTP threads have exited (their destructors ran); this thread's is freed here,
          * as deleting the key runs no destructor. */
-        dj_json_tokener_free(pthread_getspecific(w->tok_key));
+        tfjson_tokener_free(pthread_getspecific(w->tok_key));
         pthread_key_delete(w->tok_key);
     }
     free(w);

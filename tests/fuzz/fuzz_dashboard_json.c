@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "tagfailover/dashboard_json.h"
+#include "tagfailover/json.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,7 +38,7 @@ static void fuzz_tags_round_trip(const tags_list *tags)
 
     if (body == NULL)
         abort();
-    if (dj_json_parse(body, strlen(body), &root) != DJ_JSON_OK ||
+    if (tfjson_parse(body, strlen(body), &root) != TFJSON_OK ||
         !json_object_object_get_ex(root, "tags", &arr) || json_object_array_length(arr) != tags->n)
         abort();
     for (size_t i = 0; i < tags->n; i++) {

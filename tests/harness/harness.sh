@@ -5,8 +5,8 @@
 #
 #   source "$TF_SOURCE_DIR/tests/harness/harness.sh"
 #   h_start_fakedash "$TF_SOURCE_DIR/tests/fakedash/scenarios/compressed.json"
-#   h_write_config "$H_TMP/tf.conf" "organization_ids = 1001"   # extra lines go to [dashboard]
-#   h_start_daemon "$H_TMP/tf.conf" && h_wait_ready
+#   conf() { h_write_config "$H_TMP/tf.conf" "organization_ids = 1001"; }  # extra: [dashboard]
+#   check "ready" h_serve conf "$H_TMP/tf.conf"
 #   check "an alert is accepted" test "$(h_post "$(h_alert a-1 1001 L_100)")" = 202
 #   h_summary                                                     # last line of the test
 #
@@ -137,6 +137,25 @@ h_write_config() {
 h_start_daemon() {
   "$TF_BIN" -c "$1" serve 2>>"$H_TMP/tf.log" &
   H_TF_PID=$!
+}
+
+# h_serve WRITE_CONFIG CONFIG: writes the configuration with the function WRITE_CONFIG, starts
+# the daemon on it and waits until it is ready. The ports are picked at random among free ones,
+# so a parallel test may take one between the pick and the bind: then new ports are picked
+# and the daemon started again (three tries).
+h_serve() {
+  local try
+  for try in 1 2 3; do
+    "$1"
+    h_start_daemon "$2"
+    h_wait_ready && return 0
+    if h_alive || ! grep -q 'Address already in use' "$H_TMP/tf.log"; then
+      return 1
+    fi
+    echo "harness: port taken (try $try), picking others" >&2
+    unset H_PORT H_ADMIN
+  done
+  return 1
 }
 
 # True when the daemon process still runs.

@@ -2,7 +2,9 @@
 # The command line's contract (DESIGN section 5) and the install layout:
 # - check-config exits 0 on the example config (key and secret from the environment, listener
 #   plain) and prints the effective config without either secret;
-# - a broken config exits 2 and names file:line; a usage error exits 2; --version and --help;
+# - a broken config exits 2 and names file:line; so does (with `file: message`) a TLS
+#   certificate that does not parse or a key that does not match it, as serve would refuse;
+# - a usage error exits 2; --version and --help;
 # - `cmake --install` puts the binary, the example config and the systemd unit in place, and
 #   `systemd-analyze verify` accepts the installed unit without a single complaint.
 set -euo pipefail
@@ -66,6 +68,42 @@ set +e
 rc=$?
 set -e
 check "missing config exits 2 (got $rc)" test "$rc" -eq 2
+
+# 2b. mode = tls: check-config loads the certificate and key exactly as serve does, so the
+# unit's ExecStartPre fails (exit 2, no "configuration OK") where serve would exit 1.
+gen_pair() { # gen_pair PREFIX: PREFIX.crt and PREFIX.key, a self-signed EC pair
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -subj /CN=127.0.0.1 -keyout "$1.key" -out "$1.crt" >/dev/null 2>&1
+}
+tls_check() { # tls_check NAME CERT KEY: runs check-config; sets rc, NAME.out, NAME.err
+  printf '[dashboard]\napi_key = k\n[listener]\nmode = tls\naddress = 127.0.0.1\nshared_secret = s\ncert_file = %s\nkey_file = %s\n' \
+    "$2" "$3" >"$tmp/$1.conf"
+  set +e
+  "$TF_BIN" -c "$tmp/$1.conf" check-config >"$tmp/$1.out" 2>"$tmp/$1.err"
+  rc=$?
+  set -e
+}
+gen_pair "$tmp/a"
+gen_pair "$tmp/b"
+check "openssl made two pairs" test -s "$tmp/a.crt" -a -s "$tmp/a.key" -a -s "$tmp/b.crt" -a -s "$tmp/b.key"
+printf 'not a certificate\n' >"$tmp/garbage.crt"
+
+tls_check garbage "$tmp/garbage.crt" "$tmp/a.key"
+check "garbage certificate exits 2 (got $rc: $(cat "$tmp/garbage.err"))" test "$rc" -eq 2
+check "garbage certificate: no configuration OK" bash -c "! grep -q 'configuration OK' '$tmp/garbage.err'"
+check "garbage certificate: the files are named" grep -qF "$tmp/garbage.conf: $tmp/garbage.crt / $tmp/a.key: " "$tmp/garbage.err"
+check "garbage certificate: says it does not parse" grep -q 'certificate does not parse' "$tmp/garbage.err"
+check "garbage certificate: nothing on stdout" test ! -s "$tmp/garbage.out"
+
+tls_check mismatch "$tmp/a.crt" "$tmp/b.key"
+check "key of another certificate exits 2 (got $rc: $(cat "$tmp/mismatch.err"))" test "$rc" -eq 2
+check "key of another certificate: no configuration OK" bash -c "! grep -q 'configuration OK' '$tmp/mismatch.err'"
+check "key of another certificate: says it does not match" grep -q 'does not match the certificate' "$tmp/mismatch.err"
+
+tls_check good "$tmp/a.crt" "$tmp/a.key"
+check "good pair exits 0 (got $rc: $(cat "$tmp/good.err"))" test "$rc" -eq 0
+check "good pair: configuration OK" grep -q 'configuration OK' "$tmp/good.err"
+check "good pair: effective config shows tls" grep -q '^mode = tls' "$tmp/good.out"
 
 # 3. Usage.
 set +e

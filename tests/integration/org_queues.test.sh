@@ -13,10 +13,11 @@ source "$TF_SOURCE_DIR/tests/harness/harness.sh"
 
 h_start_fakedash "$TF_SOURCE_DIR/tests/fakedash/scenarios/two_orgs.json"
 H_FAILOVER_EXTRA="reconcile_interval_s = 60"
-h_write_config "$H_TMP/tf.conf" "organization_ids = 2001, 2002" "requests_per_second = 10" \
-  "requests_burst = 30"
-h_start_daemon "$H_TMP/tf.conf"
-check "daemon ready" h_wait_ready
+conf() {
+  h_write_config "$H_TMP/tf.conf" "organization_ids = 2001, 2002" "requests_per_second = 10" \
+    "requests_burst = 30"
+}
+check "daemon ready" h_serve conf "$H_TMP/tf.conf"
 
 # Busy's reads (organization-wide data and its network) now take 4 s each, for a while.
 for prefix in /api/v1/organizations/2001/ /api/v1/networks/B_; do

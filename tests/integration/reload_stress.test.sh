@@ -28,12 +28,11 @@ write_config() {
   printf 'reconcile_interval_s = %s\n' "$1" >>"$conf"
 }
 
-write_config 30
 h_certs
 cp "$tmp/certs/server.crt" "$tmp/good.crt"
-h_start_daemon "$conf"
+first_config() { write_config 30; }
+check "daemon ready" h_serve first_config "$conf"
 tf_pid=$H_TF_PID
-check "daemon ready" h_wait_ready
 alive() { h_alive; }
 alert() { h_alert "$1" 1001 "${2:-L_200}"; }
 post() { h_post "$1"; }

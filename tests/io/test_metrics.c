@@ -184,10 +184,10 @@ static void test_api_codes(void **state)
 
 static void test_networks_gauge(void **state)
 {
-    const long a[METRICS_NET_STATE_COUNT] = {5, 1, 0, 2, 0};
-    const long b[METRICS_NET_STATE_COUNT] = {10, 0, 3, 0, 1};
-    const long c[METRICS_NET_STATE_COUNT] = {100, 100, 100, 100, 100};
-    const long d[METRICS_NET_STATE_COUNT] = {1, 1, 1, 1, 1};
+    const long a[LOOK_MANAGED_STATES] = {5, 1, 0, 2, 0};
+    const long b[LOOK_MANAGED_STATES] = {10, 0, 3, 0, 1};
+    const long c[LOOK_MANAGED_STATES] = {100, 100, 100, 100, 100};
+    const long d[LOOK_MANAGED_STATES] = {1, 1, 1, 1, 1};
     (void)state;
     metrics_set_networks(0, a);
     metrics_set_networks(1, b);

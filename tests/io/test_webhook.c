@@ -43,7 +43,7 @@ static const char open_conf[] = "[dashboard]\n"
 static void load_conf(const char *text, config *c)
 {
     char err[2048] = "";
-    config_err rc = config_load_string(text, "test.conf", NULL, c, err, sizeof(err));
+    config_err rc = config_parse(text, strlen(text), "test.conf", NULL, NULL, c, err, sizeof(err));
     if (rc != CONFIG_OK)
         fail_msg("config: %s", err);
 }

@@ -16,7 +16,7 @@
 
 #include "tagfailover/alert.h"
 #include "tagfailover/caps.h"
-#include "tagfailover/dashboard_json.h"
+#include "tagfailover/json.h"
 
 #define MAX_BODY 65536
 
@@ -158,7 +158,7 @@ static void test_every_truncation(void **state)
  * gives. */
 static void test_reused_tokener(void **state)
 {
-    struct json_tokener *tok = dj_json_tokener_new();
+    struct json_tokener *tok = tfjson_tokener_new();
     size_t len = strlen(real_delivery);
 
     (void)state;
@@ -175,7 +175,7 @@ static void test_reused_tokener(void **state)
         assert_string_equal(a.uplink, "0");
         alert_clear(&a);
     }
-    dj_json_tokener_free(tok);
+    tfjson_tokener_free(tok);
 }
 
 /* The size cap: at the cap is fine, one byte over is refused before parsing. */

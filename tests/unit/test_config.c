@@ -2,9 +2,11 @@
  * test_config.c - the INI configuration: defaults, every key, every refusal with its line,
  * secrets and their precedence, the dump (redaction and round trip), the example file, CIDRs.
  *
- * The environment is a table handed to config_load through test_getenv. Secret, certificate
- * and configuration files live in a mkdtemp directory, which is also the working directory
- * (so the default relative certs/server.crt is known not to exist).
+ * Everything goes through config_parse, linked against the core alone. The environment is a
+ * table handed over through test_getenv, and the files a configuration names are a table in
+ * memory (config_memory_reader), so a test can give a file any contents or any errno without
+ * touching the disk. config_load, which reads real files, is tested in
+ * tests/io/test_config_load.c.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,12 +16,11 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "tagfailover/caps.h"
 #include "tagfailover/config.h"
@@ -54,70 +55,68 @@ static const char *test_getenv(const char *name)
     return NULL;
 }
 
-/* The temporary directory (also the working directory) and the original one. */
-typedef struct {
-    char dir[64];
-    char old_cwd[4096];
-} test_dir;
+/* Where the fake files live: a directory that is not there on any disk. */
+#define TEST_DIR "/nonexistent-test-config"
 
-static void write_file(const char *dir, const char *name, const char *content)
+#define MEMFILE(name, text)                                                                        \
+    {                                                                                              \
+        TEST_DIR "/" name, text, sizeof(text) - 1, 0                                               \
+    }
+
+/* A secret file one byte over the cap, and one exactly at it (filled by group_setup). */
+static char secret_over_cap[TF_SECRET_MAX_BYTES + 1];
+static char secret_at_cap[TF_SECRET_MAX_BYTES];
+
+/* The files every test can name. */
+static const config_memfile test_files[] = {
+    MEMFILE("api_key", "filekey0123456789\n"),
+    MEMFILE("api_key_nl", "filekey0123456789 \t\r\n\n"),
+    MEMFILE("api_key_empty", ""),
+    MEMFILE("api_key_blank", " \n\n"),
+    MEMFILE("api_key_inner", "file key\n"),
+    MEMFILE("api_key_nul", "filekey\0"
+                           "123\n"),
+    {TEST_DIR "/api_key_big", secret_over_cap, sizeof secret_over_cap, 0},
+    {TEST_DIR "/api_key_cap", secret_at_cap, sizeof secret_at_cap, 0},
+    MEMFILE("secret", "file shared secret\n"),
+    MEMFILE("cert.pem", "-----BEGIN CERTIFICATE-----\n"),
+    MEMFILE("key.pem", "-----BEGIN PRIVATE KEY-----\n"),
+    MEMFILE("ca.pem", "-----BEGIN CERTIFICATE-----\n"),
+    {TEST_DIR "/unreadable", NULL, 0, EACCES},
+    {TEST_DIR, NULL, 0, EISDIR},
+    {NULL, NULL, 0, 0},
+};
+
+/* The default certificate and key (relative paths), for a file without a [listener]. */
+static const config_memfile default_cert_files[] = {
+    {"certs/server.crt", "x", 1, 0},
+    {"certs/server.key", "x", 1, 0},
+    {NULL, NULL, 0, 0},
+};
+
+/* The files load_string's reader answers from; each test that changes it sets it back. */
+static const config_memfile *test_fs = test_files;
+
+/* config_parse on a C string, with test_fs as the file system. */
+static config_err load_string(const char *text, const char *name, config_getenv_fn getenv_fn,
+                              config *out, char *err, size_t errlen)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    assert_int_equal(fwrite(content, 1, strlen(content), f), strlen(content));
-    assert_int_equal(fclose(f), 0);
+    config_reader files = config_memory_reader(test_fs);
+    return config_parse(text, strlen(text), name, getenv_fn, &files, out, err, errlen);
 }
-
-static const char *const test_files[] = {
-    "api_key",  "api_key_nl", "api_key_empty", "api_key_blank", "api_key_inner", "secret",
-    "cert.pem", "key.pem",    "ca.pem",        "t.conf",        "dump.conf",     NULL};
 
 static int group_setup(void **state)
 {
-    test_dir *d = calloc(1, sizeof(*d));
-    if (d == NULL)
-        return -1;
-    snprintf(d->dir, sizeof d->dir, "/tmp/test_config.XXXXXX");
-    if (mkdtemp(d->dir) == NULL || getcwd(d->old_cwd, sizeof d->old_cwd) == NULL ||
-        chdir(d->dir) != 0) {
-        free(d);
-        return -1;
-    }
-    write_file(d->dir, "api_key", "filekey0123456789\n");
-    write_file(d->dir, "api_key_nl", "filekey0123456789 \t\r\n\n");
-    write_file(d->dir, "api_key_empty", "");
-    write_file(d->dir, "api_key_blank", " \n\n");
-    write_file(d->dir, "api_key_inner", "file key\n");
-    write_file(d->dir, "secret", "file shared secret\n");
-    write_file(d->dir, "cert.pem", "-----BEGIN CERTIFICATE-----\n");
-    write_file(d->dir, "key.pem", "-----BEGIN PRIVATE KEY-----\n");
-    write_file(d->dir, "ca.pem", "-----BEGIN CERTIFICATE-----\n");
-    *state = d;
+    (void)state;
+    memset(secret_over_cap, 'k', sizeof secret_over_cap);
+    memset(secret_at_cap, 'k', sizeof secret_at_cap);
     return 0;
 }
 
-static int group_teardown(void **state)
+/* Replaces every "@DIR@" in `tmpl` by TEST_DIR. */
+static char *with_dir(const char *tmpl)
 {
-    test_dir *d = *state;
-    char path[512];
-    for (size_t i = 0; test_files[i] != NULL; i++) {
-        snprintf(path, sizeof path, "%s/%s", d->dir, test_files[i]);
-        unlink(path);
-    }
-    if (chdir(d->old_cwd) != 0 || rmdir(d->dir) != 0) {
-        free(d);
-        return -1;
-    }
-    free(d);
-    return 0;
-}
-
-/* Replaces every "@DIR@" in `tmpl` by the temporary directory. */
-static char *with_dir(const char *tmpl, const test_dir *d)
-{
-    size_t n = strlen(tmpl) + 1, dl = strlen(d->dir);
+    size_t n = strlen(tmpl) + 1, dl = strlen(TEST_DIR);
     for (const char *s = strstr(tmpl, "@DIR@"); s != NULL; s = strstr(s + 5, "@DIR@"))
         n += dl;
     char *out = malloc(n);
@@ -125,7 +124,7 @@ static char *with_dir(const char *tmpl, const test_dir *d)
     char *o = out;
     for (const char *s = tmpl; *s;) {
         if (strncmp(s, "@DIR@", 5) == 0) {
-            memcpy(o, d->dir, dl);
+            memcpy(o, TEST_DIR, dl);
             o += dl;
             s += 5;
         } else {
@@ -325,15 +324,11 @@ static void test_load_defaults(void **state)
     config c;
     char err[1024];
     test_env = env_both;
-    /* With no [listener] section the mode is tls: point the (default-named) files at real
-     * ones by running where certs/ exists. */
-    assert_int_equal(mkdir("certs", 0700), 0);
-    write_file(".", "certs/server.crt", "x");
-    write_file(".", "certs/server.key", "x");
-    config_err rc = config_load_string("", "t.conf", test_getenv, &c, err, sizeof err);
-    unlink("certs/server.crt");
-    unlink("certs/server.key");
-    rmdir("certs");
+    /* With no [listener] section the mode is tls: the (default-named, relative) certificate
+     * and key must be there. */
+    test_fs = default_cert_files;
+    config_err rc = load_string("", "t.conf", test_getenv, &c, err, sizeof err);
+    test_fs = test_files;
     assert_int_equal(rc, CONFIG_OK);
     check_fields(&c, default_fields, N_DEFAULT_FIELDS);
     assert_string_equal(c.path, "t.conf");
@@ -448,19 +443,19 @@ static const field_check all_keys_fields[] = {
 
 static void test_every_key(void **state)
 {
-    const test_dir *d = *state;
-    char *text = with_dir(all_keys_text, d);
+    (void)state;
+    char *text = with_dir(all_keys_text);
     char ca[128];
     char err[2048];
     config c;
 
     test_env = env_none;
-    config_err rc = config_load_string(text, "t.conf", test_getenv, &c, err, sizeof err);
+    config_err rc = load_string(text, "t.conf", test_getenv, &c, err, sizeof err);
     if (rc != CONFIG_OK)
         print_message("%s", err);
     assert_int_equal(rc, CONFIG_OK);
     check_fields(&c, all_keys_fields, sizeof all_keys_fields / sizeof all_keys_fields[0]);
-    snprintf(ca, sizeof ca, "%s/ca.pem", d->dir);
+    snprintf(ca, sizeof ca, "%s/ca.pem", TEST_DIR);
     assert_string_equal(c.ca_file, ca);
     assert_int_equal(c.n_sites, 2);
     assert_string_equal(config_site_tracked_ip(&c, "london"), "203.0.113.10");
@@ -556,7 +551,7 @@ static void test_accepts(void **state)
             snprintf(text, n, "%s\n[listener]\nmode = off\n", t->text);
         }
         config_err rc =
-            config_load_string(text ? text : t->text, "t.conf", test_getenv, &c, err, sizeof err);
+            load_string(text ? text : t->text, "t.conf", test_getenv, &c, err, sizeof err);
         if (rc != CONFIG_OK)
             print_message("%s", err);
         assert_int_equal(rc, CONFIG_OK);
@@ -587,15 +582,14 @@ static void test_long_line(void **state)
              "timeout_s = 7\n[listener]\nmode = off\n",
              ids);
     test_env = env_both;
-    assert_int_equal(config_load_string(text, "t.conf", test_getenv, &c, err, sizeof err),
-                     CONFIG_OK);
+    assert_int_equal(load_string(text, "t.conf", test_getenv, &c, err, sizeof err), CONFIG_OK);
     assert_int_equal(c.organization_ids.n, 60);
     field_check f[] = {F_STRS(organization_ids, expect), F_INT(timeout_s, 7)};
     check_fields(&c, f, 2);
     config_free(&c);
 
     snprintf(text, sizeof text, "[dashboard]\norganization_ids = %s\n\ntimeout_s = x\n", ids);
-    assert_int_equal(config_load_string(text, "t.conf", test_getenv, &c, err, sizeof err),
+    assert_int_equal(load_string(text, "t.conf", test_getenv, &c, err, sizeof err),
                      CONFIG_ERR_INVALID);
     assert_non_null(strstr(err, "t.conf:4: timeout_s: "));
 }
@@ -804,6 +798,12 @@ static const error_case error_cases[] = {
      env_none},
     {"[dashboard]\napi_key_file = @DIR@\n" OFF, "t.conf:2: api_key_file: cannot read '@DIR@'", 1,
      env_none},
+    {"[dashboard]\napi_key_file = @DIR@/api_key_nul\n" OFF,
+     "t.conf:2: api_key_file: '@DIR@/api_key_nul' contains a NUL byte\n", 1, env_none},
+    {"[dashboard]\napi_key_file = @DIR@/api_key_big\n" OFF,
+     "t.conf:2: api_key_file: '@DIR@/api_key_big' is larger than 4096 bytes\n", 1, env_none},
+    {"[dashboard]\napi_key_file = @DIR@/unreadable\n" OFF,
+     "t.conf:2: api_key_file: cannot read '@DIR@/unreadable': Permission denied\n", 1, env_none},
     {"[listener]\nmode = plain\nshared_secret_file = /nonexistent/s\n",
      "t.conf:3: shared_secret_file: cannot read '/nonexistent/s'", 1, env_key_only},
     {"[listener]\nmode = off\n",
@@ -814,6 +814,11 @@ static const error_case error_cases[] = {
      "t.conf:3: cert_file: cannot read '/nonexistent/c.pem': No such file or directory", 0, NULL},
     {"[listener]\nmode = tls\ncert_file = @DIR@/cert.pem\nkey_file = /nonexistent/k.pem\n",
      "t.conf:4: key_file: cannot read '/nonexistent/k.pem'", 0, NULL},
+    {"[listener]\nmode = tls\ncert_file = @DIR@\nkey_file = @DIR@/key.pem\n",
+     "t.conf:3: cert_file: cannot read '@DIR@': Is a directory (mode = tls needs it)\n", 0, NULL},
+    {"[dashboard]\nca_file = @DIR@/unreadable\n" OFF,
+     "t.conf:2: ca_file: cannot read '@DIR@/unreadable': Permission denied (ca_file is set)\n", 0,
+     NULL},
     {"[admin]\n[listener]\ncert_file = @DIR@/cert.pem\n",
      "t.conf:2: key_file: cannot read 'certs/server.key'", 0, NULL},
     {"[dashboard]\n", "t.conf: [listener] cert_file: cannot read 'certs/server.crt'", 2, NULL},
@@ -831,18 +836,18 @@ static const error_case error_cases[] = {
 
 static void test_errors(void **state)
 {
-    const test_dir *d = *state;
+    (void)state;
     char err[4096];
 
     for (size_t i = 0; i < sizeof error_cases / sizeof error_cases[0]; i++) {
         const error_case *t = &error_cases[i];
         config c;
-        char *text = with_dir(t->text, d);
-        char *expect = with_dir(t->expect, d);
+        char *text = with_dir(t->text);
+        char *expect = with_dir(t->expect);
         test_env = t->env ? t->env : env_both;
         print_message("case %zu: %s", i, text);
         memset(&c, 0x5a, sizeof c);
-        config_err rc = config_load_string(text, "t.conf", test_getenv, &c, err, sizeof err);
+        config_err rc = load_string(text, "t.conf", test_getenv, &c, err, sizeof err);
         if (t->expect[0] == '\0') {
             assert_int_equal(rc, CONFIG_OK);
             config_free(&c);
@@ -870,15 +875,13 @@ static void test_error_buffer(void **state)
         strcat(text, "x\n");
     strcat(text, OFF);
     test_env = env_both;
-    assert_int_equal(config_load_string(text, "t.conf", test_getenv, &c, err, sizeof err),
+    assert_int_equal(load_string(text, "t.conf", test_getenv, &c, err, sizeof err),
                      CONFIG_ERR_INVALID);
     assert_string_equal(err, "t.conf:2: expected 'key = value' or '[section]'\n"
                              "t.conf: ... and 149 more errors\n");
     /* no buffer at all is fine too */
-    assert_int_equal(config_load_string(text, "t.conf", test_getenv, &c, NULL, 0),
-                     CONFIG_ERR_INVALID);
-    assert_int_equal(config_load_string(text, "t.conf", test_getenv, &c, err, 1),
-                     CONFIG_ERR_INVALID);
+    assert_int_equal(load_string(text, "t.conf", test_getenv, &c, NULL, 0), CONFIG_ERR_INVALID);
+    assert_int_equal(load_string(text, "t.conf", test_getenv, &c, err, 1), CONFIG_ERR_INVALID);
     assert_string_equal(err, "");
 
     /* a line past TF_CONFIG_MAX_LINE */
@@ -890,7 +893,7 @@ static void test_error_buffer(void **state)
     memset(big + used, '1', n);
     strcpy(big + used + n, "\nfoo = 1\n" OFF);
     char err2[1024];
-    assert_int_equal(config_load_string(big, "t.conf", test_getenv, &c, err2, sizeof err2),
+    assert_int_equal(load_string(big, "t.conf", test_getenv, &c, err2, sizeof err2),
                      CONFIG_ERR_INVALID);
     assert_string_equal(err2, "t.conf:2: line too long (over 4096 characters)\n"
                               "t.conf:3: unknown key 'foo' in [dashboard]\n");
@@ -922,17 +925,17 @@ static const secret_case secret_cases[] = {
 
 static void test_secrets(void **state)
 {
-    const test_dir *d = *state;
+    (void)state;
     char err[1024];
     for (size_t i = 0; i < sizeof secret_cases / sizeof secret_cases[0]; i++) {
         const secret_case *t = &secret_cases[i];
         char tmpl[512];
         config c;
         snprintf(tmpl, sizeof tmpl, "[dashboard]\n%s[listener]\nmode = off\n", t->text);
-        char *text = with_dir(tmpl, d);
+        char *text = with_dir(tmpl);
         test_env = t->env;
         print_message("case %zu: %s", i, text);
-        config_err rc = config_load_string(text, "t.conf", test_getenv, &c, err, sizeof err);
+        config_err rc = load_string(text, "t.conf", test_getenv, &c, err, sizeof err);
         if (rc != CONFIG_OK)
             print_message("%s", err);
         assert_int_equal(rc, CONFIG_OK);
@@ -967,17 +970,17 @@ static const shared_case shared_cases[] = {
 
 static void test_shared_secret(void **state)
 {
-    const test_dir *d = *state;
+    (void)state;
     char err[1024];
     for (size_t i = 0; i < sizeof shared_cases / sizeof shared_cases[0]; i++) {
         const shared_case *t = &shared_cases[i];
         char tmpl[512];
         config c;
         snprintf(tmpl, sizeof tmpl, "[listener]\n%s", t->body);
-        char *text = with_dir(tmpl, d);
+        char *text = with_dir(tmpl);
         test_env = t->env;
         print_message("case %zu: %s", i, text);
-        config_err rc = config_load_string(text, "t.conf", test_getenv, &c, err, sizeof err);
+        config_err rc = load_string(text, "t.conf", test_getenv, &c, err, sizeof err);
         if (rc != CONFIG_OK)
             print_message("%s", err);
         assert_int_equal(rc, CONFIG_OK);
@@ -1098,16 +1101,16 @@ static const dump_case dump_cases[] = {
  * gives the same text. */
 static void test_dump(void **state)
 {
-    const test_dir *d = *state;
+    (void)state;
     char err[2048];
 
     for (size_t i = 0; i < sizeof dump_cases / sizeof dump_cases[0]; i++) {
         const dump_case *t = &dump_cases[i];
         config a, b;
-        char *text = with_dir(t->text, d);
+        char *text = with_dir(t->text);
         test_env = t->env;
         print_message("case %zu\n", i);
-        config_err rc = config_load_string(text, "t.conf", test_getenv, &a, err, sizeof err);
+        config_err rc = load_string(text, "t.conf", test_getenv, &a, err, sizeof err);
         if (rc != CONFIG_OK)
             print_message("%s", err);
         assert_int_equal(rc, CONFIG_OK);
@@ -1117,14 +1120,13 @@ static void test_dump(void **state)
         for (size_t j = 0; j < 3 && t->secrets[j] != NULL; j++)
             assert_null(strstr(dump, t->secrets[j]));
         for (size_t j = 0; j < 4 && t->expect[j] != NULL; j++) {
-            char *e = with_dir(t->expect[j], d);
+            char *e = with_dir(t->expect[j]);
             assert_non_null(strstr(dump, e));
             free(e);
         }
 
-        /* From a file this time, to cover config_load too. */
-        write_file(d->dir, "dump.conf", dump);
-        rc = config_load("dump.conf", test_getenv, &b, err, sizeof err);
+        /* The dump as a file of its own (tests/io/test_config_load.c does this on disk). */
+        rc = load_string(dump, "dump.conf", test_getenv, &b, err, sizeof err);
         if (rc != CONFIG_OK)
             print_message("%s", err);
         assert_int_equal(rc, CONFIG_OK);
@@ -1179,7 +1181,7 @@ static void test_example(void **state)
     strcat(patched, mode + strlen("\nmode = tls\n"));
 
     test_env = env_both;
-    config_err rc = config_load_string(patched, "example", test_getenv, &c, err, sizeof err);
+    config_err rc = load_string(patched, "example", test_getenv, &c, err, sizeof err);
     if (rc != CONFIG_OK)
         print_message("%s", err);
     assert_int_equal(rc, CONFIG_OK);
@@ -1227,41 +1229,91 @@ static void test_example(void **state)
     free(text);
 }
 
-/* ---- files --------------------------------------------------------------------------------- */
+/* ---- config_parse and its reader ------------------------------------------------------------ */
 
-static void test_load_file(void **state)
+/* config_parse's own contract: the text is `len` bytes (NULs included), no reader means no
+ * files, and missing arguments are refused with the output left empty. */
+static void test_parse(void **state)
 {
-    const test_dir *d = *state;
+    static const char nul[] = "[listener]\nmode = off\nport = 1\0\n";
+    static const char keyfile[] = "[dashboard]\napi_key_file = /etc/tagfailover/api_key\n"
+                                  "[listener]\nmode = off\n";
+    static const char cut[] = "[listener]\nmode = off\ngarbage";
     char err[1024];
     config c;
 
+    (void)state;
     test_env = env_both;
+    /* A NUL byte inside the text is a control character on its line. */
     memset(&c, 0x5a, sizeof c);
-    assert_int_equal(config_load("/nonexistent/t.conf", test_getenv, &c, err, sizeof err),
-                     CONFIG_ERR_IO);
+    assert_int_equal(
+        config_parse(nul, sizeof nul - 1, "t.conf", test_getenv, NULL, &c, err, sizeof err),
+        CONFIG_ERR_INVALID);
     assert_true(config_is_zero(&c));
-    assert_string_equal(err, "/nonexistent/t.conf: cannot open: No such file or directory\n");
-
-    write_file(d->dir, "t.conf", "[listener]\nmode = off\n[dashboard]\ntimeout_s = 0\n");
-    assert_int_equal(config_load("t.conf", test_getenv, &c, err, sizeof err), CONFIG_ERR_INVALID);
-    assert_string_equal(err, "t.conf:4: timeout_s: must be a whole number of seconds from 1 to "
-                             "600 (got '0')\n");
-
-    /* A NUL byte inside the file is a control character on its line. */
-    FILE *f = fopen("t.conf", "w");
-    assert_non_null(f);
-    assert_int_equal(fwrite("[listener]\nmode = off\nport = 1\0\n", 1, 32, f), 32);
-    fclose(f);
-    assert_int_equal(config_load("t.conf", test_getenv, &c, err, sizeof err), CONFIG_ERR_INVALID);
     assert_string_equal(err, "t.conf:3: control character (byte 0x00) in line\n");
 
-    write_file(d->dir, "t.conf", "[listener]\nmode = off\n");
-    assert_int_equal(config_load("t.conf", NULL, &c, err, sizeof err), CONFIG_ERR_INVALID);
-    assert_non_null(strstr(err, "no API key"));
-    test_env = env_key_only;
-    assert_int_equal(config_load("t.conf", test_getenv, &c, err, sizeof err), CONFIG_OK);
-    assert_string_equal(c.path, "t.conf");
+    /* Only `len` bytes are read: the line after them does not exist. */
+    assert_int_equal(config_parse(cut, strlen(cut) - strlen("garbage"), "t.conf", test_getenv, NULL,
+                                  &c, err, sizeof err),
+                     CONFIG_OK);
     config_free(&c);
+
+    /* No reader: there are no files. */
+    test_env = env_none;
+    assert_int_equal(
+        config_parse(keyfile, strlen(keyfile), "t.conf", test_getenv, NULL, &c, err, sizeof err),
+        CONFIG_ERR_INVALID);
+    assert_string_equal(err, "t.conf:2: api_key_file: cannot read '/etc/tagfailover/api_key': "
+                             "No such file or directory\n");
+
+    /* A secret file exactly at the cap is read whole. */
+    assert_int_equal(load_string("[dashboard]\napi_key_file = " TEST_DIR
+                                 "/api_key_cap\n[listener]\nmode = off\n",
+                                 "t.conf", test_getenv, &c, err, sizeof err),
+                     CONFIG_OK);
+    assert_int_equal(strlen(c.api_key), TF_SECRET_MAX_BYTES);
+    assert_int_equal(c.api_key_source, CONFIG_SECRET_FILE);
+    config_free(&c);
+
+    memset(&c, 0x5a, sizeof c);
+    assert_int_equal(config_parse(NULL, 0, "t.conf", test_getenv, NULL, &c, err, sizeof err),
+                     CONFIG_ERR_INVALID);
+    assert_true(config_is_zero(&c));
+    memset(&c, 0x5a, sizeof c);
+    assert_int_equal(config_parse("", 0, NULL, test_getenv, NULL, &c, err, sizeof err),
+                     CONFIG_ERR_INVALID);
+    assert_true(config_is_zero(&c));
+    assert_int_equal(config_parse("", 0, "t.conf", test_getenv, NULL, NULL, err, sizeof err),
+                     CONFIG_ERR_INVALID);
+}
+
+/* The reader over files in memory answers as the real one would. */
+static void test_memory_reader(void **state)
+{
+    config_reader r = config_memory_reader(test_files);
+    char buf[64];
+    size_t n = 99;
+
+    (void)state;
+    assert_int_equal(r.read_file(r.ctx, TEST_DIR "/secret", buf, sizeof buf, &n), 0);
+    assert_int_equal(n, strlen("file shared secret\n"));
+    assert_memory_equal(buf, "file shared secret\n", n);
+    /* At most `size` bytes: a longer file is cut, not refused. */
+    assert_int_equal(r.read_file(r.ctx, TEST_DIR "/secret", buf, 4, &n), 0);
+    assert_int_equal(n, 4);
+    assert_memory_equal(buf, "file", 4);
+    assert_int_equal(r.read_file(r.ctx, TEST_DIR "/api_key_empty", buf, sizeof buf, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(r.read_file(r.ctx, TEST_DIR "/absent", buf, sizeof buf, &n), ENOENT);
+    assert_int_equal(n, 0);
+    assert_int_equal(r.read_file(r.ctx, TEST_DIR, buf, sizeof buf, &n), EISDIR);
+    assert_int_equal(r.read_file(r.ctx, TEST_DIR "/unreadable", buf, sizeof buf, &n), EACCES);
+    assert_int_equal(r.check_file(r.ctx, TEST_DIR "/cert.pem"), 0);
+    assert_int_equal(r.check_file(r.ctx, TEST_DIR "/absent"), ENOENT);
+    assert_int_equal(r.check_file(r.ctx, TEST_DIR), EISDIR);
+    assert_int_equal(r.check_file(r.ctx, TEST_DIR "/unreadable"), EACCES);
+    /* Paths are compared exactly: no normalisation. */
+    assert_int_equal(r.check_file(r.ctx, TEST_DIR "//cert.pem"), ENOENT);
 }
 
 /* ---- CIDRs --------------------------------------------------------------------------------- */
@@ -1411,9 +1463,9 @@ int main(void)
         cmocka_unit_test(test_long_line),     cmocka_unit_test(test_errors),
         cmocka_unit_test(test_error_buffer),  cmocka_unit_test(test_secrets),
         cmocka_unit_test(test_shared_secret), cmocka_unit_test(test_dump),
-        cmocka_unit_test(test_example),       cmocka_unit_test(test_load_file),
-        cmocka_unit_test(test_cidr_parse),    cmocka_unit_test(test_cidr_contains),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_example),       cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_memory_reader), cmocka_unit_test(test_cidr_parse),
+        cmocka_unit_test(test_cidr_contains), cmocka_unit_test(test_names),
     };
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    return cmocka_run_group_tests(tests, group_setup, NULL);
 }

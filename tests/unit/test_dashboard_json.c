@@ -17,6 +17,7 @@
 
 #include "tagfailover/caps.h"
 #include "tagfailover/dashboard_json.h"
+#include "tagfailover/json.h"
 
 /* The spec subset, read once for the whole run. */
 static json_object *spec;
@@ -616,95 +617,13 @@ static void test_tags_body(void **state)
 
     body = dj_build_tags_body(&l);
     assert_non_null(body);
-    assert_int_equal(dj_json_parse(body, strlen(body), &root), DJ_JSON_OK);
+    assert_int_equal(tfjson_parse(body, strlen(body), &root), TFJSON_OK);
     assert_true(json_object_object_get_ex(root, "tags", &arr));
     assert_int_equal(json_object_array_length(arr), l.n);
     for (size_t i = 0; i < l.n; i++)
         assert_string_equal(json_object_get_string(json_object_array_get_idx(arr, i)), odd[i]);
     json_object_put(root);
     free(body);
-}
-
-/* The strict reader's status codes. */
-typedef struct {
-    const char *text;
-    size_t len; /* 0: strlen */
-    dj_json_status want;
-} json_case;
-
-static const json_case json_cases[] = {
-    {"{}", 0, DJ_JSON_OK},
-    {"null", 0, DJ_JSON_OK},
-    {"12", 0, DJ_JSON_OK},
-    {"-0.5e3 ", 0, DJ_JSON_OK},
-    {"\"\\u00e9\"", 0, DJ_JSON_OK},
-    {"", 0, DJ_JSON_SYNTAX},
-    {"{} x", 0, DJ_JSON_SYNTAX},
-    {"[1 2]", 0, DJ_JSON_SYNTAX},
-    {"[NaN]", 0, DJ_JSON_SYNTAX},
-    {"[Infinity]", 0, DJ_JSON_SYNTAX},
-    {"{'a':1}", 0, DJ_JSON_SYNTAX},
-    {"[\"a\x1f\"]", 0, DJ_JSON_SYNTAX},
-    {"[]\0", 3, DJ_JSON_SYNTAX},
-    {"[\"\xc3\xa9\"]", 0, DJ_JSON_OK},
-    {"[\"\xc3\"]", 0, DJ_JSON_BAD_UTF8},
-    {"[\"\xf0\x9f\x98\"]", 0, DJ_JSON_BAD_UTF8},
-    {"[\"\xf8\x88\x80\x80\x80\"]", 0, DJ_JSON_BAD_UTF8},
-    /* The one-pass check: bad UTF-8 anywhere wins over a lexical error before it. */
-    {"[NaN, \"\xc3\"]", 0, DJ_JSON_BAD_UTF8},
-    {"['\xed\xa0\x80']", 0, DJ_JSON_BAD_UTF8},
-    {"[\"a\x01\", \"\xe0\x80\xaf\"]", 0, DJ_JSON_BAD_UTF8},
-    {"[\"a\x01\", \"\xe2\x82\xac\"]", 0, DJ_JSON_SYNTAX},
-    {"[\xc3\xa9]", 0, DJ_JSON_SYNTAX},
-    {"[\xc3]", 0, DJ_JSON_BAD_UTF8},
-    {"[\"\xf4\x90\x80\x80\"]", 0, DJ_JSON_BAD_UTF8},
-    {"[\"\xef\xbf\xbf\x7f\"]", 0, DJ_JSON_OK},
-    {"[\"\\\"\"]", 0, DJ_JSON_OK},
-    /* An escape before a non-ASCII character is bad syntax in valid UTF-8 (json-c's own
-     * UTF-8 flag, no longer set, used to call it bad UTF-8). */
-    {"[\"\\\xc3\xa9\"]", 0, DJ_JSON_SYNTAX},
-    {"[\"\\\xc3\"]", 0, DJ_JSON_BAD_UTF8},
-    {"[\"\\\x01\"]", 0, DJ_JSON_SYNTAX},
-    {"[\"abc", 0, DJ_JSON_SYNTAX},
-    {"[\"abc\\", 0, DJ_JSON_SYNTAX},
-    {"[\"\xc3\xa9", 0, DJ_JSON_SYNTAX},
-    {"[\"\xc3", 0, DJ_JSON_BAD_UTF8},
-    {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 0, DJ_JSON_OK},
-    {"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]", 0, DJ_JSON_TOO_DEEP},
-};
-
-/* Every case with a tokener of its own, then all of them in turn through one reused tokener
- * (in the table's order, so each follows a success or a failure of another kind). */
-static void test_json_parse(void **state)
-{
-    struct json_tokener *tok = dj_json_tokener_new();
-
-    (void)state;
-    assert_non_null(tok);
-    for (int reuse = 0; reuse < 2; reuse++) {
-        for (size_t i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
-            const json_case *c = &json_cases[i];
-            json_object *root = (json_object *)1;
-            size_t len = c->len != 0 ? c->len : strlen(c->text);
-            dj_json_status got = reuse ? dj_json_parse_with(tok, c->text, len, &root)
-                                       : dj_json_parse(c->text, len, &root);
-
-            if (got != c->want)
-                fail_msg("case %zu (reuse %d): got %d, want %d", i, reuse, (int)got, (int)c->want);
-            if (got != DJ_JSON_OK)
-                assert_null(root);
-            json_object_put(root);
-        }
-    }
-    /* A truncated text leaves nothing behind in the tokener for the next one. */
-    json_object *root = NULL;
-    assert_int_equal(dj_json_parse_with(tok, "{\"a\": [1, {\"b\"", 15, &root), DJ_JSON_SYNTAX);
-    assert_int_equal(dj_json_parse_with(tok, "{\"c\": 2}", 8, &root), DJ_JSON_OK);
-    assert_non_null(root);
-    assert_int_equal(json_object_object_length(root), 1);
-    json_object_put(root);
-    dj_json_tokener_free(tok);
-    dj_json_tokener_free(NULL);
 }
 
 /* Time parsing. */
@@ -851,7 +770,6 @@ int main(void)
         cmocka_unit_test(test_tag_caps),
         cmocka_unit_test(test_errors_message),
         cmocka_unit_test(test_tags_body),
-        cmocka_unit_test(test_json_parse),
         cmocka_unit_test(test_parse_time),
         cmocka_unit_test(test_format_time),
         cmocka_unit_test(test_strerror),

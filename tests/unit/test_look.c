@@ -12,7 +12,6 @@
 #include <cmocka.h>
 
 #include "tagfailover/look.h"
-#include "tagfailover/metrics.h"
 
 #define T1 1700000000
 
@@ -134,10 +133,11 @@ static void test_tracked_ip(void **state)
     /* A [site london] section overrides discovery. */
     config c2;
     char err[512] = "";
-    assert_int_equal(config_load_string("[dashboard]\napi_key = k\n[listener]\nmode = off\n"
-                                        "[site london]\ntracked_ip = 192.0.2.99\n",
-                                        "t.conf", NULL, &c2, err, sizeof(err)),
-                     CONFIG_OK);
+    static const char text[] = "[dashboard]\napi_key = k\n[listener]\nmode = off\n"
+                               "[site london]\ntracked_ip = 192.0.2.99\n";
+    assert_int_equal(
+        config_parse(text, sizeof text - 1, "t.conf", NULL, NULL, &c2, err, sizeof(err)),
+        CONFIG_OK);
     assert_string_equal(look_tracked_ip(&c2, peers, 2, "london", TAGS_ROLE_PRIMARY), "192.0.2.99");
     config_free(&c2);
 }
@@ -313,7 +313,7 @@ static void test_backup_guard(void **state)
     dj_network_clear(&net);
 }
 
-/* States that cannot act, and the metrics slot of each. */
+/* States that cannot act, and the state /status and the metrics name for each. */
 static void test_states(void **state)
 {
     (void)state;
@@ -324,14 +324,14 @@ static void test_states(void **state)
     static const char *const unknown_site[] = {"tokyo_primary_up", "paris_backup_down", NULL};
     const struct {
         const char *const *tags;
-        int metrics_state;
+        look_state state;
         tf_reason reason;
     } cases[] = {
-        {plain, -1, TF_REASON_OK},
-        {held, METRICS_NET_HELD, TF_REASON_HOLD_TAG},
-        {both_up, METRICS_NET_INVALID, TF_REASON_BOTH_UP},
-        {unknown_site, METRICS_NET_NO_TRACKED_IP, TF_REASON_NO_TRACKED_IP},
-        {normal_tags, METRICS_NET_NORMAL, TF_REASON_OK},
+        {plain, LOOK_STATE_UNMANAGED, TF_REASON_OK},
+        {held, LOOK_STATE_HELD, TF_REASON_HOLD_TAG},
+        {both_up, LOOK_STATE_INVALID, TF_REASON_BOTH_UP},
+        {unknown_site, LOOK_STATE_NO_TRACKED_IP, TF_REASON_NO_TRACKED_IP},
+        {normal_tags, LOOK_STATE_NORMAL, TF_REASON_OK},
     };
     dj_appliance app;
     dj_loss_item item;
@@ -351,7 +351,7 @@ static void test_states(void **state)
         assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
         assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
         assert_int_equal(r.decision.action, POLICY_NONE);
-        assert_int_equal(look_metrics_state(&r), cases[i].metrics_state);
+        assert_int_equal(look_network_state(&r), cases[i].state);
         if (r.decision.reason != cases[i].reason)
             fail_msg("case %zu: reason %s", i, tf_reason_name(r.decision.reason));
         look_ctx_free(ctx);
@@ -362,6 +362,19 @@ static void test_states(void **state)
 }
 
 /* 2,000 networks, every tenth losing packets: the index finds each network's own series. */
+/* Every state has its own name, the one /status and tagfailover_networks{state} use. */
+static void test_state_names(void **state)
+{
+    static const char *const names[] = {"normal",  "failed_over",   "held",
+                                        "invalid", "no_tracked_ip", "unmanaged"};
+    (void)state;
+    for (int s = LOOK_STATE_NORMAL; s <= LOOK_STATE_UNMANAGED; s++)
+        assert_string_equal(look_state_name((look_state)s), names[s]);
+    assert_string_equal(look_state_name((look_state)(LOOK_STATE_UNMANAGED + 1)), "unknown");
+    assert_string_equal(look_state_name((look_state)-1), "unknown");
+    assert_int_equal(LOOK_MANAGED_STATES, 5);
+}
+
 static void test_many_networks(void **state)
 {
     (void)state;
@@ -412,7 +425,7 @@ int main(void)
         cmocka_unit_test(test_tracked_ip),       cmocka_unit_test(test_considered_uplinks),
         cmocka_unit_test(test_no_active_uplink), cmocka_unit_test(test_chunk_merge),
         cmocka_unit_test(test_backup_guard),     cmocka_unit_test(test_states),
-        cmocka_unit_test(test_many_networks),
+        cmocka_unit_test(test_many_networks),    cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -84,7 +84,7 @@ static void reconcile_three(status_org *o)
 static void test_reconciled(void **state)
 {
     status_org o;
-    long census[STATUS_NET_STATE_COUNT];
+    long census[LOOK_MANAGED_STATES];
     (void)state;
 
     assert_int_equal(status_org_init(&o, "1001", "Acme"), STATUS_OK);
@@ -95,13 +95,13 @@ static void test_reconciled(void **state)
     assert_false(status_org_unmanaged(&o, "L_1"));
     const status_network *n = status_org_find(&o, "L_1");
     assert_non_null(n);
-    assert_int_equal(n->state, STATUS_NET_NORMAL);
+    assert_int_equal(n->state, LOOK_STATE_NORMAL);
     assert_int_equal(n->would, POLICY_FAILOVER);
     assert_string_equal(n->primary_site, "london");
     status_org_census(&o, census);
-    assert_int_equal(census[STATUS_NET_NORMAL], 1);
-    assert_int_equal(census[STATUS_NET_FAILED_OVER], 1);
-    assert_int_equal(census[STATUS_NET_HELD], 0);
+    assert_int_equal(census[LOOK_STATE_NORMAL], 1);
+    assert_int_equal(census[LOOK_STATE_FAILED_OVER], 1);
+    assert_int_equal(census[LOOK_STATE_HELD], 0);
     status_org_clear(&o);
 }
 
@@ -115,7 +115,7 @@ static void test_action_shows_at_once_and_survives_the_next_reconcile(void **sta
     /* A webhook failover: /status shows it before any reconcile. */
     status_org_acted(&o, "L_1", POLICY_FAILOVER, T);
     const status_network *n = status_org_find(&o, "L_1");
-    assert_int_equal(n->state, STATUS_NET_FAILED_OVER);
+    assert_int_equal(n->state, LOOK_STATE_FAILED_OVER);
     assert_int_equal(n->would, POLICY_NONE);
     assert_int_equal(n->last_action, POLICY_FAILOVER);
     assert_int_equal(n->last_action_at, T);
@@ -178,7 +178,7 @@ static void test_copy_is_deep(void **state)
     assert_string_equal(snap.id, "1001");
     assert_string_equal(snap.error, "API: HTTP 500");
     assert_int_equal(snap.n_nets, 2);
-    assert_int_equal(snap.nets[0].state, STATUS_NET_NORMAL);
+    assert_int_equal(snap.nets[0].state, LOOK_STATE_NORMAL);
     assert_true(status_org_unmanaged(&snap, "L_9"));
     status_org_clear(&snap);
 }
@@ -272,20 +272,6 @@ static void test_render_table(void **state)
     status_org_clear(&failed);
 }
 
-static void test_state_names(void **state)
-{
-    status_net_state s;
-    (void)state;
-    assert_string_equal(status_state_name(STATUS_NET_NORMAL), "normal");
-    assert_string_equal(status_state_name(STATUS_NET_NO_TRACKED_IP), "no_tracked_ip");
-    assert_string_equal(status_state_name((status_net_state)42), "unknown");
-    look_result r = look(TAGS_NORMAL, NULL, POLICY_NONE, TF_REASON_NO_TRACKED_IP, -1);
-    assert_true(status_state_of(&r, &s));
-    assert_int_equal(s, STATUS_NET_NO_TRACKED_IP);
-    r = look(TAGS_UNMANAGED, NULL, POLICY_NONE, TF_REASON_OK, -1);
-    assert_false(status_state_of(&r, &s));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -295,7 +281,6 @@ int main(void)
         cmocka_unit_test(test_copy_is_deep),
         cmocka_unit_test(test_render_json),
         cmocka_unit_test(test_render_table),
-        cmocka_unit_test(test_state_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,225 @@
+/*
+ * config_check.c - the checks that need the whole file: each secret resolved (environment,
+ * value or file), the files the daemon will open, and keys that depend on each other. Files
+ * are reached only through the caller's config_reader; config_memory_reader is one over files
+ * in memory.
+ *
+ * Secrets: the environment wins over the file. Within the file, setting both `api_key` and
+ * `api_key_file` (or `shared_secret` and `shared_secret_file`) is an error, not a precedence:
+ * one of them is stale, and guessing which would hide it.
+ */
+#include "tagfailover/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_internal.h"
+
+/* Reads a secret file: trailing blanks and newlines stripped; empty is an error. */
+static char *config_read_secret_file(config_parser *p, config_key_id k, const char *path)
+{
+    char ebuf[128];
+    size_t n = 0;
+    char *buf = malloc(TF_SECRET_MAX_BYTES + 2);
+
+    if (buf == NULL) {
+        p->nomem = true;
+        return NULL;
+    }
+    /* One byte over the cap, to tell a file at the cap from a longer one. */
+    int e = p->files->read_file(p->files->ctx, path, buf, TF_SECRET_MAX_BYTES + 1, &n);
+    if (e != 0) {
+        config_key_error(p, k, "cannot read '%s': %s", path,
+                         config_errno_text(e, ebuf, sizeof ebuf));
+        goto fail;
+    }
+    if (n > TF_SECRET_MAX_BYTES) {
+        config_key_error(p, k, "'%s' is larger than %d bytes", path, TF_SECRET_MAX_BYTES);
+        goto fail;
+    }
+    buf[n] = '\0';
+    if (memchr(buf, '\0', n) != NULL) {
+        config_key_error(p, k, "'%s' contains a NUL byte", path);
+        goto fail;
+    }
+    while (n > 0 && isspace((unsigned char)buf[n - 1]))
+        buf[--n] = '\0';
+    if (n == 0) {
+        config_key_error(p, k, "'%s' is empty", path);
+        goto fail;
+    }
+    return buf;
+fail:
+    explicit_bzero(buf, TF_SECRET_MAX_BYTES + 2);
+    free(buf);
+    return NULL;
+}
+
+/* Resolves one secret: the environment wins, else the value, else the file. Returns false when
+ * it reported a problem (so "no secret" is not said on top of it). */
+static bool config_resolve_secret(config_parser *p, const char *env_name, config_key_id k_value,
+                                  config_key_id k_file)
+{
+    config *c = p->c;
+    bool api = k_value == K_API_KEY;
+    char **secret = api ? &c->api_key : &c->shared_secret;
+    const char *file = api ? c->api_key_file : c->shared_secret_file;
+    config_secret_source *source = api ? &c->api_key_source : &c->shared_secret_source;
+    const char *env = p->getenv_fn != NULL ? p->getenv_fn(env_name) : NULL;
+
+    bool ok = true;
+
+    if (*secret != NULL && file != NULL) {
+        ok = false;
+        int a = p->key_line[k_value], b = p->key_line[k_file];
+        config_error(p, a > b ? a : b, "%s and %s are both set (lines %d and %d): keep one",
+                     config_keys[k_value].name, config_keys[k_file].name, a < b ? a : b,
+                     a > b ? a : b);
+    }
+    if (env != NULL && env[0] != '\0') {
+        if (api ? !config_is_token(env) : !config_no_controls(env)) {
+            config_keyless_error(p, k_value, "%s contains blanks or control characters", env_name);
+            return false;
+        }
+        char *d = config_strdup(p, env);
+        if (d == NULL)
+            return false;
+        if (*secret != NULL)
+            explicit_bzero(*secret, strlen(*secret));
+        free(*secret);
+        *secret = d;
+        *source = CONFIG_SECRET_ENV;
+        return ok;
+    }
+    if (*secret != NULL) {
+        *source = CONFIG_SECRET_VALUE;
+        return ok;
+    }
+    if (file == NULL)
+        return ok;
+    char *d = config_read_secret_file(p, k_file, file);
+    if (d == NULL)
+        return false;
+    if (api ? !config_is_token(d) : !config_no_controls(d)) {
+        config_key_error(p, k_file, "'%s' contains blanks or control characters inside", file);
+        explicit_bzero(d, strlen(d));
+        free(d);
+        return false;
+    }
+    *secret = d;
+    *source = CONFIG_SECRET_FILE;
+    return true;
+}
+
+/* Checks that a file the daemon will open is readable now. */
+static void config_check_readable(config_parser *p, config_key_id k, const char *path,
+                                  const char *why)
+{
+    char ebuf[128];
+    if (path == NULL)
+        return;
+    int e = p->files->check_file(p->files->ctx, path);
+    if (e != 0)
+        config_key_error(p, k, "cannot read '%s': %s (%s)", path,
+                         config_errno_text(e, ebuf, sizeof ebuf), why);
+}
+
+/* True when the two listen addresses can collide on one port. */
+static bool config_addresses_overlap(const char *a, const char *b)
+{
+    return strcmp(a, b) == 0 || strcmp(a, "0.0.0.0") == 0 || strcmp(b, "0.0.0.0") == 0 ||
+           strcmp(a, "::") == 0 || strcmp(b, "::") == 0;
+}
+
+/* The checks that need the whole file: secrets, readable files, keys that depend on others. */
+void config_check(config_parser *p)
+{
+    config *c = p->c;
+    bool listener_on = c->listener_mode != CONFIG_LISTENER_OFF;
+
+    bool key_ok = config_resolve_secret(p, CONFIG_ENV_API_KEY, K_API_KEY, K_API_KEY_FILE);
+    if (key_ok && c->api_key == NULL && !p->key_bad[K_API_KEY])
+        config_keyless_error(p, K_API_KEY,
+                             "no API key (set api_key_file, api_key or " CONFIG_ENV_API_KEY ")");
+    bool secret_ok =
+        config_resolve_secret(p, CONFIG_ENV_SHARED_SECRET, K_SHARED_SECRET, K_SHARED_SECRET_FILE);
+    if (secret_ok && listener_on && !p->key_bad[K_MODE] && c->shared_secret == NULL &&
+        !p->key_bad[K_SHARED_SECRET])
+        config_keyless_error(p, K_SHARED_SECRET,
+                             "no shared secret while the listener is on (set shared_secret_file, "
+                             "shared_secret or " CONFIG_ENV_SHARED_SECRET ", or mode = off)");
+
+    if (c->listener_mode == CONFIG_LISTENER_TLS && !p->key_bad[K_MODE]) {
+        if (!p->key_bad[K_CERT_FILE])
+            config_check_readable(p, K_CERT_FILE, c->cert_file, "mode = tls needs it");
+        if (!p->key_bad[K_KEY_FILE])
+            config_check_readable(p, K_KEY_FILE, c->key_file, "mode = tls needs it");
+    }
+    config_check_readable(p, K_CA_FILE, c->ca_file, "ca_file is set");
+
+    if (!p->key_bad[K_LOSS_THRESHOLD_PCT] && !p->key_bad[K_FAILBACK_MAX_LOSS_PCT] &&
+        c->failback_max_loss_pct >= c->loss_threshold_pct) {
+        if (p->key_line[K_FAILBACK_MAX_LOSS_PCT] != 0)
+            config_key_error(p, K_FAILBACK_MAX_LOSS_PCT, "must be below loss_threshold_pct (%g)",
+                             c->loss_threshold_pct);
+        else
+            config_key_error(p, K_LOSS_THRESHOLD_PCT, "must be above failback_max_loss_pct (%g)",
+                             c->failback_max_loss_pct);
+    }
+    if (!p->key_bad[K_CONFIRM_INTERVAL_S] && !p->key_bad[K_CONFIRM_WINDOW_S] &&
+        c->confirm_interval_s > c->confirm_window_s) {
+        if (p->key_line[K_CONFIRM_INTERVAL_S] != 0)
+            config_key_error(p, K_CONFIRM_INTERVAL_S, "must not exceed confirm_window_s (%d)",
+                             c->confirm_window_s);
+        else
+            config_key_error(p, K_CONFIRM_WINDOW_S, "must not be below confirm_interval_s (%d)",
+                             c->confirm_interval_s);
+    }
+    if (listener_on && c->admin_port != 0 && c->admin_port == c->listener_port &&
+        !p->key_bad[K_ADMIN_PORT] && !p->key_bad[K_LISTENER_PORT] &&
+        config_addresses_overlap(c->admin_address, c->listener_address)) {
+        config_key_id k = p->key_line[K_ADMIN_PORT] ? K_ADMIN_PORT : K_LISTENER_PORT;
+        config_key_error(p, k, "the admin listener and the webhook listener both use port %d",
+                         c->admin_port);
+    }
+}
+
+/* ---- files in memory ------------------------------------------------------------------------ */
+
+/* The table's entry for `path`; NULL when it has none. */
+static const config_memfile *config_memfile_find(const void *ctx, const char *path)
+{
+    for (const config_memfile *f = ctx; f->path != NULL; f++)
+        if (strcmp(f->path, path) == 0)
+            return f;
+    return NULL;
+}
+
+static int config_memory_read(const void *ctx, const char *path, char *buf, size_t size, size_t *n)
+{
+    const config_memfile *f = config_memfile_find(ctx, path);
+
+    *n = 0;
+    if (f == NULL)
+        return ENOENT;
+    if (f->err != 0)
+        return f->err;
+    *n = f->len < size ? f->len : size;
+    if (*n > 0)
+        memcpy(buf, f->data, *n);
+    return 0;
+}
+
+static int config_memory_check(const void *ctx, const char *path)
+{
+    const config_memfile *f = config_memfile_find(ctx, path);
+    return f == NULL ? ENOENT : f->err;
+}
+
+config_reader config_memory_reader(const config_memfile *files)
+{
+    return (config_reader){
+        .read_file = config_memory_read, .check_file = config_memory_check, .ctx = files};
+}
