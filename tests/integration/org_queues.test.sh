@@ -71,11 +71,27 @@ check "Busy's branch is untouched" test "$(h_tags B_1)" = '["london_primary_up",
 # The delays end: Busy's queue drains, and the refused alert is accepted when retried.
 curl -s -o /dev/null -X DELETE "$H_FAKE/_control/fault"
 code=503
+retried=0
 for _ in $(seq 1 120); do
   code=$(h_post "$(h_alert busy-late 2001 B_1)")
   [ "$code" != 503 ] && break
+  retried=$((retried + 1))
   sleep 0.5
 done
-check "a refused Busy alert is accepted once there is room (got $code)" test "$code" = 202
+check "a refused Busy alert is accepted once there is room, not taken for a duplicate (got $code)" \
+  test "$code" = 202
+
+# Every answer was counted: the 503s of the flood, the late one and its retries; the 202s.
+metric() {
+  curl -s "http://127.0.0.1:$H_ADMIN/metrics" | awk -v k="$1" '$1 == k { print $2 + 0 }'
+}
+overloaded=$(metric 'tagfailover_webhooks_total{result="overloaded"}')
+accepted_total=$(metric 'tagfailover_webhooks_total{result="accepted"}')
+duplicates=$(metric 'tagfailover_webhooks_total{result="duplicate"}')
+check "overloaded counted ($overloaded = $refused + 1 + $retried)" \
+  test "$overloaded" -eq $((refused + 1 + retried))
+check "accepted counted ($accepted_total = 1 + $accepted + 1 + 1)" \
+  test "$accepted_total" -eq $((accepted + 3))
+check "no duplicate ($duplicates)" test "$duplicates" -eq 0
 check "the daemon is alive" h_alive
 h_summary
