@@ -111,6 +111,8 @@ typedef struct {
     long max_body_bytes;                       /* default 65536, ceiling TF_WEBHOOK_BODY_CEILING */
     int max_connections;                       /* default 256 */
     int connection_timeout_s;                  /* default 10 */
+    char *public_url; /* the https:// URL Meraki reaches this listener at; NULL when unset
+                         (then live pings are polled, and setup needs --url) */
 
     /* [admin] */
     char *admin_address; /* default 127.0.0.1 */
@@ -132,6 +134,12 @@ typedef struct {
     bool require_backup_healthy;     /* default true */
     bool failback_auto;              /* default true: `failback = auto` */
     bool dry_run;                    /* default false */
+    bool evidence_live;              /* default true: `evidence = series, live` */
+    int live_ping_count;             /* default 5: packets per live ping (1..5) */
+    int live_ping_timeout_s;         /* default 15 */
+    int live_ping_interval_s;        /* default 30: at most one ping per network per interval */
+    int live_ping_max_inflight;      /* default 5: per organization */
+    bool vpn_status_hint;            /* default true */
 
     /* [log] */
     config_log_format log_format; /* default json */

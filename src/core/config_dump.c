@@ -101,6 +101,7 @@ char *config_dump(const config *c)
         case KIND_ADDRESS:
         case KIND_WEBHOOK_PATH:
         case KIND_TAG:
+        case KIND_PUBLIC_URL:
         case KIND_SECRET:
             if (*(char *const *)m != NULL)
                 fprintf(f, " %s", *(char *const *)m);
@@ -138,6 +139,9 @@ char *config_dump(const config *c)
             break;
         case KIND_FAILBACK:
             fprintf(f, " %s", c->failback_auto ? "auto" : "manual");
+            break;
+        case KIND_EVIDENCE:
+            fprintf(f, " %s", c->evidence_live ? "series, live" : "series");
             break;
         case KIND_MODE:
             fprintf(f, " %s", config_mode_names[c->listener_mode]);

@@ -62,6 +62,8 @@ typedef enum {
     KIND_WEBHOOK_PATH, /* char *: an absolute URL path */
     KIND_CIDRS,        /* config_cidr_list: may be empty */
     KIND_TAG,          /* char *: a Meraki tag that is not a pair tag */
+    KIND_PUBLIC_URL,   /* char *: an https:// URL, or empty (NULL) */
+    KIND_EVIDENCE,     /* bool evidence_live: `series` or `series, live` */
 } config_kind;
 
 /* Every key of every fixed section, in the order the dump prints them. */
@@ -89,6 +91,7 @@ typedef enum {
     K_MAX_BODY_BYTES,
     K_MAX_CONNECTIONS,
     K_CONNECTION_TIMEOUT_S,
+    K_PUBLIC_URL,
     K_ADMIN_ADDRESS,
     K_ADMIN_PORT,
     K_LOSS_THRESHOLD_PCT,
@@ -104,6 +107,12 @@ typedef enum {
     K_REQUIRE_BACKUP_HEALTHY,
     K_FAILBACK,
     K_DRY_RUN,
+    K_EVIDENCE,
+    K_LIVE_PING_COUNT,
+    K_LIVE_PING_TIMEOUT_S,
+    K_LIVE_PING_INTERVAL_S,
+    K_LIVE_PING_MAX_INFLIGHT,
+    K_VPN_STATUS_HINT,
     K_LOG_FORMAT,
     K_LOG_LEVEL,
     K_COUNT

@@ -60,6 +60,7 @@ const config_key config_keys[K_COUNT] = {
                               TF_MAX_CONNECTIONS_CEILING),
     [K_CONNECTION_TIMEOUT_S] =
         NUM(SEC_LISTENER, "connection_timeout_s", KIND_INT, connection_timeout_s, 1, 600),
+    [K_PUBLIC_URL] = KEY(SEC_LISTENER, "public_url", KIND_PUBLIC_URL, public_url),
 
     [K_ADMIN_ADDRESS] = KEY(SEC_ADMIN, "address", KIND_ADDRESS, admin_address),
     [K_ADMIN_PORT] = NUM(SEC_ADMIN, "port", KIND_INT, admin_port, 0, 65535),
@@ -84,6 +85,15 @@ const config_key config_keys[K_COUNT] = {
         KEY(SEC_FAILOVER, "require_backup_healthy", KIND_BOOL, require_backup_healthy),
     [K_FAILBACK] = KEY(SEC_FAILOVER, "failback", KIND_FAILBACK, failback_auto),
     [K_DRY_RUN] = KEY(SEC_FAILOVER, "dry_run", KIND_BOOL, dry_run),
+    [K_EVIDENCE] = KEY(SEC_FAILOVER, "evidence", KIND_EVIDENCE, evidence_live),
+    [K_LIVE_PING_COUNT] = NUM(SEC_FAILOVER, "live_ping_count", KIND_INT, live_ping_count, 1, 5),
+    [K_LIVE_PING_TIMEOUT_S] =
+        NUM(SEC_FAILOVER, "live_ping_timeout_s", KIND_INT, live_ping_timeout_s, 1, 600),
+    [K_LIVE_PING_INTERVAL_S] =
+        NUM(SEC_FAILOVER, "live_ping_interval_s", KIND_INT, live_ping_interval_s, 1, 3600),
+    [K_LIVE_PING_MAX_INFLIGHT] =
+        NUM(SEC_FAILOVER, "live_ping_max_inflight", KIND_INT, live_ping_max_inflight, 1, 100),
+    [K_VPN_STATUS_HINT] = KEY(SEC_FAILOVER, "vpn_status_hint", KIND_BOOL, vpn_status_hint),
 
     [K_LOG_FORMAT] = KEY(SEC_LOG, "format", KIND_LOG_FORMAT, log_format),
     [K_LOG_LEVEL] = KEY(SEC_LOG, "level", KIND_LOG_LEVEL, log_level),
@@ -189,6 +199,12 @@ config_err config_defaults(config *c)
     c->require_backup_healthy = true;
     c->failback_auto = true;
     c->dry_run = false;
+    c->evidence_live = true;
+    c->live_ping_count = 5;
+    c->live_ping_timeout_s = 15;
+    c->live_ping_interval_s = 30;
+    c->live_ping_max_inflight = 5;
+    c->vpn_status_hint = true;
     c->log_format = CONFIG_LOG_JSON;
     c->log_level = CONFIG_LOG_INFO;
 
@@ -225,6 +241,7 @@ void config_free(config *c)
     free(c->cert_file);
     free(c->key_file);
     free(c->webhook_path);
+    free(c->public_url);
     if (c->shared_secret != NULL)
         explicit_bzero(c->shared_secret, strlen(c->shared_secret));
     free(c->shared_secret);

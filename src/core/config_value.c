@@ -520,6 +520,56 @@ bool config_set(config_parser *p, config_key_id k, const char *value)
             return false;
         }
         return config_set_string(p, member, value, false);
+    case KIND_PUBLIC_URL:
+        if (value[0] == '\0')
+            return config_set_string(p, member, value, true);
+        why = config_url_problem(value);
+        if (why == NULL && strncmp(value, "https://", 8) != 0)
+            why = "must be an https:// URL (Meraki delivers only over HTTPS)";
+        if (why != NULL) {
+            config_error(p, line, "%s: %s %s", key->name, config_quote(value, q, sizeof q), why);
+            return false;
+        }
+        return config_set_string(p, member, value, false);
+    case KIND_EVIDENCE: {
+        /* What can confirm a failover: the series always, and the appliance's live ping. */
+        char words[64];
+        size_t w = 0;
+        bool series = false, live = false, bad = false;
+        for (const char *c = value;; c++) {
+            if (*c == ',' || *c == '\0') {
+                while (w > 0 && words[w - 1] == ' ')
+                    w--;
+                words[w] = '\0';
+                if (strcmp(words, "series") == 0)
+                    series = true;
+                else if (strcmp(words, "live") == 0)
+                    live = true;
+                else
+                    bad = true;
+                w = 0;
+                if (*c == '\0')
+                    break;
+                continue;
+            }
+            if (*c == ' ' && w == 0)
+                continue;
+            if (w + 1 >= sizeof words) {
+                bad = true;
+                break;
+            }
+            words[w++] = *c;
+        }
+        if (bad || !series) {
+            config_error(p, line,
+                         "%s: must be series or series, live (the series is required) "
+                         "(got %s)",
+                         key->name, config_quote(value, q, sizeof q));
+            return false;
+        }
+        *(bool *)member = live;
+        return true;
+    }
     case KIND_TAG:
         why = config_tag_problem(value);
         if (why != NULL) {
