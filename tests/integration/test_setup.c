@@ -628,70 +628,6 @@ static void test_failures_reported(void **state)
 
 /* ---- the pure helpers ---- */
 
-static void test_plan_alerts(void **state)
-{
-    (void)state;
-    struct {
-        const char *settings;
-        const char *server;
-        int shape_ok;
-        const char *body; /* expected PUT body, or NULL */
-    } cases[] = {
-        /* Nothing routed: all three, destinations kept, filters kept, others not sent. */
-        {"{\"alerts\": [{\"type\": \"gatewayDown\", \"enabled\": false},"
-         " {\"type\": \"failoverEvent\", \"enabled\": false, \"alertDestinations\":"
-         " {\"emails\": [\"a@b\"], \"allAdmins\": false, \"snmp\": true, \"httpServerIds\": "
-         "[\"X\"]},"
-         " \"filters\": {\"timeout\": 5}},"
-         " {\"type\": \"vpnConnectivityChange\", \"enabled\": true},"
-         " {\"type\": \"cellularUpDown\", \"enabled\": true, \"alertDestinations\":"
-         " {\"httpServerIds\": [\"S\"]}}]}",
-         "S", 1,
-         "{\"alerts\":[{\"type\":\"failoverEvent\",\"enabled\":true,\"alertDestinations\":"
-         "{\"emails\":[\"a@b\"],\"allAdmins\":false,\"snmp\":true,\"httpServerIds\":[\"X\",\"S\"]},"
-         "\"filters\":{\"timeout\":5}},"
-         "{\"type\":\"vpnConnectivityChange\",\"enabled\":true,\"alertDestinations\":"
-         "{\"httpServerIds\":[\"S\"]}}]}"},
-        /* Everything in place: no write. */
-        {"{\"alerts\": [{\"type\": \"failoverEvent\", \"enabled\": true, \"alertDestinations\":"
-         " {\"httpServerIds\": [\"S\"]}}, {\"type\": \"vpnConnectivityChange\", \"enabled\": true,"
-         " \"alertDestinations\": {\"httpServerIds\": [\"T\", \"S\"]}},"
-         " {\"type\": \"cellularUpDown\", \"enabled\": true, \"alertDestinations\":"
-         " {\"httpServerIds\": [\"S\"]}}]}",
-         "S", 1, NULL},
-        /* Routed but disabled: enabled, the id not added twice; a missing alert is skipped. */
-        {"{\"alerts\": [{\"type\": \"failoverEvent\", \"enabled\": false, \"alertDestinations\":"
-         " {\"httpServerIds\": [\"S\"]}}]}",
-         "S", 1,
-         "{\"alerts\":[{\"type\":\"failoverEvent\",\"enabled\":true,\"alertDestinations\":"
-         "{\"httpServerIds\":[\"S\"]}}]}"},
-        /* No server yet (dry run): a plan, no body. */
-        {"{\"alerts\": [{\"type\": \"failoverEvent\", \"enabled\": true}]}", NULL, 1, NULL},
-        {"{\"alerts\": {}}", "S", 0, NULL},
-        {"[]", "S", 0, NULL},
-        {"{\"alerts\": [{\"enabled\": true}]}", "S", 0, NULL},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct json_object *in = json_tokener_parse(cases[i].settings), *body = NULL;
-        setup_alert st[SETUP_N_ALERTS];
-        assert_non_null(in);
-        setup_err e = setup_plan_alerts(in, cases[i].server, st, &body);
-        assert_int_equal(e == SETUP_OK, cases[i].shape_ok);
-        if (cases[i].body == NULL) {
-            assert_null(body);
-        } else {
-            struct json_object *want = json_tokener_parse(cases[i].body);
-            assert_non_null(body);
-            if (!json_object_equal(body, want))
-                fprintf(stderr, "case %zu: got %s\n", i, json_object_to_json_string(body));
-            assert_true(json_object_equal(body, want));
-            json_object_put(want);
-        }
-        json_object_put(body);
-        json_object_put(in);
-    }
-}
-
 static void test_match_server_and_urls(void **state)
 {
     (void)state;
@@ -738,7 +674,6 @@ int main(void)
 {
     harness_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plan_alerts),
         cmocka_unit_test(test_match_server_and_urls),
         cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, fixture_setup,
                                         fixture_teardown),
