@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "harness/fakedash.h"
 
 #define TE_UNUSED __attribute__((unused))
 

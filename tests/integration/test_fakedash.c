@@ -32,7 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "harness/fakedash.h"
 
 #define AUTH "Authorization: Bearer test-api-key"
 

@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "harness/fakedash.h"
 
 static void test_tmpdir_and_files(void **state)
 {

@@ -23,7 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "harness.h"
+#include "harness/fakedash.h"
 
 /* Not every program uses every helper. */
 #define TFL_UNUSED __attribute__((unused))

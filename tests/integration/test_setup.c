@@ -20,7 +20,7 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "harness.h"
+#include "harness/fakedash.h"
 #include "tagfailover/config.h"
 #include "tagfailover/setup.h"
 
