@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/scenario.h"
 
 /* How long fakedash may take to print its first line. */
 #define HARNESS_FAKEDASH_START_MS 10000
@@ -111,6 +112,37 @@ int harness_fakedash_stop(struct harness_fakedash *fd)
         harness_tmpdir_remove(fd->dir);
     fd->own_dir = 0;
     return unknown;
+}
+
+int harness_fakedash_group_setup(void **state)
+{
+    struct harness_fakedash *fd = calloc(1, sizeof *fd);
+
+    harness_init();
+    if (fd == NULL || harness_fakedash_start(NULL, fd) != 0) {
+        free(fd);
+        return -1;
+    }
+    *state = fd;
+    return 0;
+}
+
+int harness_fakedash_group_teardown(void **state)
+{
+    struct harness_fakedash *fd = *state;
+    int unknown = harness_fakedash_stop(fd);
+
+    free(fd);
+    if (unknown != 0) {
+        fprintf(stderr, "fakedash reported %d unknown request(s) or a bad exit\n", unknown);
+        return -1;
+    }
+    return 0;
+}
+
+int harness_fakedash_sample_setup(void **state)
+{
+    return harness_fakedash_scenario(*state, harness_scenario_sample);
 }
 
 /* Sends `method` base + `path` with `headers` and `body`; `resp` (or, when NULL, a local

@@ -54,6 +54,20 @@ int harness_fakedash_start(const char *scenario_path, struct harness_fakedash *f
  * the unknown lines are printed to stderr so the failure explains itself. */
 int harness_fakedash_stop(struct harness_fakedash *fd);
 
+/* ---- One fake for a cmocka group (the fake's own tests) ---- */
+
+/* cmocka group setup: starts a fake with its built-in empty state in its own temp dir and
+ * puts it (a struct harness_fakedash) in *state. Returns 0 or -1. */
+int harness_fakedash_group_setup(void **state);
+
+/* cmocka group teardown: stops the fake and frees it. Returns -1 when it saw an out-of-spec
+ * request or did not exit cleanly, else 0. */
+int harness_fakedash_group_teardown(void **state);
+
+/* cmocka setup of each test in such a group: loads harness_scenario_sample (which also clears
+ * the log and the faults). Returns 0 or -1. */
+int harness_fakedash_sample_setup(void **state);
+
 /* ---- Calls ---- */
 
 /* Sends `method` `path` (e.g. "/_control/loss") with the JSON text `json_body` (or NULL) to

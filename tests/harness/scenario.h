@@ -1,7 +1,7 @@
 /*
  * scenario.h - the worlds tests load into the fake Dashboard: the standard organization with
- * its London and Paris peers and branch networks (the engine tests), and the world of the
- * listener tests.
+ * its London and Paris peers and branch networks (the engine tests), the world of the
+ * listener tests, and the sample world of the fake's own tests.
  *
  * The standard organization is 1001 "Acme" with 1-s samples and no data lag (time is
  * compressed, as config.h's defaults are). Its networks are JSON objects built from the
@@ -55,5 +55,11 @@ char *harness_scenario(const char *networks, const char *loss);
  * examples use org 2930418 / network N_24329156; harness_webhook_delivery the recorded 2026
  * delivery's IDs), both networks managed, so the engine counts their alerts as relevant. */
 extern const char harness_scenario_listener[];
+
+/* The fake's own tests' world. Org 1001 "Acme": London and Paris peers and three sample
+ * branches, L_100 (wan1 active, wan2 ready, wan3 not connected; serial Q2XX-AAAA-0001),
+ * L_200 (its own destination list: London only) and L_300 (held); 1-s samples, no lag.
+ * Org 1002 "Other": one network without an appliance, N_1. */
+extern const char harness_scenario_sample[];
 
 #endif
