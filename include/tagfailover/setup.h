@@ -24,7 +24,8 @@
  * retries and redirect rules are the daemon's.
  *
  * The pure helpers below (no I/O, no clock, no globals) are what setup_run decides with; they
- * are public so tests can drive them with plain JSON.
+ * are public so tests can drive them with plain JSON. The alert settings of step 2 are
+ * decided in the core, by setup_plan_alerts (setup_plan.h).
  */
 #ifndef TAGFAILOVER_SETUP_H
 #define TAGFAILOVER_SETUP_H
@@ -42,9 +43,6 @@ struct json_object;
 #define SETUP_TEMPLATE_ID   "wpt_00001"
 #define SETUP_TEMPLATE_NAME "Meraki (included)"
 
-/* The alerts routed to the server, as /alerts/settings names them. */
-#define SETUP_N_ALERTS 3
-
 /* Longest receiver URL accepted (Meraki's own limit is lower). */
 #define SETUP_URL_MAX 2048
 
@@ -52,7 +50,6 @@ typedef enum {
     SETUP_OK = 0,
     SETUP_ERR_SHAPE, /* an API answer is not the documented shape */
     SETUP_ERR_URL,   /* a receiver URL that is not http(s)://host..., or too long */
-    SETUP_ERR_NOMEM,
 } setup_err;
 
 /* Options of the command. */
@@ -77,14 +74,6 @@ typedef struct {
     const char *template_id; /* payloadTemplate.payloadTemplateId; "" when absent */
 } setup_server;
 
-/* What one of the three alerts needs. */
-typedef struct {
-    const char *type; /* "failoverEvent", ...; static */
-    bool offered;     /* the network's settings list this alert (Meraki refuses the others) */
-    bool enabled;     /* it is enabled now */
-    bool routed;      /* its alertDestinations.httpServerIds already hold the server */
-} setup_alert;
-
 /* Runs the command and prints to `out`. Returns the exit code: 0 every managed network is
  * wired and its test delivered (or, with dry_run, the plan could be read), 1 any step
  * failed (with the API's message), 2 a usage problem (no URL can be had, no shared secret). */
@@ -104,18 +93,6 @@ setup_err setup_check_url(const char *url) __attribute__((warn_unused_result));
  * not an array of objects with string `id` and `url`. Pure. */
 setup_err setup_match_server(struct json_object *servers, const char *url,
                              setup_server_match *match, setup_server *found)
-    __attribute__((warn_unused_result));
-
-/* Reads the settings object (GET .../alerts/settings) for the three alerts and the server
- * `server_id` (NULL: a server not created yet, which no alert holds). Fills st[0..2]. When
- * some offered alert is not both enabled and routed, *body receives the PUT body (caller
- * puts): {"alerts": [...]} with just those alerts, each with its destinations as read plus
- * the server, `enabled` true, and its filters as read; otherwise *body is NULL. Alerts outside
- * the three, defaultDestinations and muting are never sent, so they cannot change.
- * SETUP_ERR_SHAPE when the settings are not an object with an `alerts` array of objects
- * whose `type` is a string. Pure. */
-setup_err setup_plan_alerts(struct json_object *settings, const char *server_id,
-                            setup_alert st[SETUP_N_ALERTS], struct json_object **body)
     __attribute__((warn_unused_result));
 
 /* A message for an error code; never NULL. */

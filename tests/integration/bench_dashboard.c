@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "harness.h"
+#include "harness/fakedash.h"
 #include "tagfailover/dashboard.h"
 #include "tagfailover/log.h"
 

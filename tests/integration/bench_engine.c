@@ -17,7 +17,19 @@
  *
  * Prints one `key=value` line per measure on stdout.
  */
-#include "engine_util.h"
+#include <json-c/json.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/config.h"
+#include "harness/daemon.h"
+#include "harness/fakedash.h"
+#include "harness/scenario.h"
+#include "harness/webhook.h"
+#include "harness/world.h"
 
 #ifndef TF_BIN_DEFAULT
 #define TF_BIN_DEFAULT ""
@@ -53,7 +65,8 @@ static char *generated_scenario(long count, const char *prefix)
     if (s != NULL)
         snprintf(s, 2048,
                  "{\"api_key\":\"test-api-key\",\"sample_spacing_s\":1,\"data_lag_s\":0,"
-                 "\"organizations\":[{\"id\":\"" TE_ORG "\",\"name\":\"Acme\",\"peers\":" TE_PEERS
+                 "\"organizations\":[{\"id\":\"" HARNESS_ORG
+                 "\",\"name\":\"Acme\",\"peers\":" HARNESS_PEERS
                  ",\"generate\":{\"count\":%ld,\"prefix\":\"%s\",\"tags\":[\"retail\","
                  "\"london_primary_up\",\"paris_backup_down\"],\"uplinks\":{\"wan1\":"
                  "\"active\"}}}],\"loss\":[]}",
@@ -64,36 +77,36 @@ static char *generated_scenario(long count, const char *prefix)
 /* One latency run with the given [dashboard] pacing. Returns 0 or -1. */
 static int latency_run(const char *label, const char *pacing)
 {
-    te t;
+    harness_world t = {0};
     char *sc = generated_scenario(N_BRANCHES, "L_7");
     double at[N_BRANCHES], lat[N_BRANCHES];
     int rc = -1;
 
-    if (sc == NULL || te_open(&t, sc) != 0)
+    if (sc == NULL || harness_world_open(&t, sc) != 0)
         goto out;
-    t.dashboard_extra = pacing;
-    if (te_write_conf(&t, "plain", "", "") != 0)
+    if (harness_conf_write(&t, pacing) != 0)
         goto out;
     static const char *const serve[] = {"serve", NULL};
-    if (te_serve_ready(&t, serve) != 0)
+    if (harness_daemon_serve(&t, serve) != 0)
         goto out;
-    if (te_control(&t, "/_control/loss",
-                   "{\"ip\":\"" TE_LONDON_IP "\",\"lossPercent\":100,\"from\":-3}") != 200)
+    if (harness_controlf(&t.fd, "/_control/loss",
+                         "{\"ip\":\"" HARNESS_LONDON_IP
+                         "\",\"lossPercent\":100,\"from\":-3}") != 200)
         goto out;
     for (int i = 0; i < N_BRANCHES; i++) {
         char net[16], alert[32];
         snprintf(net, sizeof(net), "L_7%02d", i);
         snprintf(alert, sizeof(alert), "B-%04d", i);
-        if (te_alert(&t, TE_ORG, net, alert, &at[i]) != 202)
+        if (harness_webhook_alert(&t, HARNESS_ORG, net, alert, &at[i]) != 202)
             goto out;
     }
     for (int i = 0; i < N_BRANCHES; i++) {
         char net[16];
         snprintf(net, sizeof(net), "L_7%02d", i);
-        if (te_wait_tags(&t, net, "[\"retail\",\"london_primary_down\",\"paris_backup_up\"]",
-                         60000) != 0)
+        if (harness_fakedash_wait_tags(
+                &t.fd, net, "[\"retail\",\"london_primary_down\",\"paris_backup_up\"]", 60000) != 0)
             goto out;
-        double put = te_first_put(&t, net);
+        double put = harness_fakedash_first_put(&t.fd, net);
         if (isnan(put))
             goto out;
         lat[i] = (put - at[i]) * 1000.0;
@@ -106,15 +119,15 @@ static int latency_run(const char *label, const char *pacing)
     rc = 0;
 out:
     if (rc != 0)
-        te_dump(&t);
+        harness_daemon_dump(&t);
     free(sc);
-    if (te_close(&t) != 0)
+    if (harness_world_close(&t) != 0)
         rc = -1;
     return rc;
 }
 
 /* Counts the API requests in the fake's log and the span between the first and the last. */
-static int count_requests(const te *t, double *span_s)
+static int count_requests(const harness_world *t, double *span_s)
 {
     struct json_object *log = harness_log(&t->fd);
     int n = 0;
@@ -135,7 +148,7 @@ static int count_requests(const te *t, double *span_s)
 }
 
 /* Waits until the daemon has logged `n` reconciles. */
-static int wait_reconciles(const te *t, int n, int timeout_ms)
+static int wait_reconciles(const harness_world *t, int n, int timeout_ms)
 {
     long long end = harness_now_ms() + timeout_ms;
     while (harness_file_count(t->proc.stderr_path, "\"event\":\"reconcile\"") < n) {
@@ -149,17 +162,17 @@ static int wait_reconciles(const te *t, int n, int timeout_ms)
 /* API calls of the first and of a steady reconcile cycle for an organization of `count`. */
 static int calls_run(long count)
 {
-    te t;
+    harness_world t = {0};
     char *sc = generated_scenario(count, "L_9");
     int rc = -1;
     double span;
 
-    if (sc == NULL || te_open(&t, sc) != 0)
+    if (sc == NULL || harness_world_open(&t, sc) != 0)
         goto out;
-    if (te_write_conf(&t, "plain", "reconcile_interval_s = 5\n", "") != 0)
+    if (harness_conf_write(&t, "[failover]\nreconcile_interval_s = 5\n") != 0)
         goto out;
     static const char *const serve[] = {"serve", NULL};
-    if (te_start(&t, serve) != 0 || wait_reconciles(&t, 1, 60000) != 0)
+    if (harness_daemon_start(&t, serve, NULL) != 0 || wait_reconciles(&t, 1, 60000) != 0)
         goto out;
     int first = count_requests(&t, &span);
     double first_span = span;
@@ -168,7 +181,7 @@ static int calls_run(long count)
         goto out;
     int steady = count_requests(&t, &span);
     const char *const needles[] = {"\"event\":\"reconcile\"", "API calls", NULL};
-    char *line = te_log_line(&t, needles);
+    char *line = harness_daemon_log_line(&t, needles);
     printf("reconcile_calls networks=%ld first_cycle=%d (%.2f s) steady_cycle=%d (%.2f s)\n", count,
            first, first_span, steady, span);
     if (line != NULL)
@@ -177,9 +190,9 @@ static int calls_run(long count)
     rc = steady > 0 ? 0 : -1;
 out:
     if (rc != 0)
-        te_dump(&t);
+        harness_daemon_dump(&t);
     free(sc);
-    if (te_close(&t) != 0)
+    if (harness_world_close(&t) != 0)
         rc = -1;
     return rc;
 }
@@ -203,7 +216,7 @@ int main(int argc, char **argv)
     }
     if (all || strcmp(part, "latency") == 0) {
         if (latency_run("default_pacing", "") != 0 ||
-            latency_run("burst_100", "requests_burst = 100\n") != 0)
+            latency_run("burst_100", "[dashboard]\nrequests_burst = 100\n") != 0)
             rc = 1;
     }
     if (all || strcmp(part, "calls") == 0) {

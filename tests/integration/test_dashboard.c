@@ -29,7 +29,7 @@
 
 #include <json-c/json.h>
 
-#include "harness.h"
+#include "harness/fakedash.h"
 #include "tagfailover/dashboard.h"
 #include "tagfailover/log.h"
 #include "tagfailover/metrics.h"

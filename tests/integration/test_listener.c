@@ -14,12 +14,23 @@
 
 #include <cmocka.h>
 
+#include <curl/curl.h>
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "harness/config.h"
+#include "harness/daemon.h"
+#include "harness/proc.h"
+#include "harness/scenario.h"
+#include "harness/webhook.h"
+#include "harness/world.h"
 #include "tagfailover/metrics.h"
-#include "test_listener_util.h"
 
-static tfl T;
+static harness_world T;
 static long expected[METRICS_WEBHOOK_RESULT_COUNT]; /* what /metrics must say at the end */
 
 static const char *const result_names[] = {"accepted",  "ignored",   "duplicate", "unauthorized",
@@ -29,9 +40,10 @@ static int group_setup(void **state)
 {
     (void)state;
     harness_init();
-    if (tfl_prepare(&T) != 0 || tfl_start(&T, "tls", "", NULL) != 0) {
+    if (harness_world_open(&T, harness_scenario_listener) != 0 || harness_world_certs(&T) != 0 ||
+        harness_daemon_listen(&T, "[listener]\nmode = tls\n", NULL) != 0) {
         /* cmocka skips the group teardown when the setup fails: clean up here. */
-        tfl_cleanup(&T);
+        harness_world_close(&T);
         return -1;
     }
     return 0;
@@ -40,7 +52,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    return tfl_cleanup(&T);
+    return harness_world_close(&T);
 }
 
 /* The result word of a JSON answer body, or "". */
@@ -59,10 +71,10 @@ static void expect_post(const char *body, const char *const headers[], long code
 {
     struct harness_response r;
     char word[64];
-    long got = tfl_post(&T, body, headers, &r);
+    long got = harness_webhook_post(&T, body, headers, &r);
     body_status(&r, word, sizeof(word));
     if (got != code || strcmp(word, result_names[result]) != 0) {
-        tfl_dump_stderr(&T);
+        harness_daemon_dump(&T);
         fail_msg("got %ld %s (%s), want %ld %s", got, word, r.error, code, result_names[result]);
     }
     /* Answers are small JSON documents. */
@@ -107,7 +119,7 @@ static void test_meraki_examples(void **state)
 static void test_path_and_method(void **state)
 {
     struct harness_response r;
-    struct harness_http_opts o = tfl_opts(&T);
+    struct harness_http_opts o = harness_webhook_opts(&T);
     char url[200], buf[64];
     (void)state;
 
@@ -125,7 +137,7 @@ static void test_path_and_method(void **state)
 
     /* The query string is not part of the path. */
     snprintf(url, sizeof(url), "%s?x=1", T.url);
-    char *a = tfl_alert("failover_event", "q-1", TFL_SECRET);
+    char *a = harness_webhook_delivery("failover_event", "q-1", HARNESS_SECRET);
     harness_http("POST", url, NULL, a, &o, &r);
     assert_int_equal(r.status, 202);
     expected[METRICS_WEBHOOK_ACCEPTED]++;
@@ -149,52 +161,52 @@ static void test_path_and_method(void **state)
 static void test_secrets(void **state)
 {
     const char *const h_json[] = {"Content-Type: application/json", NULL};
-    const char *const h_x[] = {"X-Shared-Secret: " TFL_SECRET, NULL};
-    const char *const h_bearer[] = {"Authorization: Bearer " TFL_SECRET, NULL};
+    const char *const h_x[] = {"X-Shared-Secret: " HARNESS_SECRET, NULL};
+    const char *const h_bearer[] = {"Authorization: Bearer " HARNESS_SECRET, NULL};
     const char *const h_x_wrong[] = {"X-Shared-Secret: Wr0ngHeaderSecret", NULL};
     const char *const h_bearer_wrong[] = {"Authorization: Bearer Wr0ngBearerSecret", NULL};
     const char *const h_basic[] = {"Authorization: Basic c2VjcmV0", NULL};
     (void)state;
 
-    char *a = tfl_alert("failover_event", "s-1", NULL);
+    char *a = harness_webhook_delivery("failover_event", "s-1", NULL);
     expect_post(a, h_x, 202, METRICS_WEBHOOK_ACCEPTED);
     free(a);
-    a = tfl_alert("failover_event", "s-2", NULL);
+    a = harness_webhook_delivery("failover_event", "s-2", NULL);
     expect_post(a, h_bearer, 202, METRICS_WEBHOOK_ACCEPTED);
     free(a);
-    a = tfl_alert("vpn_connectivity_change", "s-3", "Wr0ngBodySecret");
+    a = harness_webhook_delivery("vpn_connectivity_change", "s-3", "Wr0ngBodySecret");
     expect_post(a, h_bearer, 202, METRICS_WEBHOOK_ACCEPTED);
     free(a);
 
     /* Missing, wrong of the same length, wrong of another length, wrong everywhere. */
-    a = tfl_alert("failover_event", "s-4", NULL);
+    a = harness_webhook_delivery("failover_event", "s-4", NULL);
     expect_post(a, h_json, 401, METRICS_WEBHOOK_UNAUTHORIZED);
     free(a);
-    a = tfl_alert("failover_event", "s-5", "secreT");
+    a = harness_webhook_delivery("failover_event", "s-5", "secreT");
     struct harness_response r;
-    assert_int_equal(tfl_post(&T, a, NULL, &r), 401);
+    assert_int_equal(harness_webhook_post(&T, a, NULL, &r), 401);
     /* 401 says nothing more than its status word. */
     assert_string_equal(r.body, "{\"status\":\"unauthorized\"}\n");
     harness_response_free(&r);
     expected[METRICS_WEBHOOK_UNAUTHORIZED]++;
     free(a);
-    a = tfl_alert("failover_event", "s-6", "Wr0ngLongerBodySecret-0123456789");
+    a = harness_webhook_delivery("failover_event", "s-6", "Wr0ngLongerBodySecret-0123456789");
     expect_post(a, h_x_wrong, 401, METRICS_WEBHOOK_UNAUTHORIZED);
     free(a);
-    a = tfl_alert("failover_event", "s-7", "x");
+    a = harness_webhook_delivery("failover_event", "s-7", "x");
     expect_post(a, h_bearer_wrong, 401, METRICS_WEBHOOK_UNAUTHORIZED);
     free(a);
-    a = tfl_alert("failover_event", "s-8", NULL);
+    a = harness_webhook_delivery("failover_event", "s-8", NULL);
     expect_post(a, h_basic, 401, METRICS_WEBHOOK_UNAUTHORIZED);
     free(a);
 
     /* Authentication before shape: 400 only for an authenticated request. */
     expect_post("this is not json", NULL, 401, METRICS_WEBHOOK_UNAUTHORIZED);
     expect_post("this is not json", h_x, 400, METRICS_WEBHOOK_MALFORMED);
-    expect_post("[\"" TFL_SECRET "\"]", NULL, 401, METRICS_WEBHOOK_UNAUTHORIZED);
+    expect_post("[\"" HARNESS_SECRET "\"]", NULL, 401, METRICS_WEBHOOK_UNAUTHORIZED);
     expect_post("[]", h_bearer, 400, METRICS_WEBHOOK_MALFORMED);
-    expect_post("{\"sharedSecret\":\"" TFL_SECRET "\"}", NULL, 400, METRICS_WEBHOOK_MALFORMED);
-    expect_post("{\"sharedSecret\":\"" TFL_SECRET "\",\"organizationId\":\"1\","
+    expect_post("{\"sharedSecret\":\"" HARNESS_SECRET "\"}", NULL, 400, METRICS_WEBHOOK_MALFORMED);
+    expect_post("{\"sharedSecret\":\"" HARNESS_SECRET "\",\"organizationId\":\"1\","
                 "\"alertTypeId\":\"failover_event\"}",
                 NULL, 400, METRICS_WEBHOOK_MALFORMED);
     expect_post("{\"sharedSecret\":\"nope\"}", NULL, 401, METRICS_WEBHOOK_UNAUTHORIZED);
@@ -205,17 +217,17 @@ static void test_secrets(void **state)
 static void test_duplicates(void **state)
 {
     (void)state;
-    char *a = tfl_alert("failover_event", "d-1", TFL_SECRET);
+    char *a = harness_webhook_delivery("failover_event", "d-1", HARNESS_SECRET);
     expect_post(a, NULL, 202, METRICS_WEBHOOK_ACCEPTED);
     expect_post(a, NULL, 200, METRICS_WEBHOOK_DUPLICATE);
     expect_post(a, NULL, 200, METRICS_WEBHOOK_DUPLICATE);
     free(a);
-    a = tfl_alert("motion_alert", "d-2", TFL_SECRET);
+    a = harness_webhook_delivery("motion_alert", "d-2", HARNESS_SECRET);
     expect_post(a, NULL, 200, METRICS_WEBHOOK_IGNORED);
     expect_post(a, NULL, 200, METRICS_WEBHOOK_DUPLICATE);
     free(a);
     /* Another alertId is another delivery. */
-    a = tfl_alert("failover_event", "d-3", TFL_SECRET);
+    a = harness_webhook_delivery("failover_event", "d-3", HARNESS_SECRET);
     expect_post(a, NULL, 202, METRICS_WEBHOOK_ACCEPTED);
     free(a);
 }
@@ -286,7 +298,7 @@ static long post_chunked(const char *data, size_t len, size_t step, char *answer
 static void test_too_large(void **state)
 {
     struct harness_response r;
-    struct harness_http_opts o = tfl_opts(&T);
+    struct harness_http_opts o = harness_webhook_opts(&T);
     char buf[64], answer[256];
     int cc;
     (void)state;
@@ -304,7 +316,8 @@ static void test_too_large(void **state)
      * is never sent, and no race between our early close and the client's upload can eat the
      * answer (a client that sends anyway may see the close first; that is TCP, not us). */
     const char *const h_expect[] = {"Content-Type: application/json",
-                                    "X-Shared-Secret: " TFL_SECRET, "Expect: 100-continue", NULL};
+                                    "X-Shared-Secret: " HARNESS_SECRET, "Expect: 100-continue",
+                                    NULL};
     harness_http("POST", T.url, h_expect, NULL, &o, &r);
     assert_int_equal(r.status, 413);
     body_status(&r, buf, sizeof(buf));
@@ -330,7 +343,7 @@ static void test_too_large(void **state)
     free(body);
 
     /* A streamed body within the cap is read like any other. */
-    char *a = tfl_alert("failover_event", "chunked-1", TFL_SECRET);
+    char *a = harness_webhook_delivery("failover_event", "chunked-1", HARNESS_SECRET);
     assert_int_equal(post_chunked(a, strlen(a), 100, answer, &cc), 202);
     expected[METRICS_WEBHOOK_ACCEPTED]++;
     free(a);
@@ -351,17 +364,17 @@ static void test_too_large(void **state)
     memset(hdr + 11, 'p', 3000);
     hdr[3011] = '\0';
     const char *const h_small[] = {"Content-Type: application/json", hdr, NULL};
-    a = tfl_alert("failover_event", "big-header", TFL_SECRET);
+    a = harness_webhook_delivery("failover_event", "big-header", HARNESS_SECRET);
     expect_post(a, h_small, 202, METRICS_WEBHOOK_ACCEPTED);
     memset(hdr + 11, 'p', 20000);
     hdr[20011] = '\0';
-    long got = tfl_post(&T, a, h_small, NULL);
+    long got = harness_webhook_post(&T, a, h_small, NULL);
     if (got != 431 && got != 413 && got != 0)
         fail_msg("20 KiB of headers got %ld", got);
     free(a);
 
     /* And the listener still answers. */
-    a = tfl_alert("failover_event", "after-large", TFL_SECRET);
+    a = harness_webhook_delivery("failover_event", "after-large", HARNESS_SECRET);
     expect_post(a, NULL, 202, METRICS_WEBHOOK_ACCEPTED);
     free(a);
 }
@@ -435,7 +448,7 @@ static void test_metrics_match(void **state)
         char series[96];
         snprintf(series, sizeof(series), "tagfailover_webhooks_total{result=\"%s\"}",
                  result_names[i]);
-        double v = tfl_metric(&T, series);
+        double v = harness_daemon_metric(&T, series);
         if (v != (double)expected[i])
             fail_msg("%s = %g, want %ld", series, v, expected[i]);
     }
@@ -448,7 +461,7 @@ static void test_no_secret_in_log(void **state)
     (void)state;
     /* The log does carry the lines we sent requests for (so the file read is the right one). */
     assert_true(harness_file_count(T.proc.stderr_path, "\"event\":\"webhook\"") > 60);
-    assert_false(tfl_file_has_word(T.proc.stderr_path, TFL_SECRET));
+    assert_false(harness_file_has_word(T.proc.stderr_path, HARNESS_SECRET));
     static const char *const wrong[] = {"Wr0ngHeaderSecret",
                                         "Wr0ngBearerSecret",
                                         "Wr0ngBodySecret",
@@ -467,7 +480,7 @@ static void test_no_secret_in_log(void **state)
 static void test_sigterm(void **state)
 {
     (void)state;
-    assert_int_equal(tfl_stop(&T), 0);
+    assert_int_equal(harness_daemon_stop(&T), 0);
     assert_true(harness_file_count(T.proc.stderr_path, "\"event\":\"stopping\"") == 1);
 }
 

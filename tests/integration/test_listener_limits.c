@@ -1,6 +1,7 @@
 /*
- * test_listener_limits.c - what the listener does under pressure: idle connections, clients
- * that send one byte a second, and an engine queue that is full. Each test runs its own
+ * test_listener_limits.c - what the listener does under pressure: idle connections and clients
+ * that send one byte a second. (A full queue, per organization, is org_queues.test.sh: it
+ * fills a real one with real traffic against a slowed Dashboard.) Each test runs its own
  * `tagfailover serve` (TLS unless said) with the configuration the case needs.
  */
 #include <setjmp.h>
@@ -10,20 +11,31 @@
 
 #include <cmocka.h>
 
+#include <curl/curl.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
-#include "test_listener_util.h"
+#include "harness/config.h"
+#include "harness/daemon.h"
+#include "harness/proc.h"
+#include "harness/scenario.h"
+#include "harness/webhook.h"
+#include "harness/world.h"
 
 /* Each test's daemon: prepared (temp dir, certificates, fake Dashboard) by the setup, removed by
  * the teardown, which cmocka runs even when the test fails. */
-static tfl T;
+static harness_world T;
 
 static int setup(void **state)
 {
     (void)state;
-    if (tfl_prepare(&T) != 0) {
-        tfl_cleanup(&T);
+    if (harness_world_open(&T, harness_scenario_listener) != 0 || harness_world_certs(&T) != 0) {
+        harness_world_close(&T);
         return -1;
     }
     return 0;
@@ -32,7 +44,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    return tfl_cleanup(&T);
+    return harness_world_close(&T);
 }
 
 /* Seconds since `start_ms`. */
@@ -46,23 +58,23 @@ static double since(long long start_ms)
  * connection, and near its connection limit it cuts the connections idle longest. */
 static void test_idle_connections(void **state)
 {
-    tfl *tp = &T;
+    harness_world *tp = &T;
     enum { IDLE = 300 };
     int fds[IDLE];
     (void)state;
 
-    assert_int_equal(tfl_start(tp, "tls", "", NULL), 0);
+    assert_int_equal(harness_daemon_listen(tp, "[listener]\nmode = tls\n", NULL), 0);
     for (int i = 0; i < IDLE; i++) {
-        fds[i] = tfl_connect(tp->port);
+        fds[i] = harness_connect(tp->port);
         assert_true(fds[i] >= 0);
     }
     /* Let them age past the eviction's minimum idle time, as an attacker's would. */
     harness_sleep_ms(1500);
 
-    char *a = tfl_alert("failover_event", "idle-1", TFL_SECRET);
+    char *a = harness_webhook_delivery("failover_event", "idle-1", HARNESS_SECRET);
     struct harness_response r;
     long long t0 = harness_now_ms();
-    assert_int_equal(tfl_post(tp, a, NULL, &r), 202);
+    assert_int_equal(harness_webhook_post(tp, a, NULL, &r), 202);
     double took = since(t0);
     harness_response_free(&r);
     free(a);
@@ -88,7 +100,7 @@ static void test_idle_connections(void **state)
  * connection or `limit_s` passes. Returns the seconds until it was closed, or -1. */
 static double trickle(int port, const char *first, size_t len, double limit_s)
 {
-    int fd = tfl_connect(port);
+    int fd = harness_connect(port);
     long long t0 = harness_now_ms();
     double closed_at = -1;
     char c = ' ';
@@ -136,10 +148,11 @@ static size_t slow_read(char *buf, size_t size, size_t n, void *ud)
  * byte, so this is the request deadline at work. */
 static void test_slow_clients(void **state)
 {
-    tfl *tp = &T;
+    harness_world *tp = &T;
     (void)state;
 
-    assert_int_equal(tfl_start(tp, "tls", "connection_timeout_s = 2", NULL), 0);
+    assert_int_equal(
+        harness_daemon_listen(tp, "[listener]\nmode = tls\nconnection_timeout_s = 2\n", NULL), 0);
 
     /* A TLS handshake record header announcing 200 bytes, then the bytes, one a second. */
     static const char record[] = {0x16, 0x03, 0x01, 0x00, (char)200};
@@ -173,70 +186,20 @@ static void test_slow_clients(void **state)
         fail_msg("slow body: curl %d status %ld after %.2f s (want cut at about 2 s)", cc, status,
                  took);
 
-    assert_int_equal(tfl_stop(tp), 0);
+    assert_int_equal(harness_daemon_stop(tp), 0);
 
     /* Plain mode (behind a proxy): headers one byte a second. */
-    assert_int_equal(tfl_start(tp, "plain", "connection_timeout_s = 2", NULL), 0);
+    assert_int_equal(
+        harness_daemon_listen(tp, "[listener]\nmode = plain\nconnection_timeout_s = 2\n", NULL), 0);
     static const char head[] = "POST /webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n";
     cut = trickle(tp->port, head, sizeof(head) - 1, 20);
     if (cut < 1.5 || cut > 5)
         fail_msg("slow headers cut after %.2f s (want about 2)", cut);
 
     /* An ordinary client on the same daemon is unaffected. */
-    char *a = tfl_alert("failover_event", "slow-ok", TFL_SECRET);
-    assert_int_equal(tfl_post(tp, a, NULL, NULL), 202);
+    char *a = harness_webhook_delivery("failover_event", "slow-ok", HARNESS_SECRET);
+    assert_int_equal(harness_webhook_post(tp, a, NULL, NULL), 202);
     free(a);
-}
-
-/* The queue is full: 503 with Retry-After, and the retry is accepted once there is room.
- *
- * How the queue is made to fill: the engine takes alerts off its queue far faster than any
- * client can post, so by itself the queue is never full in a test. The test shrinks the queue
- * to one slot (TAGFAILOVER_QUEUE_CAPACITY=1) and makes the engine keep each alert in its slot
- * for 3 s before taking it (TAGFAILOVER_ENGINE_HOLD_MS=3000), the stand-in for an engine busy
- * with API calls. Everything the listener does is the production path: the ring really is
- * full and engine_submit_alert really refuses. The test does not rely on the engine's logs:
- * it retries the refused alert as Meraki would until it is accepted. */
-static void test_full_queue(void **state)
-{
-    tfl *tp = &T;
-    struct harness_response r;
-    char buf[64];
-    const char *const env[] = {"TAGFAILOVER_QUEUE_CAPACITY=1", "TAGFAILOVER_ENGINE_HOLD_MS=3000",
-                               NULL};
-    (void)state;
-
-    assert_int_equal(tfl_start(tp, "tls", "", env), 0);
-
-    char *a1 = tfl_alert("failover_event", "q-1", TFL_SECRET);
-    char *a2 = tfl_alert("failover_event", "q-2", TFL_SECRET);
-    long long t0 = harness_now_ms();
-    assert_int_equal(tfl_post(tp, a1, NULL, NULL), 202);
-    assert_int_equal(tfl_post(tp, a2, NULL, &r), 503);
-    assert_true(since(t0) < 2.5); /* still inside the first alert's hold */
-    assert_non_null(harness_header(&r, "Retry-After", buf, sizeof(buf)));
-    assert_string_equal(buf, "5");
-    assert_non_null(strstr(r.body, "\"overloaded\""));
-    /* The answer is immediate: the HTTP thread does not wait for the engine. */
-    assert_true(r.total_s < 1.0);
-    harness_response_free(&r);
-
-    /* Retried every 200 ms: refused while q-1 holds the slot, then accepted, never taken for a
-     * duplicate (a refused alert is not remembered). */
-    int refused = 1;
-    long status;
-    while ((status = tfl_post(tp, a2, NULL, NULL)) == 503 && since(t0) < 15) {
-        refused++;
-        harness_sleep_ms(200);
-    }
-    assert_int_equal(status, 202);
-    assert_true(since(t0) >= 2.5);
-    assert_true(refused >= 2);
-    assert_true(tfl_metric(tp, "tagfailover_webhooks_total{result=\"overloaded\"}") == refused);
-    assert_true(tfl_metric(tp, "tagfailover_webhooks_total{result=\"accepted\"}") == 2);
-    assert_true(tfl_metric(tp, "tagfailover_webhooks_total{result=\"duplicate\"}") == 0);
-    free(a1);
-    free(a2);
 }
 
 int main(void)
@@ -245,7 +208,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_idle_connections, setup, teardown),
         cmocka_unit_test_setup_teardown(test_slow_clients, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_full_queue, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -15,21 +15,31 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-#include "test_listener_util.h"
+#include "harness/config.h"
+#include "harness/daemon.h"
+#include "harness/proc.h"
+#include "harness/scenario.h"
+#include "harness/webhook.h"
+#include "harness/world.h"
 
 #define OPENSSL "/usr/bin/openssl"
 
-static tfl T;
+static harness_world T;
 
 static int group_setup(void **state)
 {
     (void)state;
     harness_init();
-    if (tfl_prepare(&T) != 0 || tfl_start(&T, "tls", "", NULL) != 0) {
+    if (harness_world_open(&T, harness_scenario_listener) != 0 || harness_world_certs(&T) != 0 ||
+        harness_daemon_listen(&T, "[listener]\nmode = tls\n", NULL) != 0) {
         /* cmocka skips the group teardown when the setup fails: clean up here. */
-        tfl_cleanup(&T);
+        harness_world_close(&T);
         return -1;
     }
     return 0;
@@ -38,7 +48,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    return tfl_cleanup(&T);
+    return harness_world_close(&T);
 }
 
 /* Runs `openssl s_client` against 127.0.0.1:port with extra arguments (NULL-terminated);
@@ -184,7 +194,7 @@ static void sighup_and_wait(const char *event, int nth)
     while (harness_file_count(T.proc.stderr_path, event) < nth && harness_now_ms() < until)
         harness_sleep_ms(20);
     if (harness_file_count(T.proc.stderr_path, event) < nth) {
-        tfl_dump_stderr(&T);
+        harness_daemon_dump(&T);
         fail_msg("no '%s' log line after SIGHUP", event);
     }
 }
@@ -199,7 +209,7 @@ static void test_sighup_reload(void **state)
 
     /* A second, unrelated CA and server certificate. */
     snprintf(certs2, sizeof(certs2), "%s/certs2", T.dir);
-    assert_int_equal(tfl_gen_certs(T.dir, certs2), 0);
+    assert_int_equal(harness_gen_certs(T.dir, certs2), 0);
     snprintf(ca2, sizeof(ca2), "%s/ca.crt", certs2);
     snprintf(crt, sizeof(crt), "%s/server.crt", T.certs);
     snprintf(key, sizeof(key), "%s/server.key", T.certs);
@@ -247,7 +257,7 @@ static void test_sighup_reload(void **state)
 
     /* Still the same daemon, still serving, exits cleanly. */
     assert_int_equal(harness_file_count(T.proc.stderr_path, "\"event\":\"started\""), 1);
-    assert_int_equal(tfl_stop(&T), 0);
+    assert_int_equal(harness_daemon_stop(&T), 0);
 }
 
 int main(void)

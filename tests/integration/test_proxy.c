@@ -16,11 +16,20 @@
 
 #include <cmocka.h>
 
-#include "test_listener_util.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/config.h"
+#include "harness/daemon.h"
+#include "harness/proc.h"
+#include "harness/scenario.h"
+#include "harness/webhook.h"
+#include "harness/world.h"
 
 #define NGINX "/usr/sbin/nginx"
 
-static tfl T;
+static harness_world T;
 static struct harness_proc nginx;
 static int nginx_port;
 static int alert_seq;
@@ -40,8 +49,8 @@ static int setup(void **state)
     (void)state;
     harness_init();
     memset(&nginx, 0, sizeof(nginx));
-    if (tfl_prepare(&T) != 0) {
-        tfl_cleanup(&T);
+    if (harness_world_open(&T, harness_scenario_listener) != 0 || harness_world_certs(&T) != 0) {
+        harness_world_close(&T);
         return -1;
     }
     return 0;
@@ -51,7 +60,7 @@ static int teardown(void **state)
 {
     (void)state;
     nginx_stop();
-    return tfl_cleanup(&T);
+    return harness_world_close(&T);
 }
 
 /* Replaces the one occurrence of `from` in *s with `to`; fails the test when there is not
@@ -138,7 +147,7 @@ static long via_nginx(const char *xff, char *alert_id, size_t idlen)
     const char *headers[3] = {"Content-Type: application/json", NULL, NULL};
 
     snprintf(alert_id, idlen, "proxy-%d", ++alert_seq);
-    char *a = tfl_alert("failover_event", alert_id, TFL_SECRET);
+    char *a = harness_webhook_delivery("failover_event", alert_id, HARNESS_SECRET);
     if (xff != NULL) {
         snprintf(hdr, sizeof(hdr), "X-Forwarded-For: %s", xff);
         headers[1] = hdr;
@@ -161,7 +170,7 @@ static void expect_log(const char *alert_id, const char *client, const char *res
      * forbidden lines are matched on client and result alone. */
     snprintf(want, sizeof(want), "\"client\":\"%s\",\"result\":\"%s\"", client, result);
     if (harness_wait_file_contains(T.proc.stderr_path, want, 5000) != 0) {
-        tfl_dump_stderr(&T);
+        harness_daemon_dump(&T);
         fail_msg("no log line with %s (alert %s)", want, alert_id);
     }
     if (strcmp(result, "accepted") == 0) {
@@ -175,10 +184,11 @@ static void test_trusted_proxy(void **state)
     char id[32];
     (void)state;
 
-    assert_int_equal(tfl_start(&T, "plain",
-                               "trusted_proxies = 127.0.0.1\n"
-                               "allowed_sources = 203.0.113.0/24",
-                               NULL),
+    assert_int_equal(harness_daemon_listen(&T,
+                                           "[listener]\nmode = plain\n"
+                                           "trusted_proxies = 127.0.0.1\n"
+                                           "allowed_sources = 203.0.113.0/24\n",
+                                           NULL),
                      0);
     nginx_start();
 
@@ -220,9 +230,9 @@ static void test_trusted_proxy(void **state)
     assert_int_equal(r.status, 404);
     harness_response_free(&r);
 
-    assert_true(tfl_metric(&T, "tagfailover_webhooks_total{result=\"accepted\"}") == 1);
-    assert_true(tfl_metric(&T, "tagfailover_webhooks_total{result=\"forbidden\"}") == 3);
-    assert_true(tfl_metric(&T, "tagfailover_webhooks_total{result=\"too_large\"}") == 0);
+    assert_true(harness_daemon_metric(&T, "tagfailover_webhooks_total{result=\"accepted\"}") == 1);
+    assert_true(harness_daemon_metric(&T, "tagfailover_webhooks_total{result=\"forbidden\"}") == 3);
+    assert_true(harness_daemon_metric(&T, "tagfailover_webhooks_total{result=\"too_large\"}") == 0);
 }
 
 /* Without trusted_proxies the header is ignored: the client is nginx, 127.0.0.1. */
@@ -231,16 +241,20 @@ static void test_untrusted_proxy(void **state)
     char id[32];
     (void)state;
 
-    assert_int_equal(tfl_start(&T, "plain", "allowed_sources = 203.0.113.0/24", NULL), 0);
+    assert_int_equal(harness_daemon_listen(
+                         &T, "[listener]\nmode = plain\nallowed_sources = 203.0.113.0/24\n", NULL),
+                     0);
     nginx_start();
     assert_int_equal(via_nginx("203.0.113.77", id, sizeof(id)), 403);
     expect_log(id, "127.0.0.1", "forbidden");
     assert_int_equal(harness_file_count(T.proc.stderr_path, "203.0.113.77"), 0);
     nginx_stop();
-    assert_int_equal(tfl_stop(&T), 0);
+    assert_int_equal(harness_daemon_stop(&T), 0);
 
     /* Allowing 127.0.0.1 instead: accepted, and still logged as 127.0.0.1. */
-    assert_int_equal(tfl_start(&T, "plain", "allowed_sources = 127.0.0.1", NULL), 0);
+    assert_int_equal(
+        harness_daemon_listen(&T, "[listener]\nmode = plain\nallowed_sources = 127.0.0.1\n", NULL),
+        0);
     nginx_start();
     assert_int_equal(via_nginx("203.0.113.77", id, sizeof(id)), 202);
     expect_log(id, "127.0.0.1", "accepted");

@@ -20,29 +20,17 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
-#include "harness.h"
+#include "harness/config.h"
+#include "harness/daemon.h"
+#include "harness/fakedash.h"
+#include "harness/world.h"
 #include "tagfailover/config.h"
 #include "tagfailover/setup.h"
 
 #define SECRET "setup-Sh4red-secret"
-#define AUTH   "Authorization: Bearer test-api-key"
 
 static const char *const managed[] = {"L_100", "L_200", "L_300"};
 static const char *const three[] = {"failoverEvent", "vpnConnectivityChange", "cellularUpDown"};
-
-/* One test's world. */
-typedef struct {
-    char *dir;
-    char conf[HARNESS_PATH_MAX];
-    struct harness_fakedash fd;
-    int fd_up;
-    struct harness_proc serve;
-    int port;                        /* the receiver's port (serve's listener) */
-    char url[128];                   /* http://127.0.0.1:port/webhook */
-    int runs;                        /* setup runs so far (names their output files) */
-    char out_path[HARNESS_PATH_MAX]; /* stdout of the last run */
-    char err_path[HARNESS_PATH_MAX]; /* stderr of the last run */
-} fixture;
 
 /* ---- small JSON helpers ---- */
 
@@ -107,124 +95,71 @@ static char *scenario_with_unmanaged(void)
     return text;
 }
 
-/* Writes the configuration: plain listener on `port`, `mode` (plain or off). */
-static void write_conf(fixture *f, const char *mode)
+/* Writes the configuration both `serve` and `setup` use: the listener in `mode` (plain or
+ * off) with the test's shared secret, no admin listener, no reconcile while a test runs. */
+static void write_conf(harness_world *f, const char *mode)
 {
-    char text[4096];
+    char text[512];
     snprintf(text, sizeof(text),
-             "[dashboard]\n"
-             "base_url = %s\n"
-             "api_key = test-api-key\n"
-             "data_lag_s = 0\n"
-             "[listener]\n"
-             "mode = %s\n"
-             "address = 127.0.0.1\n"
-             "port = %d\n"
-             "shared_secret = " SECRET "\n"
-             "[admin]\n"
-             "port = 0\n"
-             "[failover]\n"
-             "reconcile_interval_s = 3600\n"
-             "[log]\n"
-             "format = json\n"
-             "level = debug\n",
-             f->fd.base_url, mode, f->port);
-    assert_int_equal(harness_write_file(f->conf, text), 0);
+             "[listener]\nmode = %s\nshared_secret = " SECRET "\n"
+             "[admin]\nport = 0\n"
+             "[failover]\nreconcile_interval_s = 3600\n",
+             mode);
+    assert_int_equal(harness_conf_write(f, text), 0);
 }
 
 static int fixture_setup(void **state)
 {
-    fixture *f = calloc(1, sizeof(*f));
-    assert_non_null(f);
-    f->dir = harness_tmpdir_create();
-    assert_non_null(f->dir);
-    char sc[HARNESS_PATH_MAX];
-    snprintf(sc, sizeof(sc), "%s/tests/fakedash/scenarios/compressed.json",
-             harness_env("TF_SOURCE_DIR"));
-    assert_int_equal(harness_fakedash_start_in(f->dir, sc, &f->fd), 0);
-    f->fd_up = 1;
+    assert_int_equal(harness_world_setup(state), 0);
+    harness_world *f = *state;
     char *text = scenario_with_unmanaged();
     assert_non_null(text);
-    assert_int_equal(harness_fakedash_scenario(&f->fd, text), 0);
+    assert_int_equal(harness_world_open(f, text), 0);
     free(text);
-    f->port = harness_free_port();
-    assert_true(f->port > 0);
-    snprintf(f->url, sizeof(f->url), "http://127.0.0.1:%d/webhook", f->port);
-    snprintf(f->conf, sizeof(f->conf), "%s/tagfailover.conf", f->dir);
     write_conf(f, "plain");
-    *state = f;
     return 0;
 }
 
-static int fixture_teardown(void **state)
-{
-    fixture *f = *state;
-    int rc = 0;
-
-    if (f->serve.pid > 0 && harness_stop(f->serve.pid) != 0)
-        rc = -1;
-    /* Zero: no out-of-spec request was made by anyone. */
-    if (f->fd_up && harness_fakedash_stop(&f->fd) != 0)
-        rc = -1;
-    harness_tmpdir_remove(f->dir);
-    free(f->dir);
-    free(f);
-    return rc;
-}
-
 /* Starts `tagfailover serve` with the test's configuration and waits for its listener. */
-static void start_serve(fixture *f)
+static void start_serve(harness_world *f)
 {
-    const char *argv[] = {harness_env("TF_BIN"), "-c", f->conf, "serve", NULL};
-    assert_int_equal(harness_spawn(f->dir, "serve", argv, NULL, &f->serve), 0);
-    assert_int_equal(
-        harness_wait_file_contains(f->serve.stderr_path, "\"event\":\"started\"", 15000), 0);
+    static const char *const serve[] = {"serve", NULL};
+    assert_int_equal(harness_daemon_start(f, serve, NULL), 0);
     assert_int_equal(harness_wait_port(f->port, 5000), 0);
 }
 
 /* Runs `tagfailover -c CONF setup ARGS...` (NULL-terminated) and returns its exit code; its
- * output is in f->out_path / f->err_path. */
-static int run_setup(fixture *f, ...)
+ * output is in f->last. */
+static int run_setup(harness_world *f, ...)
 {
-    const char *argv[16] = {harness_env("TF_BIN"), "-c", f->conf, "setup"};
-    size_t n = 4;
+    const char *args[16] = {"setup"};
+    size_t n = 1;
     va_list ap;
-    char name[32];
-    struct harness_proc p;
 
     va_start(ap, f);
     for (const char *a; (a = va_arg(ap, const char *)) != NULL && n < 15;)
-        argv[n++] = a;
+        args[n++] = a;
     va_end(ap);
-    argv[n] = NULL;
-    snprintf(name, sizeof(name), "setup%d", ++f->runs);
-    assert_int_equal(harness_spawn(f->dir, name, argv, NULL, &p), 0);
-    int rc = harness_wait_exit(p.pid, 60000);
-    snprintf(f->out_path, sizeof(f->out_path), "%s", p.stdout_path);
-    snprintf(f->err_path, sizeof(f->err_path), "%s", p.stderr_path);
-    char *out = harness_read_file(p.stdout_path);
+    args[n] = NULL;
+    int rc = harness_daemon_run(f, args, 60000);
+    char *out = harness_read_file(f->last.stdout_path);
     printf("---- setup run %d: exit %d ----\n%s", f->runs, rc, out ? out : "");
     free(out);
     return rc;
 }
 
 /* The number of times `needle` appears in the last run's stdout. */
-static int out_count(const fixture *f, const char *needle)
+static int out_count(const harness_world *f, const char *needle)
 {
-    return harness_file_count(f->out_path, needle);
+    return harness_file_count(f->last.stdout_path, needle);
 }
 
 /* Calls the fake's API as a client would. Returns the status. */
-static long api(fixture *f, const char *method, const char *path, const char *body,
+static long api(harness_world *f, const char *method, const char *path, const char *body,
                 struct json_object **answer)
 {
-    const char *hdrs[] = {AUTH, "Content-Type: application/json", NULL};
-    char url[1024];
     struct harness_response r;
-
-    snprintf(url, sizeof(url), "%s%s", f->fd.base_url, path);
-    harness_http(method, url, hdrs, body, NULL, &r);
-    long status = r.status;
+    long status = harness_fakedash_api(&f->fd, method, path, body, &r);
     if (answer != NULL)
         *answer = harness_response_json(&r);
     harness_response_free(&r);
@@ -232,25 +167,22 @@ static long api(fixture *f, const char *method, const char *path, const char *bo
 }
 
 /* GET /_control/webhooks: every server (with its secret), alert setting and test. */
-static struct json_object *control_webhooks(fixture *f)
+static struct json_object *control_webhooks(harness_world *f)
 {
-    struct harness_response r;
-    assert_int_equal(harness_control(&f->fd, "GET", "/_control/webhooks", NULL, &r), 200);
-    struct json_object *o = harness_response_json(&r);
-    harness_response_free(&r);
+    struct json_object *o = harness_control_json(&f->fd, "/_control/webhooks");
     assert_non_null(o);
     return o;
 }
 
 /* API requests in the fake's log that write (POST, PUT, DELETE). */
-static int log_writes(fixture *f)
+static int log_writes(harness_world *f)
 {
     return harness_log_count(&f->fd, "POST", NULL) + harness_log_count(&f->fd, "PUT", NULL) +
            harness_log_count(&f->fd, "DELETE", NULL);
 }
 
 /* Requests whose path contains `part` (any method). */
-static int log_count_containing(fixture *f, const char *method, const char *part)
+static int log_count_containing(harness_world *f, const char *method, const char *part)
 {
     struct json_object *log = harness_log(&f->fd);
     int n = 0;
@@ -294,7 +226,7 @@ static void assert_no_secret(const char *path)
 /* --dry-run reads and plans; it writes nothing, and builds the URL when --url is absent. */
 static void test_dry_run_writes_nothing(void **state)
 {
-    fixture *f = *state;
+    harness_world *f = *state;
 
     assert_int_equal(run_setup(f, "--dry-run", "--url", f->url, NULL), 0);
     assert_int_equal(out_count(f, "would create \"tagfailover\""), 3);
@@ -302,8 +234,8 @@ static void test_dry_run_writes_nothing(void **state)
     assert_int_equal(out_count(f, "test delivery: would ask Meraki"), 3);
     assert_int_equal(out_count(f, "L_400"), 0);
     assert_int_equal(out_count(f, "1 without a pair tag"), 1);
-    assert_no_secret(f->out_path);
-    assert_no_secret(f->err_path);
+    assert_no_secret(f->last.stdout_path);
+    assert_no_secret(f->last.stderr_path);
 
     /* Without --url, the URL comes from this host's name and the [listener] port and path. */
     char want[128];
@@ -324,7 +256,7 @@ static void test_dry_run_writes_nothing(void **state)
 /* Refusals: no usable URL, a bad URL, --url on another command; none reaches the API. */
 static void test_refusals(void **state)
 {
-    fixture *f = *state;
+    harness_world *f = *state;
 
     assert_int_equal(run_setup(f, "--url", "ftp://127.0.0.1/x", NULL), 2);
     assert_int_equal(run_setup(f, "--url", "http://", NULL), 2);
@@ -332,24 +264,22 @@ static void test_refusals(void **state)
     assert_int_equal(run_setup(f, "extra", NULL), 2);
     write_conf(f, "off");
     assert_int_equal(run_setup(f, NULL), 2);
-    assert_int_equal(harness_file_count(f->err_path, "mode is off"), 1);
+    assert_int_equal(harness_file_count(f->last.stderr_path, "mode is off"), 1);
     assert_int_equal(run_setup(f, "--dry-run", NULL), 2);
     assert_int_equal(harness_log_count(&f->fd, NULL, NULL), 0);
     /* With mode off an explicit URL is fine (the receiver is elsewhere). */
     assert_int_equal(run_setup(f, "--dry-run", "--url", "https://tf.example.net/hook", NULL), 0);
     assert_int_equal(log_writes(f), 0);
 
-    const char *argv[] = {harness_env("TF_BIN"), "-c", f->conf, "status", "--url", "x", NULL};
-    struct harness_proc p;
-    assert_int_equal(harness_spawn(f->dir, "status", argv, NULL, &p), 0);
-    assert_int_equal(harness_wait_exit(p.pid, 10000), 2);
+    static const char *const status[] = {"status", "--url", "x", NULL};
+    assert_int_equal(harness_daemon_run(f, status, 10000), 2);
 }
 
 /* A real run wires every managed network, keeps other settings, gets a test delivered to a
  * running serve; a second run changes nothing. */
 static void test_wires_then_idempotent(void **state)
 {
-    fixture *f = *state;
+    harness_world *f = *state;
     struct json_object *before[3] = {0}, *o = NULL;
     char body[1024];
 
@@ -379,8 +309,8 @@ static void test_wires_then_idempotent(void **state)
     assert_int_equal(out_count(f, "summary: 3 of 3 managed networks wired, 3 test deliveries "
                                   "delivered, 0 failed"),
                      1);
-    assert_no_secret(f->out_path);
-    assert_no_secret(f->err_path);
+    assert_no_secret(f->last.stdout_path);
+    assert_no_secret(f->last.stderr_path);
 
     /* The requests: one server and one settings write per managed network, nothing deleted,
      * nothing at all for the network without a pair tag. */
@@ -468,12 +398,12 @@ static void test_wires_then_idempotent(void **state)
         assert_string_equal(str(t, "status"), "delivered");
         assert_int_equal(json_object_get_int(get(t, "last_http_status")), 200);
     }
-    assert_int_equal(harness_file_count(f->serve.stderr_path, "\"result\":\"ignored\""), 3);
-    assert_int_equal(harness_file_count(f->serve.stderr_path, "\"result\":\"unauthorized\""), 0);
+    assert_int_equal(harness_file_count(f->proc.stderr_path, "\"result\":\"ignored\""), 3);
+    assert_int_equal(harness_file_count(f->proc.stderr_path, "\"result\":\"unauthorized\""), 0);
     for (size_t i = 0; i < 3; i++) {
         char needle[64];
         snprintf(needle, sizeof(needle), "\"network_id\":\"%s\"", managed[i]);
-        assert_true(harness_file_count(f->serve.stderr_path, needle) >= 1);
+        assert_true(harness_file_count(f->proc.stderr_path, needle) >= 1);
     }
 
     /* Second run: nothing created, nothing routed again, the set-up unchanged. */
@@ -515,15 +445,14 @@ static void test_wires_then_idempotent(void **state)
     for (size_t i = 0; i < 3; i++)
         json_object_put(before[i]);
 
-    assert_int_equal(harness_stop(f->serve.pid), 0);
-    f->serve.pid = 0;
+    assert_int_equal(harness_daemon_stop(f), 0);
 }
 
 /* A server with the same URL is updated, never duplicated; a "tagfailover" server with
  * another URL cannot be moved, so a new one is made and the old one is left alone. */
 static void test_existing_servers(void **state)
 {
-    fixture *f = *state;
+    harness_world *f = *state;
     struct json_object *s = NULL, *old = NULL;
     char body[1024], old_id[256];
 
@@ -592,14 +521,13 @@ static void test_existing_servers(void **state)
                         str(fresh, "id"));
     json_object_put(wh);
 
-    assert_int_equal(harness_stop(f->serve.pid), 0);
-    f->serve.pid = 0;
+    assert_int_equal(harness_daemon_stop(f), 0);
 }
 
 /* Failures carry the API's message and make the exit code 1; the other networks still go. */
 static void test_failures_reported(void **state)
 {
-    fixture *f = *state;
+    harness_world *f = *state;
     char body[256];
 
     /* L_200 already has Meraki's maximum of servers, so creating one more is refused. */
@@ -618,79 +546,15 @@ static void test_failures_reported(void **state)
     assert_int_equal(out_count(f, "summary: 2 of 3 managed networks wired, 0 test deliveries "
                                   "delivered, 3 failed"),
                      1);
-    assert_int_equal(harness_file_count(f->err_path, "setup: 3 networks failed"), 1);
+    assert_int_equal(harness_file_count(f->last.stderr_path, "setup: 3 networks failed"), 1);
     assert_int_equal(harness_log_count(&f->fd, NULL, "/api/v1/networks/L_200/alerts"), 0);
     assert_int_equal(
         harness_log_count(&f->fd, "POST", "/api/v1/networks/L_200/webhooks/webhookTests"), 0);
-    assert_no_secret(f->out_path);
-    assert_no_secret(f->err_path);
+    assert_no_secret(f->last.stdout_path);
+    assert_no_secret(f->last.stderr_path);
 }
 
 /* ---- the pure helpers ---- */
-
-static void test_plan_alerts(void **state)
-{
-    (void)state;
-    struct {
-        const char *settings;
-        const char *server;
-        int shape_ok;
-        const char *body; /* expected PUT body, or NULL */
-    } cases[] = {
-        /* Nothing routed: all three, destinations kept, filters kept, others not sent. */
-        {"{\"alerts\": [{\"type\": \"gatewayDown\", \"enabled\": false},"
-         " {\"type\": \"failoverEvent\", \"enabled\": false, \"alertDestinations\":"
-         " {\"emails\": [\"a@b\"], \"allAdmins\": false, \"snmp\": true, \"httpServerIds\": "
-         "[\"X\"]},"
-         " \"filters\": {\"timeout\": 5}},"
-         " {\"type\": \"vpnConnectivityChange\", \"enabled\": true},"
-         " {\"type\": \"cellularUpDown\", \"enabled\": true, \"alertDestinations\":"
-         " {\"httpServerIds\": [\"S\"]}}]}",
-         "S", 1,
-         "{\"alerts\":[{\"type\":\"failoverEvent\",\"enabled\":true,\"alertDestinations\":"
-         "{\"emails\":[\"a@b\"],\"allAdmins\":false,\"snmp\":true,\"httpServerIds\":[\"X\",\"S\"]},"
-         "\"filters\":{\"timeout\":5}},"
-         "{\"type\":\"vpnConnectivityChange\",\"enabled\":true,\"alertDestinations\":"
-         "{\"httpServerIds\":[\"S\"]}}]}"},
-        /* Everything in place: no write. */
-        {"{\"alerts\": [{\"type\": \"failoverEvent\", \"enabled\": true, \"alertDestinations\":"
-         " {\"httpServerIds\": [\"S\"]}}, {\"type\": \"vpnConnectivityChange\", \"enabled\": true,"
-         " \"alertDestinations\": {\"httpServerIds\": [\"T\", \"S\"]}},"
-         " {\"type\": \"cellularUpDown\", \"enabled\": true, \"alertDestinations\":"
-         " {\"httpServerIds\": [\"S\"]}}]}",
-         "S", 1, NULL},
-        /* Routed but disabled: enabled, the id not added twice; a missing alert is skipped. */
-        {"{\"alerts\": [{\"type\": \"failoverEvent\", \"enabled\": false, \"alertDestinations\":"
-         " {\"httpServerIds\": [\"S\"]}}]}",
-         "S", 1,
-         "{\"alerts\":[{\"type\":\"failoverEvent\",\"enabled\":true,\"alertDestinations\":"
-         "{\"httpServerIds\":[\"S\"]}}]}"},
-        /* No server yet (dry run): a plan, no body. */
-        {"{\"alerts\": [{\"type\": \"failoverEvent\", \"enabled\": true}]}", NULL, 1, NULL},
-        {"{\"alerts\": {}}", "S", 0, NULL},
-        {"[]", "S", 0, NULL},
-        {"{\"alerts\": [{\"enabled\": true}]}", "S", 0, NULL},
-    };
-    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        struct json_object *in = json_tokener_parse(cases[i].settings), *body = NULL;
-        setup_alert st[SETUP_N_ALERTS];
-        assert_non_null(in);
-        setup_err e = setup_plan_alerts(in, cases[i].server, st, &body);
-        assert_int_equal(e == SETUP_OK, cases[i].shape_ok);
-        if (cases[i].body == NULL) {
-            assert_null(body);
-        } else {
-            struct json_object *want = json_tokener_parse(cases[i].body);
-            assert_non_null(body);
-            if (!json_object_equal(body, want))
-                fprintf(stderr, "case %zu: got %s\n", i, json_object_to_json_string(body));
-            assert_true(json_object_equal(body, want));
-            json_object_put(want);
-        }
-        json_object_put(body);
-        json_object_put(in);
-    }
-}
 
 static void test_match_server_and_urls(void **state)
 {
@@ -738,15 +602,16 @@ int main(void)
 {
     harness_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plan_alerts),
         cmocka_unit_test(test_match_server_and_urls),
         cmocka_unit_test_setup_teardown(test_dry_run_writes_nothing, fixture_setup,
-                                        fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_refusals, fixture_setup, fixture_teardown),
+                                        harness_world_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, fixture_setup, harness_world_teardown),
         cmocka_unit_test_setup_teardown(test_wires_then_idempotent, fixture_setup,
-                                        fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_existing_servers, fixture_setup, fixture_teardown),
-        cmocka_unit_test_setup_teardown(test_failures_reported, fixture_setup, fixture_teardown),
+                                        harness_world_teardown),
+        cmocka_unit_test_setup_teardown(test_existing_servers, fixture_setup,
+                                        harness_world_teardown),
+        cmocka_unit_test_setup_teardown(test_failures_reported, fixture_setup,
+                                        harness_world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
