@@ -135,7 +135,7 @@ static void test_earliest_and_batches(void **state)
 static void test_cap(void **state)
 {
     sched s;
-    char id[8];
+    char id[16];
     (void)state;
 
     sched_init(&s, 5000, 180000, 3);
