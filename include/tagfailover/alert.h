@@ -75,14 +75,31 @@ bool alert_is_trigger(const alert *a, const char *const *types, size_t n_types);
 /* A message for an error code; never NULL. */
 const char *alert_strerror(alert_err e);
 
-/* An alert as the listener hands it over: fixed-size copies, so the ring needs no allocation
- * per alert. Strings are NUL-terminated; the alert parser refuses longer IDs. */
+/* Longest appliance serial kept (Meraki's are 14 characters, Q2XX-XXXX-XXXX). */
+#define ALERT_SERIAL_MAX_LEN 32
+
+/* What the listener hands over: an alert, or the result of a live ping (a Meraki callback). */
+typedef enum {
+    ALERT_EVENT_ALERT = 0,   /* a trigger alert: start (or join) a confirmation */
+    ALERT_EVENT_PING_RESULT, /* a callback with a finished live ping */
+} alert_event_kind;
+
+/* One event as the listener hands it over: fixed-size copies, so a queue needs no allocation
+ * per event. Strings are NUL-terminated; the parsers refuse longer IDs. */
 typedef struct {
+    alert_event_kind kind;
     char organization_id[TF_ID_MAX_LEN + 1];
     char network_id[TF_ID_MAX_LEN + 1];
-    char alert_id[TF_ID_MAX_LEN + 1];      /* "" when the body had none */
-    char alert_type_id[TF_ID_MAX_LEN + 1]; /* e.g. failover_event */
-    uint64_t received_ms;                  /* monotonic clock (CLOCK_MONOTONIC) when received */
+    char alert_id[TF_ID_MAX_LEN + 1];             /* "" when the body had none; the callbackId */
+    char alert_type_id[TF_ID_MAX_LEN + 1];        /* e.g. failover_event */
+    char device_serial[ALERT_SERIAL_MAX_LEN + 1]; /* the alert's deviceSerial; "" when none */
+    uint64_t received_ms; /* monotonic clock (CLOCK_MONOTONIC) when received */
+    /* ALERT_EVENT_PING_RESULT: the finished ping. */
+    char ping_id[TF_ID_MAX_LEN + 1];
+    bool ping_finished;    /* status "complete" */
+    bool ping_has_results; /* results.loss.percentage was there */
+    int ping_sent;
+    double ping_loss_pct;
 } alert_event;
 
 /* What the engine knows about an alert's target, for the listener's `ignored` answer. */
@@ -91,5 +108,12 @@ typedef enum {
     ALERT_ORG_NOT_CONFIGURED, /* the organization is not one the daemon manages */
     ALERT_NETWORK_UNMANAGED,  /* the last reconcile found the network without pair tags */
 } alert_relevance;
+
+/* How handing an event over went. */
+typedef enum {
+    ALERT_QUEUED = 0, /* queued: 202 */
+    ALERT_FULL,       /* the queue is full (or the engine stopping): 503 with Retry-After */
+    ALERT_UNMATCHED,  /* a ping result for no ping in flight: 200 ignored */
+} alert_submit;
 
 #endif

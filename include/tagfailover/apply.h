@@ -20,6 +20,7 @@
 #include "tagfailover/config.h"
 #include "tagfailover/dashboard.h"
 #include "tagfailover/look.h"
+#include "tagfailover/ping.h"
 #include "tagfailover/plan.h"
 #include "tagfailover/tags.h"
 
@@ -58,11 +59,12 @@ typedef struct {
 /* An automatic retag of `network_id` to `want` (POLICY_FAILOVER or POLICY_FAILBACK), decided
  * by a look at data end time `t1` through `ctx`. `fresh`, when not NULL, is the network as it
  * was read in this same round (a confirmation's look): it stands for the fresh GET. The
- * decision is remade from the fresh tags with the same data; nothing is written unless it
- * still says `want` (then APPLY_OK with done false). */
+ * decision is remade from the fresh tags with the same data — and, when `live` is not NULL,
+ * with that live-ping evidence (ping_decide) — and nothing is written unless it still says
+ * `want` (then APPLY_OK with done false). The log line's evidence is the one that decided. */
 apply_err apply_retag(const apply_env *env, const char *org_id, const char *network_id,
                       policy_action want, const look_ctx *ctx, int64_t t1, const dj_network *fresh,
-                      const apply_cause *cause, apply_result *out)
+                      const ping_evidence *live, const apply_cause *cause, apply_result *out)
     __attribute__((warn_unused_result));
 
 /* A manual retag: only the tags are judged (the hold tag does not stop an operator), and

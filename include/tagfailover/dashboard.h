@@ -36,7 +36,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tagfailover/caps.h"
 #include "tagfailover/dashboard_json.h"
+#include "tagfailover/ping.h"
 #include "tagfailover/tags.h"
 
 typedef enum {
@@ -166,6 +168,20 @@ dash_err dash_get_peers(dash_client *c, const char *org_id, dj_peer **out, size_
  * triggers (trigger `vpn_status:<peer ip>`). */
 dash_err dash_list_vpn_statuses(dash_client *c, const char *org_id, dj_vpn_status **out, size_t *n,
                                 dash_error *err) __attribute__((warn_unused_result));
+
+/* POST /devices/{serial}/liveTools/ping {"target", "count"}: asks the appliance to ping
+ * `target` now, `count` packets (1..5). With `callback_url`, Meraki posts the finished result
+ * there with `callback_secret` as its shared secret; else the caller polls dash_ping_get.
+ * Counts against `org_id`'s rate budget. On DASH_OK `ping_id` holds the answer's pingId.
+ * DASH_ERR_INVALID, sending nothing, for a serial or target that cannot be one. */
+dash_err dash_ping_start(dash_client *c, const char *org_id, const char *serial, const char *target,
+                         int count, const char *callback_url, const char *callback_secret,
+                         char ping_id[TF_ID_MAX_LEN + 1], dash_error *err)
+    __attribute__((warn_unused_result));
+
+/* GET /devices/{serial}/liveTools/ping/{id}: the ping's status and results (ping.h). */
+dash_err dash_ping_get(dash_client *c, const char *org_id, const char *serial, const char *ping_id,
+                       ping_result *out, dash_error *err) __attribute__((warn_unused_result));
 
 /* Any operation of the spec subset (the webhook set-up ones): `method` `path_and_query`
  * (starting with '/', already escaped, appended to the base URL) with the JSON text

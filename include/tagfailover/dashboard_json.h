@@ -69,6 +69,7 @@ typedef struct {
 typedef struct {
     char *network_id; /* required */
     char *serial;     /* NULL when absent */
+    bool ha_spare;    /* highAvailability.role is "spare" (the warm spare of an HA pair) */
     dj_uplink *uplinks;
     size_t n_uplinks;
 } dj_appliance;

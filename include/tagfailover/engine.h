@@ -66,8 +66,9 @@ void engine_free(engine *e);
 
 /* Copies `a` into its organization's queue (or the start-up queue) and wakes that
  * organization's thread. Never blocks on the engine's work (a mutex is held only for the copy).
- * Returns false when that queue is full or the engine is stopped. Any thread. */
-bool engine_submit_alert(engine *e, const alert_event *a);
+ * ALERT_FULL when that queue is full or the engine is stopped; for a ping result,
+ * ALERT_UNMATCHED when no ping of that id is in flight. Any thread. */
+alert_submit engine_submit_alert(engine *e, const alert_event *a);
 
 /* Whether an alert for this organization and network is worth queuing, from the engine's
  * latest snapshot. Any thread; never blocks on the engine's work. */

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "tagfailover/look.h"
+#include "tagfailover/ping.h"
 
 typedef enum {
     METRICS_WEBHOOK_ACCEPTED = 0,
@@ -52,6 +53,10 @@ void metrics_failback(metrics_trigger t);
 void metrics_action_failed(void);
 /* tagfailover_confirmations_total{result} += 1 */
 void metrics_confirmation(metrics_confirm_result r);
+/* tagfailover_live_pings_total{result} += 1 */
+void metrics_live_ping(ping_verdict v);
+/* tagfailover_confirmations_pending: one organization's share (summed when rendered) */
+void metrics_set_confirmations_pending(unsigned org_index, long n);
 /* tagfailover_api_requests_total{code} += 1; code is the HTTP status (0: transport error) */
 void metrics_api_request(int http_code);
 /* tagfailover_api_retries_total += 1 */

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "tagfailover/look.h"
+#include "tagfailover/ping.h"
 #include "tagfailover/policy.h"
 #include "tagfailover/sched.h"
 
@@ -27,12 +28,15 @@ typedef enum {
     PLAN_TRIGGER_WEBHOOK = 0, /* a confirmation started by an alert */
     PLAN_TRIGGER_RECONCILE,   /* the periodic reconcile */
     PLAN_TRIGGER_MANUAL,      /* the failover / failback commands */
+    PLAN_TRIGGER_VPN_STATUS,  /* a confirmation a reconcile started: the primary peer's tunnel
+                                 was unreachable in the VPN statuses */
     PLAN_TRIGGER_COUNT
 } plan_trigger;
 
 /* What proved the decision. */
 typedef enum {
     PLAN_EVIDENCE_SERIES = 0, /* the loss series of uplinksLossAndLatency */
+    PLAN_EVIDENCE_LIVE,       /* the appliance's own live ping */
     PLAN_EVIDENCE_MANUAL,     /* an operator's command: no evidence needed */
     PLAN_EVIDENCE_COUNT
 } plan_evidence;
@@ -78,6 +82,33 @@ void plan_confirm(const sched_entry *c, plan_read read, const look_result *r, co
 void plan_confirm_retagged(const sched_entry *c, plan_retag_outcome outcome, const char *why,
                            uint64_t interval_ms, uint64_t now_ms, plan_confirm_step *out);
 
+/* When a confirmation may ask the appliance for a live ping. */
+typedef struct {
+    bool enabled;           /* evidence = series, live */
+    bool have_target;       /* the tracked IP is known and some appliance can ping it */
+    unsigned pings;         /* how many it would send: 1, or 2 with the backup's tracked IP */
+    unsigned in_flight;     /* pings in flight in the organization now */
+    unsigned max_in_flight; /* live_ping_max_inflight */
+    uint64_t interval_ms;   /* live_ping_interval_s: at most one ping per network per interval */
+} plan_ping_rules;
+
+/* True when, after a look whose step is `step`, confirmation `c` should send a live ping now:
+ * the series did not decide (AGAIN), no ping of its own is out, the last was at least an
+ * interval ago, and the organization has room for `pings` more in flight. */
+bool plan_ping_wanted(const sched_entry *c, const plan_confirm_step *step,
+                      const plan_ping_rules *rules, uint64_t now_ms);
+
+/* What confirmation `c`'s ping proves once its answers are in, or when it timed out: the
+ * evidence for ping_decide, and each ping's verdict for the metrics (*backup_verdict is
+ * meaningful when the backup was pinged). A ping that failed, sent nothing or timed out is
+ * no evidence. */
+void plan_ping_evidence(const sched_entry *c, double threshold_pct, bool timed_out,
+                        ping_evidence *ev, ping_verdict *primary_verdict,
+                        ping_verdict *backup_verdict);
+
+/* True when every answer confirmation `c`'s pending ping waits for is in. */
+bool plan_ping_complete(const sched_entry *c);
+
 /* One retag a reconcile calls for: networks[index] to `action`. */
 typedef struct {
     size_t index;
@@ -88,7 +119,7 @@ typedef struct {
  * decision is failover or failback. `out` has room for `n` entries; returns how many. */
 size_t plan_reconcile(const look_result *results, size_t n, plan_retag *out);
 
-/* The trigger's word in logs and metrics ("webhook", "reconcile", "manual"); never NULL. */
+/* The trigger's word in logs ("webhook", "reconcile", "manual", "vpn_status"); never NULL. */
 const char *plan_trigger_name(plan_trigger t);
 
 /* The evidence's word in logs ("series", "manual"); never NULL. */

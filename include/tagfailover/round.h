@@ -29,10 +29,21 @@ typedef enum {
     ROUND_ERR_NOMEM,
 } round_err;
 
+/* How a round tells the listener which live pings are in flight, so a callback can be
+ * matched (and a forged or stale one answered `ignored`). Both may be NULL. */
+typedef struct {
+    void (*add)(void *ctx, const char *ping_id);
+    void (*remove)(void *ctx, const char *ping_id);
+    void *ctx;
+} round_ping_hooks;
+
 /* One organization as its rounds see it. */
 typedef struct {
-    fetch_peers peers; /* the peer cache */
-    status_org model;  /* where every managed network stands (id and name included) */
+    fetch_peers peers;      /* the peer cache */
+    status_org model;       /* where every managed network stands (id and name included) */
+    fetch_data last;        /* the latest confirmation round's data ... */
+    look_ctx *last_ctx;     /* ... and its index: a live ping's retag decides with them */
+    round_ping_hooks pings; /* set by the engine; zero for the one-shot commands */
 } round_org;
 
 /* The outcome of one reconcile. */
@@ -70,6 +81,31 @@ void round_confirm(const apply_env *env, round_org *o, sched *s, const size_t *s
 /* Ends the confirmation in `slot` as `result`, with its log line and count. */
 void round_confirm_end(round_org *o, sched *s, size_t slot, plan_confirm_kind result,
                        const char *why);
+
+/* Reads the organization's look data afresh into o->last (and its index o->last_ctx), as a
+ * confirmation round does. False, with `err` set, when it cannot be read. */
+bool round_fresh_data(const apply_env *env, round_org *o, dash_error *err);
+
+/* After the retag a confirmation asked for (`e` and `res` are apply_retag's): ends it as
+ * confirmed when written, else gives it its next look, updating the model and the metrics. */
+void round_retagged(const apply_env *env, round_org *o, sched *s, size_t slot, apply_err e,
+                    const apply_result *res);
+
+/* True when confirmation `c`, whose look gave `r`, has something to ping from and to. */
+bool round_live_can_ping(const round_org *o, const sched_entry *c, const look_result *r);
+
+/* Sends confirmation `slot`'s live ping (and the backup's, with the guard on) for the look
+ * `r`. A refused or failed POST is counted and proves nothing. */
+void round_live_start(const apply_env *env, round_org *o, sched *s, size_t slot,
+                      const look_result *r);
+
+/* Polls the pending pings of the `n` confirmations in `slots` (sched_take_ping_due), and
+ * judges those whose answers are in or whose time is up. */
+void round_live_poll(const apply_env *env, round_org *o, sched *s, const size_t *slots, size_t n);
+
+/* A callback's result for a ping in flight: recorded, and judged once every answer of that
+ * ping is in. False when no pending ping has the id. */
+bool round_live_result(const apply_env *env, round_org *o, sched *s, const alert_event *ev);
 
 /* A message for an error code; never NULL. */
 const char *round_strerror(round_err e);

@@ -35,6 +35,7 @@ typedef struct {
     int64_t since;  /* when the alert that started it arrived, Unix seconds */
     char *alert_id; /* that alert's id */
     unsigned looks; /* looks so far */
+    bool live;      /* a live ping is pending (evidence "live"), else the series ("series") */
 } status_confirming;
 
 /* One managed network. */

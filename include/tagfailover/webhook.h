@@ -88,7 +88,7 @@ typedef struct {
 /* How the pipeline reaches the engine; tests pass fakes. Both functions must not block. */
 typedef struct {
     alert_relevance (*relevance)(void *ctx, const char *org_id, const char *network_id);
-    bool (*submit)(void *ctx, const alert_event *a);
+    alert_submit (*submit)(void *ctx, const alert_event *a);
     void *ctx;
 } webhook_sink;
 

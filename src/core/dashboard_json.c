@@ -497,6 +497,13 @@ static dj_err dj_appliance_one(json_object *v, void *p)
 
     if (err == DJ_OK)
         err = dj_opt_string(v, "serial", TF_ID_MAX_LEN, &a->serial);
+    /* highAvailability.role: in an HA pair only the primary carries the traffic (and pings). */
+    json_object *ha, *role;
+    a->ha_spare = json_object_object_get_ex(v, "highAvailability", &ha) &&
+                  json_object_is_type(ha, json_type_object) &&
+                  json_object_object_get_ex(ha, "role", &role) &&
+                  json_object_is_type(role, json_type_string) &&
+                  strcmp(json_object_get_string(role), "spare") == 0;
     if (err == DJ_OK)
         err = dj_req_array(v, "uplinks", &uplinks);
     if (err == DJ_OK)

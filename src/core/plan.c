@@ -4,6 +4,7 @@
 #include "tagfailover/plan.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "tagfailover/reason.h"
 
@@ -77,6 +78,42 @@ void plan_confirm_retagged(const sched_entry *c, plan_retag_outcome outcome, con
     plan_again(c, interval_ms, now_ms, out);
 }
 
+bool plan_ping_wanted(const sched_entry *c, const plan_confirm_step *step,
+                      const plan_ping_rules *rules, uint64_t now_ms)
+{
+    if (!rules->enabled || !rules->have_target || step->kind != PLAN_CONFIRM_AGAIN ||
+        c->ping_pending)
+        return false;
+    if (c->last_ping_ms != 0 && now_ms - c->last_ping_ms < rules->interval_ms)
+        return false;
+    return rules->in_flight + rules->pings <= rules->max_in_flight;
+}
+
+bool plan_ping_complete(const sched_entry *c)
+{
+    return c->have_primary && (c->backup_ping_id[0] == '\0' || c->have_backup);
+}
+
+void plan_ping_evidence(const sched_entry *c, double threshold_pct, bool timed_out,
+                        ping_evidence *ev, ping_verdict *primary_verdict,
+                        ping_verdict *backup_verdict)
+{
+    memset(ev, 0, sizeof(*ev));
+    *primary_verdict = c->have_primary ? ping_judge(&c->primary, threshold_pct)
+                                       : (timed_out ? PING_VERDICT_TIMEOUT : PING_VERDICT_FAILED);
+    *backup_verdict = c->have_backup ? ping_judge(&c->backup, threshold_pct)
+                                     : (timed_out ? PING_VERDICT_TIMEOUT : PING_VERDICT_FAILED);
+    if (*primary_verdict == PING_VERDICT_LOSS || *primary_verdict == PING_VERDICT_CLEAN) {
+        ev->has_primary = true;
+        ev->primary_loss_pct = c->primary.loss_pct;
+    }
+    if (c->backup_ping_id[0] != '\0' &&
+        (*backup_verdict == PING_VERDICT_LOSS || *backup_verdict == PING_VERDICT_CLEAN)) {
+        ev->has_backup = true;
+        ev->backup_loss_pct = c->backup.loss_pct;
+    }
+}
+
 size_t plan_reconcile(const look_result *results, size_t n, plan_retag *out)
 {
     size_t k = 0;
@@ -100,6 +137,8 @@ const char *plan_trigger_name(plan_trigger t)
         return "reconcile";
     case PLAN_TRIGGER_MANUAL:
         return "manual";
+    case PLAN_TRIGGER_VPN_STATUS:
+        return "vpn_status";
     case PLAN_TRIGGER_COUNT:
         break;
     }
@@ -111,6 +150,8 @@ const char *plan_evidence_name(plan_evidence e)
     switch (e) {
     case PLAN_EVIDENCE_SERIES:
         return "series";
+    case PLAN_EVIDENCE_LIVE:
+        return "live";
     case PLAN_EVIDENCE_MANUAL:
         return "manual";
     case PLAN_EVIDENCE_COUNT:

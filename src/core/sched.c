@@ -80,6 +80,7 @@ sched_add_result sched_add(sched *s, const char *network_id, const char *alert_i
     c->since_unix_ms = since_unix_ms;
     c->deadline_ms = received_ms + s->window_ms;
     c->due_ms = now_ms;
+    c->ping_due_ms = SCHED_IN_FLIGHT;
     c->used = true;
     s->n++;
     if (slot != NULL)
@@ -92,14 +93,80 @@ bool sched_next_due(const sched *s, uint64_t *due_ms)
     bool any = false;
     uint64_t best = SCHED_IN_FLIGHT;
     for (size_t i = 0; s->v != NULL && i < s->cap && s->n > 0; i++) {
-        if (s->v[i].used && s->v[i].due_ms != SCHED_IN_FLIGHT && s->v[i].due_ms <= best) {
-            best = s->v[i].due_ms;
+        const sched_entry *c = &s->v[i];
+        if (!c->used)
+            continue;
+        if (c->due_ms != SCHED_IN_FLIGHT && c->due_ms <= best) {
+            best = c->due_ms;
+            any = true;
+        }
+        if (c->ping_pending && c->ping_due_ms != SCHED_IN_FLIGHT && c->ping_due_ms <= best) {
+            best = c->ping_due_ms;
             any = true;
         }
     }
     if (any)
         *due_ms = best;
     return any;
+}
+
+void sched_note_serial(sched *s, size_t slot, const char *serial)
+{
+    if (s->v == NULL || slot >= s->cap || !s->v[slot].used || serial == NULL)
+        return;
+    if (s->v[slot].serial[0] == '\0')
+        sched_copy(s->v[slot].serial, sizeof(s->v[slot].serial), serial);
+}
+
+size_t sched_take_ping_due(sched *s, uint64_t now_ms, size_t *slots, size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; s->v != NULL && i < s->cap && n < max; i++) {
+        sched_entry *c = &s->v[i];
+        if (!c->used || !c->ping_pending || c->ping_due_ms == SCHED_IN_FLIGHT ||
+            c->ping_due_ms > now_ms)
+            continue;
+        c->ping_due_ms = SCHED_IN_FLIGHT;
+        slots[n++] = i;
+    }
+    return n;
+}
+
+void sched_ping_due(sched *s, size_t slot, uint64_t due_ms)
+{
+    if (s->v != NULL && slot < s->cap && s->v[slot].used)
+        s->v[slot].ping_due_ms = due_ms;
+}
+
+long sched_find_ping(const sched *s, const char *ping_id)
+{
+    if (ping_id == NULL || ping_id[0] == '\0')
+        return -1;
+    for (size_t i = 0; s->v != NULL && i < s->cap; i++) {
+        const sched_entry *c = &s->v[i];
+        if (c->used && c->ping_pending &&
+            (strcmp(c->ping_id, ping_id) == 0 || strcmp(c->backup_ping_id, ping_id) == 0))
+            return (long)i;
+    }
+    return -1;
+}
+
+unsigned sched_pings_in_flight(const sched *s)
+{
+    unsigned n = 0;
+    for (size_t i = 0; s->v != NULL && i < s->cap; i++) {
+        const sched_entry *c = &s->v[i];
+        if (c->used && c->ping_pending)
+            n += 1u + (c->backup_ping_id[0] != '\0');
+    }
+    return n;
+}
+
+sched_entry *sched_entry_at(sched *s, size_t slot)
+{
+    if (s->v == NULL || slot >= s->cap || !s->v[slot].used)
+        return NULL;
+    return &s->v[slot];
 }
 
 size_t sched_take_due(sched *s, uint64_t now_ms, size_t *slots, size_t max)

@@ -371,7 +371,8 @@ static struct json_object *status_network_json(const status_network *n)
         json_object_object_add(c, "since", json_object_new_string(ts));
         json_object_object_add(c, "alert_id", status_str_or_null(n->confirming.alert_id));
         json_object_object_add(c, "looks", json_object_new_int64(n->confirming.looks));
-        json_object_object_add(c, "evidence", json_object_new_string("series"));
+        json_object_object_add(c, "evidence",
+                               json_object_new_string(n->confirming.live ? "live" : "series"));
     }
     json_object_object_add(o, "confirming", c);
     return o;

@@ -18,11 +18,18 @@
 #include "tagfailover/log.h"
 #include "tagfailover/metrics.h"
 
-/* The core's triggers are the metrics' label slots, in the same order. */
-_Static_assert((int)PLAN_TRIGGER_WEBHOOK == (int)METRICS_TRIGGER_WEBHOOK &&
-                   (int)PLAN_TRIGGER_RECONCILE == (int)METRICS_TRIGGER_RECONCILE &&
-                   (int)PLAN_TRIGGER_MANUAL == (int)METRICS_TRIGGER_MANUAL,
-               "plan_trigger and metrics_trigger must agree");
+/* The metrics' trigger label of a core trigger: a VPN status hint is the reconcile's. */
+static metrics_trigger apply_metrics_trigger(plan_trigger t)
+{
+    switch (t) {
+    case PLAN_TRIGGER_WEBHOOK:
+        return METRICS_TRIGGER_WEBHOOK;
+    case PLAN_TRIGGER_MANUAL:
+        return METRICS_TRIGGER_MANUAL;
+    default:
+        return METRICS_TRIGGER_RECONCILE;
+    }
+}
 
 const char *apply_strerror(apply_err e)
 {
@@ -62,8 +69,9 @@ static void apply_log_done(const apply_env *env, const char *org_id, const dj_ne
                            double loss_pct, const apply_cause *cause)
 {
     char trig[TF_ID_MAX_LEN + 16];
-    if (cause->trigger == PLAN_TRIGGER_WEBHOOK)
-        snprintf(trig, sizeof(trig), "webhook:%s", cause->alert_id != NULL ? cause->alert_id : "");
+    if (cause->trigger == PLAN_TRIGGER_WEBHOOK || cause->trigger == PLAN_TRIGGER_VPN_STATUS)
+        snprintf(trig, sizeof(trig), "%s:%s", plan_trigger_name(cause->trigger),
+                 cause->alert_id != NULL ? cause->alert_id : "");
     else
         snprintf(trig, sizeof(trig), "%s", plan_trigger_name(cause->trigger));
 
@@ -137,9 +145,9 @@ static apply_err apply_finish(const apply_env *env, const char *org_id, policy_a
     apply_log_done(env, org_id, &out->fresh, want, &out->after, has_loss, loss_pct, cause);
     if (!env->dry_run) {
         if (want == POLICY_FAILOVER)
-            metrics_failover((metrics_trigger)cause->trigger);
+            metrics_failover(apply_metrics_trigger(cause->trigger));
         else
-            metrics_failback((metrics_trigger)cause->trigger);
+            metrics_failback(apply_metrics_trigger(cause->trigger));
     }
     return APPLY_OK;
 }
@@ -161,8 +169,9 @@ static apply_err apply_copy_network(const dj_network *src, dj_network *dst)
 
 apply_err apply_retag(const apply_env *env, const char *org_id, const char *network_id,
                       policy_action want, const look_ctx *ctx, int64_t t1, const dj_network *fresh,
-                      const apply_cause *cause, apply_result *out)
+                      const ping_evidence *live, const apply_cause *cause, apply_result *out)
 {
+    apply_cause decided = *cause;
     apply_err rc;
 
     if (fresh != NULL)
@@ -179,6 +188,13 @@ apply_err apply_retag(const apply_env *env, const char *org_id, const char *netw
         goto out;
     }
     out->looked = true;
+    if (live != NULL) {
+        policy_decision d_live;
+        bool by_ping = false;
+        ping_decide(&out->seen, live, env->cfg->loss_threshold_pct, &d_live, &by_ping);
+        out->seen.decision = d_live;
+        decided.evidence = by_ping ? PLAN_EVIDENCE_LIVE : PLAN_EVIDENCE_SERIES;
+    }
     const policy_decision *d = &out->seen.decision;
     if (d->action != want) {
         log_msg(LOG_DEBUG, "retag_skipped",
@@ -193,10 +209,10 @@ apply_err apply_retag(const apply_env *env, const char *org_id, const char *netw
         snprintf(out->error.message, sizeof(out->error.message), "%s", tags_strerror(te));
         goto out;
     }
-    rc = apply_finish(env, org_id, want, d->has_worst, d->worst_loss_pct, cause, out);
+    rc = apply_finish(env, org_id, want, d->has_worst, d->worst_loss_pct, &decided, out);
 out:
     if (rc != APPLY_OK && rc != APPLY_ERR_STATE)
-        apply_log_failed(org_id, network_id, want, rc, &out->error, cause);
+        apply_log_failed(org_id, network_id, want, rc, &out->error, &decided);
     return rc;
 }
 

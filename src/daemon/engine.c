@@ -46,6 +46,12 @@ typedef struct {
 
 typedef struct org_worker org_worker;
 
+/* One live ping in flight and the organization thread that waits for it. */
+typedef struct {
+    char id[TF_ID_MAX_LEN + 1];
+    org_worker *w;
+} engine_ping;
+
 struct engine {
     const config *cfg; /* borrowed; outlives the engine */
     bool dry_run;
@@ -62,6 +68,12 @@ struct engine {
     org_worker **sorted;  /* the same, by id, for the webhook path's lookups */
     size_t n_workers;
     pthread_t starter;
+
+    /* The live pings in flight, for matching callbacks: guarded by pings_lock, which the
+     * webhook path holds for one lookup. */
+    pthread_mutex_t pings_lock;
+    engine_ping *pings;
+    size_t n_pings, cap_pings;
 };
 
 struct org_worker {
@@ -184,6 +196,7 @@ engine *engine_new(const config *cfg)
         return NULL;
     }
     pthread_mutex_init(&e->lock, NULL);
+    pthread_mutex_init(&e->pings_lock, NULL);
     engine_cond_init(&e->wake);
     return e;
 }
@@ -207,6 +220,58 @@ static void worker_free(org_worker *w)
     free(w);
 }
 
+/* ---- The live pings in flight ------------------------------------------------------------- */
+
+/* Remembers that `w` waits for ping `id` (round_ping_hooks.add). A full registry only costs
+ * the callback: the ping is then judged at its timeout. */
+static void engine_ping_add(void *ctx, const char *id)
+{
+    org_worker *w = ctx;
+    engine *e = w->e;
+    pthread_mutex_lock(&e->pings_lock);
+    if (e->n_pings == e->cap_pings) {
+        size_t cap = e->cap_pings ? e->cap_pings * 2 : 16;
+        engine_ping *v = realloc(e->pings, cap * sizeof(*v));
+        if (v == NULL) {
+            pthread_mutex_unlock(&e->pings_lock);
+            return;
+        }
+        e->pings = v;
+        e->cap_pings = cap;
+    }
+    engine_ping *p = &e->pings[e->n_pings++];
+    snprintf(p->id, sizeof(p->id), "%s", id);
+    p->w = w;
+    pthread_mutex_unlock(&e->pings_lock);
+}
+
+/* Forgets ping `id` (round_ping_hooks.remove). */
+static void engine_ping_remove(void *ctx, const char *id)
+{
+    org_worker *w = ctx;
+    engine *e = w->e;
+    pthread_mutex_lock(&e->pings_lock);
+    for (size_t i = 0; i < e->n_pings; i++) {
+        if (e->pings[i].w == w && strcmp(e->pings[i].id, id) == 0) {
+            e->pings[i] = e->pings[--e->n_pings];
+            break;
+        }
+    }
+    pthread_mutex_unlock(&e->pings_lock);
+}
+
+/* The organization thread that waits for ping `id`, or NULL. */
+static org_worker *engine_ping_owner(engine *e, const char *id)
+{
+    org_worker *w = NULL;
+    pthread_mutex_lock(&e->pings_lock);
+    for (size_t i = 0; i < e->n_pings && w == NULL; i++)
+        if (strcmp(e->pings[i].id, id) == 0)
+            w = e->pings[i].w;
+    pthread_mutex_unlock(&e->pings_lock);
+    return w;
+}
+
 static org_worker *worker_new(engine *e, const char *id, const char *name, unsigned index)
 {
     const config *cfg = e->cfg;
@@ -225,6 +290,7 @@ static org_worker *worker_new(engine *e, const char *id, const char *name, unsig
         worker_free(w);
         return NULL;
     }
+    w->org.pings = (round_ping_hooks){engine_ping_add, engine_ping_remove, w};
     snap_publish(w);
     if (w->snap == NULL) {
         worker_free(w);
@@ -235,17 +301,26 @@ static org_worker *worker_new(engine *e, const char *id, const char *name, unsig
 
 /* ---- The worker thread ---------------------------------------------------------------------- */
 
-/* Starts a confirmation for the alert's network, or joins the one under way. */
-static void worker_alert(org_worker *w, const alert_event *a, uint64_t now)
+/* Starts a confirmation for the alert's network, or joins the one under way; or hands a
+ * live ping's result to the confirmation that waits for it. */
+static void worker_alert(org_worker *w, const apply_env *env, const alert_event *a, uint64_t now)
 {
     size_t slot;
+    if (a->kind == ALERT_EVENT_PING_RESULT) {
+        if (!round_live_result(env, &w->org, &w->confirms, a))
+            log_msg(LOG_DEBUG, "live_ping", "callback %s: ping %s is no longer awaited",
+                    a->alert_id, a->ping_id);
+        return;
+    }
     int64_t since = engine_wall_ms() - (int64_t)(now - a->received_ms);
     switch (
         sched_add(&w->confirms, a->network_id, a->alert_id, a->received_ms, since, now, &slot)) {
     case SCHED_STARTED:
+        sched_note_serial(&w->confirms, slot, a->device_serial);
         round_confirm_started(&w->org, sched_get(&w->confirms, slot));
         break;
     case SCHED_JOINED:
+        sched_note_serial(&w->confirms, slot, a->device_serial);
         log_msg(LOG_DEBUG, "confirmation_joined",
                 "network %s: alert %s joins the confirmation started by alert %s", a->network_id,
                 a->alert_id, sched_get(&w->confirms, slot)->alert_id);
@@ -328,10 +403,14 @@ static void *worker_main(void *arg)
     while (worker_wait(w, batch, ENGINE_TAKE_MAX, &n)) {
         uint64_t now = engine_now_ms();
         for (size_t i = 0; i < n; i++)
-            worker_alert(w, &batch[i], now);
+            worker_alert(w, &env, &batch[i], now);
+        /* Live pings whose poll or timeout is due. */
+        size_t k;
+        while ((k = sched_take_ping_due(&w->confirms, now, due, ENGINE_TAKE_MAX)) > 0 &&
+               !atomic_load(&e->stopping))
+            round_live_poll(&env, &w->org, &w->confirms, due, k);
         /* Every due confirmation first, so a failover is never delayed by a full read. One
          * round serves up to ENGINE_TAKE_MAX of them with one data read. */
-        size_t k;
         while ((k = sched_take_due(&w->confirms, now, due, ENGINE_TAKE_MAX)) > 0 &&
                !atomic_load(&e->stopping))
             round_confirm(&env, &w->org, &w->confirms, due, k, e->api);
@@ -342,6 +421,7 @@ static void *worker_main(void *arg)
             worker_reconciled(w, rc, &st, &err);
             w->reconcile_due_ms = now + interval_ms;
         }
+        metrics_set_confirmations_pending(w->index, (long)w->confirms.n);
         snap_publish(w);
     }
     dash_client_free(w->client);
@@ -542,6 +622,8 @@ void engine_free(engine *e)
     free(e->workers);
     free(e->sorted);
     dash_shared_free(e->api);
+    free(e->pings);
+    pthread_mutex_destroy(&e->pings_lock);
     pthread_cond_destroy(&e->wake);
     pthread_mutex_destroy(&e->lock);
     free(e->ring);
@@ -561,13 +643,21 @@ static bool engine_workers(engine *e, org_worker *const **sorted, size_t *n)
     return known;
 }
 
-bool engine_submit_alert(engine *e, const alert_event *a)
+alert_submit engine_submit_alert(engine *e, const alert_event *a)
 {
     org_worker *const *sorted;
     size_t n;
 
     if (atomic_load(&e->stopping))
-        return false;
+        return ALERT_FULL;
+    /* A ping result goes to the thread that waits for it, or nowhere: a forged or stale
+     * callback can never start anything. */
+    if (a->kind == ALERT_EVENT_PING_RESULT) {
+        org_worker *w = engine_ping_owner(e, a->ping_id);
+        if (w == NULL)
+            return ALERT_UNMATCHED;
+        return worker_push(w, a) ? ALERT_QUEUED : ALERT_FULL;
+    }
     pthread_mutex_lock(&e->lock);
     if (!e->orgs_known) {
         bool ok = e->count < TF_ORG_QUEUE_CAPACITY;
@@ -576,7 +666,7 @@ bool engine_submit_alert(engine *e, const alert_event *a)
             e->count++;
         }
         pthread_mutex_unlock(&e->lock);
-        return ok;
+        return ok ? ALERT_QUEUED : ALERT_FULL;
     }
     sorted = e->sorted;
     n = e->n_workers;
@@ -585,9 +675,9 @@ bool engine_submit_alert(engine *e, const alert_event *a)
     org_worker *w = engine_find_worker(sorted, n, a->organization_id);
     if (w == NULL) {
         engine_skip_alert(a);
-        return true;
+        return ALERT_QUEUED;
     }
-    return worker_push(w, a);
+    return worker_push(w, a) ? ALERT_QUEUED : ALERT_FULL;
 }
 
 alert_relevance engine_relevance(engine *e, const char *org_id, const char *network_id)
@@ -694,7 +784,7 @@ static alert_relevance engine_sink_relevance(void *ctx, const char *org_id, cons
     return engine_relevance(ctx, org_id, network_id);
 }
 
-static bool engine_sink_submit(void *ctx, const alert_event *a)
+static alert_submit engine_sink_submit(void *ctx, const alert_event *a)
 {
     return engine_submit_alert(ctx, a);
 }

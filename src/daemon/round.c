@@ -44,9 +44,14 @@ round_err round_org_init(round_org *o, const char *id, const char *name)
 
 void round_org_clear(round_org *o)
 {
+    look_ctx_free(o->last_ctx);
+    fetch_data_free(&o->last);
     fetch_peers_free(&o->peers);
     status_org_clear(&o->model);
+    memset(o, 0, sizeof(*o));
 }
+
+static void round_drop_last(round_org *o);
 
 static round_err round_from_fetch(fetch_err e)
 {
@@ -77,7 +82,8 @@ static void round_retag_all(const apply_env *env, round_org *o, const look_ctx *
         const dj_network *net = &d->networks[retags[i].index];
         policy_action act = retags[i].action;
         apply_result res = {0};
-        apply_err e = apply_retag(env, o->model.id, net->id, act, ctx, d->t1, NULL, &cause, &res);
+        apply_err e =
+            apply_retag(env, o->model.id, net->id, act, ctx, d->t1, NULL, NULL, &cause, &res);
         if (e != APPLY_OK)
             stats->failed++;
         else if (res.done && act == POLICY_FAILOVER)
@@ -102,6 +108,7 @@ round_err round_reconcile(const apply_env *env, round_org *o, bool report_only, 
     round_err rc = ROUND_OK;
 
     memset(stats, 0, sizeof(*stats));
+    round_drop_last(o);
     fetch_err fe = fetch_read(&fenv, o->model.id, &o->peers, true, time(NULL), rl_now(), &d, err);
     if (fe != FETCH_OK) {
         rc = round_from_fetch(fe);
@@ -171,6 +178,7 @@ static void round_mark(round_org *o, const sched_entry *c)
         sc.since = c->since_unix_ms / 1000;
         sc.alert_id = (char *)c->alert_id;
         sc.looks = c->looks;
+        sc.live = c->ping_pending;
     }
     round_model_note(o, status_org_confirming(&o->model, c != NULL ? c->network_id : "",
                                               sc.active ? &sc : NULL));
@@ -202,18 +210,57 @@ void round_confirm_end(round_org *o, sched *s, size_t slot, plan_confirm_kind re
     }
     log_event(LOG_INFO, "confirmation", f);
     round_model_note(o, status_org_confirming(&o->model, c->network_id, NULL));
+    if (c->ping_pending && o->pings.remove != NULL) {
+        o->pings.remove(o->pings.ctx, c->ping_id);
+        if (c->backup_ping_id[0] != '\0')
+            o->pings.remove(o->pings.ctx, c->backup_ping_id);
+    }
     sched_end(s, slot);
 }
 
 /* Carries out one step of a confirmation. */
 static void round_step(round_org *o, sched *s, size_t slot, const plan_confirm_step *step)
 {
+    sched_entry *c = sched_entry_at(s, slot);
     if (step->kind == PLAN_CONFIRM_AGAIN) {
         sched_set_due(s, slot, step->next_ms);
-        round_mark(o, sched_get(s, slot));
+        round_mark(o, c);
+        return;
+    }
+    /* The window is over, but a live ping is still out: its answer decides. */
+    if (step->kind == PLAN_CONFIRM_UNCONFIRMED && c != NULL && c->ping_pending) {
+        c->expired = true;
+        sched_set_due(s, slot, UINT64_MAX);
         return;
     }
     round_confirm_end(o, s, slot, step->kind, step->why);
+}
+
+void round_retagged(const apply_env *env, round_org *o, sched *s, size_t slot, apply_err e,
+                    const apply_result *res)
+{
+    const sched_entry *c = sched_get(s, slot);
+    uint64_t now = round_now_ms();
+    double after_s = (double)(now - c->received_ms) / 1000.0;
+    plan_confirm_step step;
+    char why[768];
+    plan_retag_outcome outcome = e != APPLY_OK ? PLAN_RETAG_FAILED
+                                 : res->done   ? PLAN_RETAG_DONE
+                                               : PLAN_RETAG_NOT_CALLED;
+    if (outcome == PLAN_RETAG_DONE)
+        snprintf(why, sizeof(why), "%s; failed over %.3f s after the alert", res->seen.decision.why,
+                 after_s);
+    else if (outcome == PLAN_RETAG_FAILED)
+        snprintf(why, sizeof(why), "%s: %s", apply_strerror(e), res->error.message);
+    else
+        snprintf(why, sizeof(why), "%s: %s", tf_reason_name(res->seen.decision.reason),
+                 res->seen.decision.why);
+    if (outcome == PLAN_RETAG_DONE && !env->dry_run) {
+        metrics_observe_alert_to_retag(after_s);
+        status_org_acted(&o->model, c->network_id, POLICY_FAILOVER, (int64_t)time(NULL));
+    }
+    plan_confirm_retagged(c, outcome, why, s->interval_ms, now, &step);
+    round_step(o, s, slot, &step);
 }
 
 /* One look at one confirming network, and its retag when the look proves the loss. */
@@ -242,51 +289,70 @@ static void round_confirm_one(const apply_env *env, round_org *o, sched *s, size
         return;
     }
     round_model_note(o, status_org_looked(&o->model, &net, &r));
-    plan_confirm(c, PLAN_READ_OK, &r, NULL, interval, round_now_ms(), &step);
+    uint64_t now = round_now_ms();
+    plan_confirm(c, PLAN_READ_OK, &r, NULL, interval, now, &step);
     if (step.kind == PLAN_CONFIRM_RETAG) {
-        const apply_cause cause = {.trigger = PLAN_TRIGGER_WEBHOOK,
+        const apply_cause cause = {.trigger = c->vpn_status ? PLAN_TRIGGER_VPN_STATUS
+                                                            : PLAN_TRIGGER_WEBHOOK,
                                    .alert_id = c->alert_id,
                                    .evidence = PLAN_EVIDENCE_SERIES};
         apply_result res = {0};
         apply_err e = apply_retag(env, o->model.id, c->network_id, POLICY_FAILOVER, ctx, t1, &net,
-                                  &cause, &res);
-        uint64_t now = round_now_ms();
-        double after_s = (double)(now - c->received_ms) / 1000.0;
-        char why[768];
-        plan_retag_outcome outcome = e != APPLY_OK ? PLAN_RETAG_FAILED
-                                     : res.done    ? PLAN_RETAG_DONE
-                                                   : PLAN_RETAG_NOT_CALLED;
-        if (outcome == PLAN_RETAG_DONE)
-            snprintf(why, sizeof(why), "%s; failed over %.3f s after the alert",
-                     res.seen.decision.why, after_s);
-        else if (outcome == PLAN_RETAG_FAILED)
-            snprintf(why, sizeof(why), "%s: %s", apply_strerror(e), res.error.message);
-        else
-            snprintf(why, sizeof(why), "%s: %s", tf_reason_name(res.seen.decision.reason),
-                     res.seen.decision.why);
-        if (outcome == PLAN_RETAG_DONE && !env->dry_run) {
-            metrics_observe_alert_to_retag(after_s);
-            status_org_acted(&o->model, c->network_id, POLICY_FAILOVER, (int64_t)time(NULL));
-        }
-        plan_confirm_retagged(c, outcome, why, interval, now, &step);
+                                  NULL, &cause, &res);
+        round_retagged(env, o, s, slot, e, &res);
         apply_result_clear(&res);
+        dj_network_clear(&net);
+        return;
     }
+    const config *cfg = env->cfg;
+    const plan_ping_rules rules = {
+        .enabled = cfg->evidence_live,
+        .have_target = round_live_can_ping(o, c, &r),
+        .pings = 1u + (cfg->require_backup_healthy && r.backup_ip != NULL),
+        .in_flight = sched_pings_in_flight(s),
+        .max_in_flight = (unsigned)cfg->live_ping_max_inflight,
+        .interval_ms = (uint64_t)cfg->live_ping_interval_s * 1000u,
+    };
+    bool ping = plan_ping_wanted(c, &step, &rules, now);
     round_step(o, s, slot, &step);
+    if (ping) {
+        round_live_start(env, o, s, slot, &r);
+        round_mark(o, sched_get(s, slot));
+    }
     dj_network_clear(&net);
+}
+
+/* Drops the kept data of the last confirmation round (its index borrows the peer cache,
+ * which a reconcile may refresh). */
+static void round_drop_last(round_org *o)
+{
+    look_ctx_free(o->last_ctx);
+    o->last_ctx = NULL;
+    fetch_data_free(&o->last);
+}
+
+bool round_fresh_data(const apply_env *env, round_org *o, dash_error *err)
+{
+    const fetch_env fenv = {.cfg = env->cfg, .client = env->client};
+    round_drop_last(o);
+    if (fetch_read(&fenv, o->model.id, &o->peers, false, time(NULL),
+                   (double)round_now_ms() / 1000.0, &o->last, err) != FETCH_OK)
+        return false;
+    if (look_ctx_new(&o->last.look, env->cfg, &o->last_ctx) != LOOK_OK) {
+        round_drop_last(o);
+        return false;
+    }
+    return true;
 }
 
 void round_confirm(const apply_env *env, round_org *o, sched *s, const size_t *slots, size_t n,
                    dash_shared *api)
 {
-    const fetch_env fenv = {.cfg = env->cfg, .client = env->client};
-    fetch_data d;
-    look_ctx *ctx = NULL;
     dash_error err = {0};
     uint64_t now = round_now_ms();
 
-    fetch_err fe = fetch_read(&fenv, o->model.id, &o->peers, false, time(NULL),
-                              (double)now / 1000.0, &d, &err);
-    if (fe != FETCH_OK || look_ctx_new(&d.look, env->cfg, &ctx) != LOOK_OK) {
+    /* The newest data serves this round and the retags its live pings may prove later. */
+    if (!round_fresh_data(env, o, &err)) {
         if (err.code != DASH_ERR_CANCELLED)
             log_msg(LOG_WARN, "confirm_look_failed", "org %s: %s (HTTP %ld)", o->model.id,
                     err.message[0] ? err.message : "out of memory", err.http_status);
@@ -296,15 +362,12 @@ void round_confirm(const apply_env *env, round_org *o, sched *s, const size_t *s
                          "the loss data could not be read", s->interval_ms, round_now_ms(), &step);
             round_step(o, s, slots[i], &step);
         }
-        fetch_data_free(&d);
         return;
     }
     size_t i = 0;
     for (; i < n && !dash_shared_cancelled(api); i++)
-        round_confirm_one(env, o, s, slots[i], ctx, d.t1);
+        round_confirm_one(env, o, s, slots[i], o->last_ctx, o->last.t1);
     /* Stopping: what was not looked at stays pending, due at once. */
     for (; i < n; i++)
         sched_set_due(s, slots[i], now);
-    look_ctx_free(ctx);
-    fetch_data_free(&d);
 }

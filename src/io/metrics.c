@@ -25,6 +25,8 @@ static atomic_ulong failovers[METRICS_TRIGGER_COUNT];
 static atomic_ulong failbacks[METRICS_TRIGGER_COUNT];
 static atomic_ulong actions_failed;
 static atomic_ulong confirmations[METRICS_CONFIRM_RESULT_COUNT];
+static atomic_ulong live_pings[PING_VERDICT_COUNT];
+static atomic_long confirmations_pending[METRICS_ORG_SLOTS];
 static atomic_ulong api_requests[METRICS_HTTP_CODES];
 static atomic_ulong api_retries;
 static atomic_ulong reconcile_runs[2]; /* [0] error, [1] ok */
@@ -47,6 +49,10 @@ void metrics_reset(void)
         atomic_store(&failbacks[i], 0);
     }
     atomic_store(&actions_failed, 0);
+    for (size_t i = 0; i < PING_VERDICT_COUNT; i++)
+        atomic_store(&live_pings[i], 0);
+    for (size_t i = 0; i < METRICS_ORG_SLOTS; i++)
+        atomic_store(&confirmations_pending[i], 0);
     for (size_t i = 0; i < METRICS_CONFIRM_RESULT_COUNT; i++)
         atomic_store(&confirmations[i], 0);
     for (size_t i = 0; i < METRICS_HTTP_CODES; i++)
@@ -89,6 +95,18 @@ void metrics_failback(metrics_trigger t)
 void metrics_action_failed(void)
 {
     metrics_inc(&actions_failed);
+}
+
+void metrics_live_ping(ping_verdict v)
+{
+    if ((unsigned)v < PING_VERDICT_COUNT)
+        atomic_fetch_add_explicit(&live_pings[v], 1, memory_order_relaxed);
+}
+
+void metrics_set_confirmations_pending(unsigned org_index, long n)
+{
+    if (org_index < METRICS_ORG_SLOTS)
+        atomic_store_explicit(&confirmations_pending[org_index], n, memory_order_relaxed);
 }
 
 void metrics_confirmation(metrics_confirm_result r)
@@ -226,6 +244,19 @@ char *metrics_render(void)
                    "Webhook confirmations, by result.");
     metrics_labelled(&b, "tagfailover_confirmations_total", "result", confirm_names, confirmations,
                      METRICS_CONFIRM_RESULT_COUNT);
+
+    metrics_header(&b, "tagfailover_live_pings_total", "counter",
+                   "Live pings asked of the appliances, by what they proved.");
+    for (size_t i = 0; i < PING_VERDICT_COUNT; i++)
+        metrics_printf(&b, "tagfailover_live_pings_total{result=\"%s\"} %lu\n",
+                       ping_verdict_name((ping_verdict)i), atomic_load(&live_pings[i]));
+
+    long pending = 0;
+    for (size_t i = 0; i < METRICS_ORG_SLOTS; i++)
+        pending += atomic_load(&confirmations_pending[i]);
+    metrics_header(&b, "tagfailover_confirmations_pending", "gauge",
+                   "Webhook confirmations under way.");
+    metrics_printf(&b, "tagfailover_confirmations_pending %ld\n", pending);
 
     metrics_header(&b, "tagfailover_api_requests_total", "counter",
                    "Dashboard API responses, by HTTP status (0: transport error).");

@@ -32,6 +32,7 @@
 
 #include "tagfailover/json.h"
 #include "tagfailover/log.h"
+#include "tagfailover/ping.h"
 
 #define WEBHOOK_DIGEST_LEN 32
 /* Bodies up to this size are collected without a second allocation (Meraki's are ~1-2 KiB). */
@@ -342,6 +343,44 @@ void webhook_free(webhook *w)
     free(w);
 }
 
+/* An authenticated body that is no alert: a live ping's callback (202 when its ping is in
+ * flight, 200 ignored otherwise, so a forged or stale one can never reach a retag), or
+ * malformed. */
+static webhook_result webhook_callback(webhook *w, const webhook_body *b, webhook_summary *s)
+{
+    ping_callback cb;
+    ping_err pe = ping_parse_callback(b->data, b->len, &cb);
+    if (pe == PING_ERR_NOMEM)
+        return WEBHOOK_OVERLOADED;
+    if (pe != PING_OK || cb.organization_id[0] == '\0')
+        return WEBHOOK_MALFORMED;
+    webhook_copy(s->alert_type_id, sizeof(s->alert_type_id), "ping_callback");
+    webhook_copy(s->network_id, sizeof(s->network_id), cb.network_id);
+    webhook_copy(s->alert_id, sizeof(s->alert_id), cb.callback_id);
+
+    alert_event ea;
+    memset(&ea, 0, sizeof(ea));
+    ea.kind = ALERT_EVENT_PING_RESULT;
+    webhook_copy(ea.organization_id, sizeof(ea.organization_id), cb.organization_id);
+    webhook_copy(ea.network_id, sizeof(ea.network_id), cb.network_id);
+    webhook_copy(ea.alert_id, sizeof(ea.alert_id), cb.callback_id);
+    webhook_copy(ea.ping_id, sizeof(ea.ping_id), cb.result.ping_id);
+    ea.ping_finished = cb.result.finished;
+    ea.ping_has_results = cb.result.has_results;
+    ea.ping_sent = cb.result.sent;
+    ea.ping_loss_pct = cb.result.loss_pct;
+    ea.received_ms = b->now_ms;
+    switch (w->sink.submit(w->sink.ctx, &ea)) {
+    case ALERT_QUEUED:
+        return WEBHOOK_ACCEPTED;
+    case ALERT_UNMATCHED:
+        return WEBHOOK_IGNORED;
+    case ALERT_FULL:
+        break;
+    }
+    return WEBHOOK_OVERLOADED;
+}
+
 webhook_result webhook_check_body(webhook *w, const webhook_body *b, webhook_summary *s)
 {
     webhook_result res;
@@ -376,6 +415,11 @@ webhook_result webhook_check_body(webhook *w, const webhook_body *b, webhook_sum
     webhook_copy(s->alert_type_id, sizeof(s->alert_type_id), a.alert_type_id);
     webhook_copy(s->network_id, sizeof(s->network_id), a.network_id);
     webhook_copy(s->alert_id, sizeof(s->alert_id), a.alert_id);
+    /* An authenticated object without an alert's fields may be a live ping's callback. */
+    if (pe == ALERT_ERR_MISSING_FIELD) {
+        res = webhook_callback(w, b, s);
+        goto out;
+    }
     if (pe != ALERT_OK) {
         res = WEBHOOK_MALFORMED;
         goto out;
@@ -394,12 +438,15 @@ webhook_result webhook_check_body(webhook *w, const webhook_body *b, webhook_sum
     }
 
     alert_event ea;
+    memset(&ea, 0, sizeof(ea));
+    ea.kind = ALERT_EVENT_ALERT;
     webhook_copy(ea.organization_id, sizeof(ea.organization_id), a.organization_id);
     webhook_copy(ea.network_id, sizeof(ea.network_id), a.network_id);
     webhook_copy(ea.alert_id, sizeof(ea.alert_id), a.alert_id);
     webhook_copy(ea.alert_type_id, sizeof(ea.alert_type_id), a.alert_type_id);
+    webhook_copy(ea.device_serial, sizeof(ea.device_serial), a.device_serial);
     ea.received_ms = b->now_ms;
-    if (!w->sink.submit(w->sink.ctx, &ea)) {
+    if (w->sink.submit(w->sink.ctx, &ea) != ALERT_QUEUED) {
         /* Not queued: Meraki's retry of this very body must not be taken for a duplicate. */
         webhook_dedup_forget(w->dedup, key);
         res = WEBHOOK_OVERLOADED;

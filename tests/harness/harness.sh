@@ -93,7 +93,8 @@ h_certs() {
 
 # h_write_config FILE [DASHBOARD_LINE...]: the daemon's configuration: fakedash, a TLS
 # listener on H_PORT, the admin listener on H_ADMIN, compressed windows. H_PORT and H_ADMIN
-# are chosen on the first call. Set H_FAILOVER_EXTRA to add lines to [failover].
+# are chosen on the first call (data_lag_s is 0 unless a DASHBOARD_LINE sets it). Set
+# H_FAILOVER_EXTRA to add lines to [failover].
 h_write_config() {
   local file=$1
   shift
@@ -107,8 +108,11 @@ h_write_config() {
     echo "[dashboard]"
     echo "base_url = $H_FAKE/api/v1"
     echo "api_key = $H_API_KEY"
-    echo "data_lag_s = 0"
-    local line
+    local line lag=0
+    for line in "$@"; do
+      case $line in data_lag_s*) lag="" ;; esac
+    done
+    [ -n "$lag" ] && echo "data_lag_s = 0"
     for line in "$@"; do echo "$line"; done
     echo
     echo "[listener]"
@@ -124,11 +128,13 @@ h_write_config() {
     echo "port = $H_ADMIN"
     echo
     echo "[failover]"
-    echo "detect_window_s = 6"
-    echo "clean_window_s = 6"
-    echo "confirm_interval_s = 1"
-    echo "confirm_window_s = 20"
-    [ -n "${H_FAILOVER_EXTRA:-}" ] && printf '%s\n' "$H_FAILOVER_EXTRA"
+    local kv
+    for kv in "detect_window_s = 6" "clean_window_s = 6" "confirm_interval_s = 1" \
+      "confirm_window_s = 20"; do
+      # A key H_FAILOVER_EXTRA sets replaces the harness's default.
+      grep -q "^${kv%% =*} *=" <<<"${H_FAILOVER_EXTRA:-}" || echo "$kv"
+    done
+    if [ -n "${H_FAILOVER_EXTRA:-}" ]; then printf '%s\n' "$H_FAILOVER_EXTRA"; fi
   } >"$file.new"
   mv "$file.new" "$file"
 }

@@ -80,15 +80,15 @@ static alert_relevance fake_relevance(void *ctx, const char *org_id, const char 
     return f->answer;
 }
 
-static bool fake_submit(void *ctx, const alert_event *a)
+static alert_submit fake_submit(void *ctx, const alert_event *a)
 {
     fake_engine *f = ctx;
     if (f->room <= 0)
-        return false;
+        return ALERT_FULL;
     f->room--;
     f->submitted++;
     f->last = *a;
-    return true;
+    return ALERT_QUEUED;
 }
 
 /* ---- results ---- */
@@ -656,7 +656,7 @@ static void test_engine_relevance(void **state)
     /* The queue without a consumer: capacity, then refusal; stop refuses everything. */
     alert_event a = {.organization_id = "1", .network_id = "N"};
     size_t n = 0;
-    while (engine_submit_alert(e, &a) && n <= TF_ORG_QUEUE_CAPACITY)
+    while (engine_submit_alert(e, &a) == ALERT_QUEUED && n <= TF_ORG_QUEUE_CAPACITY)
         n++;
     assert_int_equal(n, TF_ORG_QUEUE_CAPACITY);
     assert_int_equal(engine_queue_length(e), TF_ORG_QUEUE_CAPACITY);
