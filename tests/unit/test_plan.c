@@ -171,6 +171,102 @@ static void test_reconcile(void **state)
     assert_int_equal(plan_reconcile(r, 0, out), 0);
 }
 
+struct ping_row {
+    const char *name;
+    plan_confirm_kind step;
+    bool enabled, target, pending;
+    uint64_t last; /* offset of the last ping from R; 0: never */
+    unsigned pings, in_flight, max;
+    uint64_t at;
+    bool want;
+};
+
+static const struct ping_row ping_rows[] = {
+    {"the first look proves nothing: ping", PLAN_CONFIRM_AGAIN, true, true, false, 0, 2, 0, 5, 0,
+     true},
+    {"evidence = series: never", PLAN_CONFIRM_AGAIN, false, true, false, 0, 2, 0, 5, 0, false},
+    {"nothing to ping from or to", PLAN_CONFIRM_AGAIN, true, false, false, 0, 1, 0, 5, 0, false},
+    {"the series already decided", PLAN_CONFIRM_RETAG, true, true, false, 0, 2, 0, 5, 0, false},
+    {"a skipped network is not pinged", PLAN_CONFIRM_SKIPPED, true, true, false, 0, 2, 0, 5, 0,
+     false},
+    {"the window is over", PLAN_CONFIRM_UNCONFIRMED, true, true, false, 0, 2, 0, 5, 0, false},
+    {"its own ping is still out", PLAN_CONFIRM_AGAIN, true, true, true, 0, 2, 0, 5, 0, false},
+    {"the last one 29 s ago: not yet", PLAN_CONFIRM_AGAIN, true, true, false, 1000, 2, 0, 5, 30000,
+     false},
+    {"the last one 30 s ago: again", PLAN_CONFIRM_AGAIN, true, true, false, 1000, 2, 0, 5, 31000,
+     true},
+    {"the organization is at its limit", PLAN_CONFIRM_AGAIN, true, true, false, 0, 1, 5, 5, 0,
+     false},
+    {"room for the primary's but not the backup's too", PLAN_CONFIRM_AGAIN, true, true, false, 0, 2,
+     4, 5, 0, false},
+    {"room for both", PLAN_CONFIRM_AGAIN, true, true, false, 0, 2, 3, 5, 0, true},
+};
+
+static void test_ping_wanted_table(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(ping_rows) / sizeof(ping_rows[0]); i++) {
+        const struct ping_row *t = &ping_rows[i];
+        sched_entry c = confirmation();
+        c.ping_pending = t->pending;
+        c.last_ping_ms = t->last ? R + t->last : 0;
+        plan_confirm_step step = {.kind = t->step};
+        const plan_ping_rules rules = {.enabled = t->enabled,
+                                       .have_target = t->target,
+                                       .pings = t->pings,
+                                       .in_flight = t->in_flight,
+                                       .max_in_flight = t->max,
+                                       .interval_ms = 30000};
+        if (plan_ping_wanted(&c, &step, &rules, R + t->at) != t->want)
+            fail_msg("row %zu (%s): want %d", i, t->name, t->want);
+    }
+}
+
+static void test_ping_evidence(void **state)
+{
+    ping_evidence ev;
+    ping_verdict vp, vb;
+    (void)state;
+
+    sched_entry c = confirmation();
+    snprintf(c.ping_id, sizeof(c.ping_id), "p1");
+    snprintf(c.backup_ping_id, sizeof(c.backup_ping_id), "p2");
+    c.ping_pending = true;
+    assert_false(plan_ping_complete(&c));
+    /* Timed out with nothing in: no evidence, both counted as timeouts. */
+    plan_ping_evidence(&c, 30, true, &ev, &vp, &vb);
+    assert_false(ev.has_primary);
+    assert_false(ev.has_backup);
+    assert_int_equal(vp, PING_VERDICT_TIMEOUT);
+    assert_int_equal(vb, PING_VERDICT_TIMEOUT);
+    /* The primary is in with loss; the backup never answered: evidence without the backup. */
+    c.have_primary = true;
+    c.primary = (ping_result){.finished = true, .has_results = true, .sent = 5, .loss_pct = 60};
+    assert_false(plan_ping_complete(&c));
+    plan_ping_evidence(&c, 30, true, &ev, &vp, &vb);
+    assert_true(ev.has_primary);
+    assert_true(ev.primary_loss_pct == 60);
+    assert_false(ev.has_backup);
+    assert_int_equal(vp, PING_VERDICT_LOSS);
+    assert_int_equal(vb, PING_VERDICT_TIMEOUT);
+    /* Both in. */
+    c.have_backup = true;
+    c.backup = (ping_result){.finished = true, .has_results = true, .sent = 5, .loss_pct = 0};
+    assert_true(plan_ping_complete(&c));
+    plan_ping_evidence(&c, 30, false, &ev, &vp, &vb);
+    assert_true(ev.has_backup);
+    assert_int_equal(vb, PING_VERDICT_CLEAN);
+    /* A primary that sent nothing is no evidence, whatever its loss field says. */
+    c.primary.sent = 0;
+    plan_ping_evidence(&c, 30, false, &ev, &vp, &vb);
+    assert_false(ev.has_primary);
+    assert_int_equal(vp, PING_VERDICT_FAILED);
+    /* No backup ping: complete with the primary alone. */
+    c.backup_ping_id[0] = '\0';
+    c.have_backup = false;
+    assert_true(plan_ping_complete(&c));
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -180,6 +276,8 @@ static void test_names(void **state)
     assert_string_equal(plan_trigger_name((plan_trigger)42), "unknown");
     assert_string_equal(plan_evidence_name(PLAN_EVIDENCE_SERIES), "series");
     assert_string_equal(plan_evidence_name(PLAN_EVIDENCE_MANUAL), "manual");
+    assert_string_equal(plan_evidence_name(PLAN_EVIDENCE_LIVE), "live");
+    assert_string_equal(plan_trigger_name(PLAN_TRIGGER_VPN_STATUS), "vpn_status");
     assert_string_equal(plan_evidence_name((plan_evidence)42), "unknown");
     assert_string_equal(plan_confirm_kind_name(PLAN_CONFIRM_CONFIRMED), "confirmed");
     assert_string_equal(plan_confirm_kind_name(PLAN_CONFIRM_UNCONFIRMED), "unconfirmed");
@@ -190,10 +288,9 @@ static void test_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_confirm_table),
-        cmocka_unit_test(test_retagged_table),
-        cmocka_unit_test(test_reconcile),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_confirm_table), cmocka_unit_test(test_retagged_table),
+        cmocka_unit_test(test_reconcile),     cmocka_unit_test(test_ping_wanted_table),
+        cmocka_unit_test(test_ping_evidence), cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

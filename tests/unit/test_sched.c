@@ -170,6 +170,50 @@ static void test_long_ids_are_cut_not_overrun(void **state)
     sched_free(&s);
 }
 
+static void test_ping_timers(void **state)
+{
+    sched s;
+    size_t a, b, slots[4];
+    uint64_t due;
+    (void)state;
+
+    sched_init(&s, 5000, 180000, 4);
+    assert_int_equal(sched_add(&s, "A", "1", R, 0, R, &a), SCHED_STARTED);
+    assert_int_equal(sched_add(&s, "B", "2", R, 0, R, &b), SCHED_STARTED);
+    assert_int_equal(sched_take_due(&s, R, slots, 4), 2);
+    sched_set_due(&s, a, R + 5000);
+    sched_set_due(&s, b, R + 5000);
+    /* A pending ping polled a second later is the earliest thing due. */
+    sched_entry *c = sched_entry_at(&s, a);
+    c->ping_pending = true;
+    snprintf(c->ping_id, sizeof(c->ping_id), "p-1");
+    snprintf(c->backup_ping_id, sizeof(c->backup_ping_id), "p-2");
+    sched_ping_due(&s, a, R + 1000);
+    assert_true(sched_next_due(&s, &due));
+    assert_int_equal(due, R + 1000);
+    assert_int_equal(sched_pings_in_flight(&s), 2);
+    assert_int_equal(sched_find_ping(&s, "p-2"), (long)a);
+    assert_int_equal(sched_find_ping(&s, "p-3"), -1);
+    assert_int_equal(sched_find_ping(&s, ""), -1);
+    assert_int_equal(sched_take_ping_due(&s, R + 999, slots, 4), 0);
+    assert_int_equal(sched_take_ping_due(&s, R + 1000, slots, 4), 1);
+    assert_int_equal(slots[0], a);
+    /* Taken: not due again until given a time; the looks are unaffected. */
+    assert_int_equal(sched_take_ping_due(&s, R + 9000, slots, 4), 0);
+    assert_true(sched_next_due(&s, &due));
+    assert_int_equal(due, R + 5000);
+    /* A ping that is over no longer counts. */
+    c->ping_pending = false;
+    assert_int_equal(sched_pings_in_flight(&s), 0);
+    assert_int_equal(sched_find_ping(&s, "p-1"), -1);
+    /* The alert's device is noted once, the first one wins. */
+    sched_note_serial(&s, b, "Q2XX-0001");
+    sched_note_serial(&s, b, "Q2XX-0002");
+    assert_string_equal(sched_get(&s, b)->serial, "Q2XX-0001");
+    assert_null(sched_entry_at(&s, 3));
+    sched_free(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_earliest_and_batches),
         cmocka_unit_test(test_cap),
         cmocka_unit_test(test_long_ids_are_cut_not_overrun),
+        cmocka_unit_test(test_ping_timers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
