@@ -11,6 +11,7 @@
 #include "faults.h"
 #include "h_alerts.h"
 #include "h_appliance.h"
+#include "h_changes.h"
 #include "h_livetools.h"
 #include "h_orgs.h"
 #include "h_webhooks.h"
@@ -28,7 +29,7 @@
 #define API_JSON_MAX_DEPTH 32
 
 static const struct api_route *const api_tables[] = {
-    horg_routes, happ_routes, hweb_routes, halert_routes, hlive_routes,
+    horg_routes, happ_routes, hweb_routes, halert_routes, hlive_routes, hchg_routes,
 };
 
 /* Matches `path` (after API_PREFIX) against a pattern, capturing {placeholders} into a

@@ -6,6 +6,7 @@
 #include "api.h"
 #include "faults.h"
 #include "h_alerts.h"
+#include "h_changes.h"
 #include "h_livetools.h"
 #include "h_webhooks.h"
 #include "isotime.h"
@@ -56,18 +57,11 @@ int control_load_scenario(const char *text, size_t len, char *err, size_t errlen
     hweb_reset();
     halert_reset();
     hlive_reset();
+    hchg_reset();
     state_unlock();
     faults_clear();
     reqlog_clear();
     return 0;
-}
-
-static void control_ok(struct http_reply *reply)
-{
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "ok", json_object_new_boolean(1));
-    http_reply_json(reply, 200, o);
 }
 
 /* Parses the body as a JSON object or fills a 400. */
@@ -136,7 +130,7 @@ static void control_loss(struct json_object *body, struct http_reply *reply)
         http_reply_error(reply, status, err);
         return;
     }
-    control_ok(reply);
+    http_reply_ok(reply);
 }
 
 static void control_uplink(struct json_object *body, struct http_reply *reply)
@@ -165,33 +159,42 @@ static void control_uplink(struct json_object *body, struct http_reply *reply)
         http_reply_error(reply, 404, "no such network with an appliance");
         return;
     }
-    control_ok(reply);
+    http_reply_ok(reply);
 }
 
 static void control_tags(struct json_object *body, struct http_reply *reply)
 {
     const char *id = control_str(body, "networkId");
+    struct hchg_admin who;
     struct json_object *tags = NULL;
     struct state_network *n;
     char err[256] = "";
     int rc = -1;
 
     json_object_object_get_ex(body, "tags", &tags);
-    if (id == NULL || state_tags_validate(tags, err, sizeof err) != 0) {
+    if (id == NULL || state_tags_validate(tags, err, sizeof err) != 0 ||
+        hchg_person(body, &who, err, sizeof err) != 0) {
         http_reply_error(reply, 400, err[0] ? err : "need networkId and tags");
         return;
     }
     state_lock();
     n = state_net_find(state_get(), id);
-    if (n)
+    if (n) {
+        char *old = hchg_value(n);
+
         rc = state_net_set_tags(n, tags);
+        if (rc == 0)
+            hchg_record(n, old, isotime_now(), &who, HCHG_PERSON_PAGE, HCHG_PERSON_LABEL);
+        else
+            free(old);
+    }
     state_unlock();
     if (n == NULL)
         http_reply_error(reply, 404, "no such network");
     else if (rc != 0)
         http_reply_error(reply, 500, "out of memory");
     else
-        control_ok(reply);
+        http_reply_ok(reply);
 }
 
 static void control_config(const struct http_request *req, struct json_object *body,
@@ -223,11 +226,11 @@ static void control_fault(const struct http_request *req, struct json_object *bo
         http_reply_json(reply, 200, faults_list());
     } else if (strcmp(req->method, "DELETE") == 0) {
         faults_clear();
-        control_ok(reply);
+        http_reply_ok(reply);
     } else if (faults_add(body, err, sizeof err) != 0) {
         http_reply_error(reply, 400, err);
     } else {
-        control_ok(reply);
+        http_reply_ok(reply);
     }
 }
 
@@ -299,7 +302,7 @@ void control_handle(const struct http_request *req, struct http_reply *reply, in
         if (del) {
             reqlog_clear();
             *skip_log = 1;
-            control_ok(reply);
+            http_reply_ok(reply);
             return;
         }
         text = reqlog_json(&len);
@@ -340,7 +343,7 @@ void control_handle(const struct http_request *req, struct http_reply *reply, in
         return;
     }
     if (strcmp(what, "loss") && strcmp(what, "uplink") && strcmp(what, "tags") &&
-        strcmp(what, "config") && strcmp(what, "fault")) {
+        strcmp(what, "config") && strcmp(what, "fault") && strcmp(what, "change")) {
         http_reply_error(reply, 404, "no such control operation");
         return;
     }
@@ -354,6 +357,8 @@ void control_handle(const struct http_request *req, struct http_reply *reply, in
         control_tags(body, reply);
     else if (strcmp(what, "config") == 0)
         control_config(req, body, reply);
+    else if (strcmp(what, "change") == 0)
+        hchg_control(body, reply);
     else
         control_fault(req, body, reply);
     json_object_put(body);

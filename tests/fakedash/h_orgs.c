@@ -3,6 +3,7 @@
  */
 #include "h_orgs.h"
 
+#include "h_changes.h"
 #include "page.h"
 #include "sbuf.h"
 #include "state.h"
@@ -222,11 +223,52 @@ static int horg_replace(char **field, struct json_object *v)
     return 0;
 }
 
+int horg_update_check(struct json_object *body, char *err, size_t errlen)
+{
+    struct json_object *v;
+
+    if (horg_put_string(body, "name", 0, &v) || horg_put_string(body, "timeZone", 0, &v) ||
+        horg_put_string(body, "notes", 0, &v) || horg_put_string(body, "enrollmentString", 1, &v)) {
+        snprintf(err, errlen, "'name', 'timeZone', 'notes' and 'enrollmentString' must be strings");
+        return -1;
+    }
+    if (json_object_object_get_ex(body, "tags", &v) && state_tags_validate(v, err, errlen) != 0)
+        return -1;
+    if (json_object_object_get_ex(body, "name", &v) && json_object_get_string_len(v) == 0) {
+        snprintf(err, errlen, "'name' must not be empty");
+        return -1;
+    }
+    return 0;
+}
+
+int horg_update_apply(struct state_network *n, struct json_object *body, double now,
+                      const char *label)
+{
+    struct json_object *name, *tz, *notes, *enroll, *tags = NULL;
+    char *old = hchg_value(n);
+
+    /* Checked already, so only the presence of each field matters here. */
+    horg_put_string(body, "name", 0, &name);
+    horg_put_string(body, "timeZone", 0, &tz);
+    horg_put_string(body, "notes", 0, &notes);
+    horg_put_string(body, "enrollmentString", 1, &enroll);
+    json_object_object_get_ex(body, "tags", &tags);
+    /* PUT replaces the tag list as a whole. */
+    if ((tags && state_net_set_tags(n, tags)) || (name && horg_replace(&n->name, name)) ||
+        (tz && horg_replace(&n->time_zone, tz)) || (notes && horg_replace(&n->notes, notes)) ||
+        (enroll && horg_replace(&n->enrollment, enroll))) {
+        free(old);
+        return -1;
+    }
+    hchg_record(n, old, now, &hchg_api_admin, "via API", label);
+    return 0;
+}
+
 static void horg_update_network(struct api_ctx *ctx)
 {
     struct state_network *n = state_net_find(ctx->st, ctx->args[0]);
-    struct json_object *body, *name, *tz, *notes, *enroll, *tags = NULL;
-    char err[256] = "";
+    struct json_object *body;
+    char err[256] = "", label[512];
 
     if (n == NULL) {
         api_not_found(ctx);
@@ -234,29 +276,13 @@ static void horg_update_network(struct api_ctx *ctx)
     }
     if ((body = api_body_object(ctx)) == NULL)
         return;
-    if (horg_put_string(body, "name", 0, &name) || horg_put_string(body, "timeZone", 0, &tz) ||
-        horg_put_string(body, "notes", 0, &notes) ||
-        horg_put_string(body, "enrollmentString", 1, &enroll)) {
-        json_object_put(body);
-        http_reply_error(ctx->reply, 400,
-                         "'name', 'timeZone', 'notes' and 'enrollmentString' must be strings");
-        return;
-    }
-    if (json_object_object_get_ex(body, "tags", &tags) &&
-        state_tags_validate(tags, err, sizeof err) != 0) {
+    if (horg_update_check(body, err, sizeof err) != 0) {
         json_object_put(body);
         http_reply_error(ctx->reply, 400, err);
         return;
     }
-    if ((name && json_object_get_string_len(name) == 0)) {
-        json_object_put(body);
-        http_reply_error(ctx->reply, 400, "'name' must not be empty");
-        return;
-    }
-    /* The whole body was valid: apply it. PUT replaces the tag list as a whole. */
-    if ((tags && state_net_set_tags(n, tags)) || (name && horg_replace(&n->name, name)) ||
-        (tz && horg_replace(&n->time_zone, tz)) || (notes && horg_replace(&n->notes, notes)) ||
-        (enroll && horg_replace(&n->enrollment, enroll))) {
+    snprintf(label, sizeof label, "PUT %s/networks/%s", API_PREFIX, n->id);
+    if (horg_update_apply(n, body, ctx->now, label) != 0) {
         json_object_put(body);
         http_reply_error(ctx->reply, 500, "out of memory");
         return;

@@ -558,7 +558,20 @@ static void state_strv_write(struct sbuf *b, char *const *v, size_t n)
     sbuf_adds(b, "]");
 }
 
+void state_net_url_write(struct sbuf *b, const struct state_network *n)
+{
+    sbuf_adds(b, "https://n1.meraki.com/fakedash/n/");
+    state_url_part(b, n->id);
+    sbuf_adds(b, "/manage/usage/list");
+}
+
 void state_net_write(struct sbuf *b, const struct state_network *n)
+{
+    state_net_write_tags(b, n, n->tags, n->ntags);
+}
+
+void state_net_write_tags(struct sbuf *b, const struct state_network *n, char *const *tags,
+                          size_t ntags)
 {
     sbuf_adds(b, "{\"id\":");
     sbuf_json_str(b, n->id);
@@ -571,12 +584,12 @@ void state_net_write(struct sbuf *b, const struct state_network *n)
     sbuf_adds(b, ",\"timeZone\":");
     sbuf_json_str(b, n->time_zone);
     sbuf_adds(b, ",\"tags\":");
-    state_strv_write(b, n->tags, n->ntags);
+    state_strv_write(b, tags, ntags);
     sbuf_adds(b, ",\"enrollmentString\":");
     sbuf_json_str(b, n->enrollment);
-    sbuf_adds(b, ",\"url\":\"https://n1.meraki.com/fakedash/n/");
-    state_url_part(b, n->id);
-    sbuf_adds(b, "/manage/usage/list\"");
+    sbuf_adds(b, ",\"url\":\"");
+    state_net_url_write(b, n);
+    sbuf_adds(b, "\"");
     sbuf_adds(b, ",\"notes\":");
     sbuf_json_str(b, n->notes);
     sbuf_adds(b, ",\"isBoundToConfigTemplate\":false}");

@@ -164,6 +164,13 @@ size_t state_net_destinations(const struct state_network *n, const char **ips, s
 /* Writes the network as the API shows it (getNetwork's shape) into b. Lock held. */
 void state_net_write(struct sbuf *b, const struct state_network *n);
 
+/* state_net_write with the tag list `tags` (ntags of them) in place of the network's own. */
+void state_net_write_tags(struct sbuf *b, const struct state_network *n, char *const *tags,
+                          size_t ntags);
+
+/* Writes the network's Dashboard URL (the "url" of state_net_write, unquoted) into b. */
+void state_net_url_write(struct sbuf *b, const struct state_network *n);
+
 /* Writes the organization as GET /organizations shows it. */
 void state_org_write(struct sbuf *b, const struct state_org *o);
 
