@@ -14,8 +14,10 @@
 #include "h_changes.h"
 #include "h_livetools.h"
 #include "h_orgs.h"
+#include "h_vpn.h"
 #include "h_webhooks.h"
 #include "isotime.h"
+#include "sbuf.h"
 #include "state.h"
 
 #include <json-c/json.h>
@@ -29,7 +31,7 @@
 #define API_JSON_MAX_DEPTH 32
 
 static const struct api_route *const api_tables[] = {
-    horg_routes, happ_routes, hweb_routes, halert_routes, hlive_routes, hchg_routes,
+    horg_routes, happ_routes, hweb_routes, halert_routes, hlive_routes, hchg_routes, hvpn_routes,
 };
 
 /* Matches `path` (after API_PREFIX) against a pattern, capturing {placeholders} into a
@@ -283,6 +285,25 @@ struct json_object *api_body_object(struct api_ctx *ctx)
         return NULL;
     }
     return o;
+}
+
+void api_reply_sbuf(struct api_ctx *ctx, int status, struct sbuf *b)
+{
+    size_t len;
+    char *body = sbuf_take(b, &len);
+
+    if (body == NULL)
+        http_reply_error(ctx->reply, 500, "response too large");
+    else
+        http_reply_take(ctx->reply, status, body, len);
+}
+
+int api_in(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    return 0;
 }
 
 void api_not_found(struct api_ctx *ctx)

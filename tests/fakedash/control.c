@@ -8,6 +8,7 @@
 #include "h_alerts.h"
 #include "h_changes.h"
 #include "h_livetools.h"
+#include "h_vpn.h"
 #include "h_webhooks.h"
 #include "isotime.h"
 #include "reqlog.h"
@@ -125,8 +126,7 @@ static void control_loss(struct json_object *body, struct http_reply *reply)
     if (rc != 0) {
         int status = e.network_id ? 404 : 400;
 
-        free(e.network_id);
-        free(e.ip);
+        loss_entry_free(&e);
         http_reply_error(reply, status, err);
         return;
     }
@@ -136,7 +136,7 @@ static void control_loss(struct json_object *body, struct http_reply *reply)
 static void control_uplink(struct json_object *body, struct http_reply *reply)
 {
     const char *id = control_str(body, "networkId"), *up = control_str(body, "uplink");
-    const char *status = control_str(body, "status");
+    const char *status = control_str(body, "status"), *serial = control_str(body, "serial");
     int u = up ? state_uplink_parse(up) : -1;
     int s = status ? state_ustatus_parse(status) : -1;
     struct state_network *n;
@@ -150,16 +150,46 @@ static void control_uplink(struct json_object *body, struct http_reply *reply)
     }
     state_lock();
     n = state_net_find(state_get(), id);
-    if (n && n->serial) {
-        n->uplink[u] = s;
-        found = 1;
+    if (n && n->mx[STATE_PRIMARY].serial) {
+        /* The primary's, unless `serial` names the spare. */
+        int role = serial ? state_mx_role(n, serial) : STATE_PRIMARY;
+
+        if (role >= 0) {
+            n->mx[role].uplink[u] = s;
+            found = 1;
+        }
     }
     state_unlock();
     if (!found) {
-        http_reply_error(reply, 404, "no such network with an appliance");
+        http_reply_error(reply, 404, "no such network with an appliance (of that serial)");
         return;
     }
     http_reply_ok(reply);
+}
+
+/* POST /_control/ha {"networkId"}: the spare becomes the primary and the primary the spare. */
+static void control_ha(struct json_object *body, struct http_reply *reply)
+{
+    const char *id = control_str(body, "networkId");
+    struct json_object *o = NULL;
+    struct state_network *n;
+
+    if (id == NULL) {
+        http_reply_error(reply, 400, "need networkId");
+        return;
+    }
+    state_lock();
+    n = state_net_find(state_get(), id);
+    if (n && state_ha_swap(n) == 0) {
+        o = json_object_new_object();
+        json_object_object_add(o, "primary", json_object_new_string(n->mx[STATE_PRIMARY].serial));
+        json_object_object_add(o, "spare", json_object_new_string(n->mx[STATE_SPARE].serial));
+    }
+    state_unlock();
+    if (o == NULL)
+        http_reply_error(reply, 404, "no such network with a spare appliance");
+    else
+        http_reply_json(reply, 200, o);
 }
 
 static void control_tags(struct json_object *body, struct http_reply *reply)
@@ -197,15 +227,15 @@ static void control_tags(struct json_object *body, struct http_reply *reply)
         http_reply_ok(reply);
 }
 
-static void control_config(const struct http_request *req, struct json_object *body,
-                           struct http_reply *reply)
+/* GET or (with a body) POST /_control/config. */
+static void control_config(struct json_object *body, struct http_reply *reply)
 {
     char err[256] = "";
     struct json_object *out;
     int rc = 0;
 
     state_lock();
-    if (strcmp(req->method, "POST") == 0)
+    if (body)
         rc = scenario_config_apply(state_get(), body, err, sizeof err);
     out = scenario_config_json(state_get());
     state_unlock();
@@ -217,21 +247,14 @@ static void control_config(const struct http_request *req, struct json_object *b
     http_reply_json(reply, 200, out);
 }
 
-static void control_fault(const struct http_request *req, struct json_object *body,
-                          struct http_reply *reply)
+static void control_fault(struct json_object *body, struct http_reply *reply)
 {
     char err[256] = "";
 
-    if (strcmp(req->method, "GET") == 0) {
-        http_reply_json(reply, 200, faults_list());
-    } else if (strcmp(req->method, "DELETE") == 0) {
-        faults_clear();
-        http_reply_ok(reply);
-    } else if (faults_add(body, err, sizeof err) != 0) {
+    if (faults_add(body, err, sizeof err) != 0)
         http_reply_error(reply, 400, err);
-    } else {
+    else
         http_reply_ok(reply);
-    }
 }
 
 static void control_networks(struct http_reply *reply)
@@ -284,6 +307,16 @@ static void control_loss_list(struct http_reply *reply)
     http_reply_json(reply, 200, a);
 }
 
+/* The POSTs that take a JSON object body. */
+static const struct {
+    const char *name;
+    void (*fn)(struct json_object *body, struct http_reply *reply);
+} control_posts[] = {
+    {"loss", control_loss},     {"uplink", control_uplink}, {"tags", control_tags},
+    {"config", control_config}, {"fault", control_fault},   {"change", hchg_control},
+    {"vpn", hvpn_control},      {"ha", control_ha},
+};
+
 void control_handle(const struct http_request *req, struct http_reply *reply, int *skip_log)
 {
     const char *what = req->path + strlen(CONTROL_PREFIX);
@@ -331,35 +364,26 @@ void control_handle(const struct http_request *req, struct http_reply *reply, in
         return;
     }
     if (get && strcmp(what, "config") == 0) {
-        control_config(req, NULL, reply);
+        control_config(NULL, reply);
         return;
     }
-    if ((get || del) && strcmp(what, "fault") == 0) {
-        control_fault(req, NULL, reply);
+    if (get && strcmp(what, "fault") == 0) {
+        http_reply_json(reply, 200, faults_list());
         return;
     }
-    if (!post) {
-        http_reply_error(reply, 404, "no such control operation");
+    if (del && strcmp(what, "fault") == 0) {
+        faults_clear();
+        http_reply_ok(reply);
         return;
     }
-    if (strcmp(what, "loss") && strcmp(what, "uplink") && strcmp(what, "tags") &&
-        strcmp(what, "config") && strcmp(what, "fault") && strcmp(what, "change")) {
-        http_reply_error(reply, 404, "no such control operation");
-        return;
+    for (size_t i = 0; post && i < sizeof control_posts / sizeof control_posts[0]; i++) {
+        if (strcmp(what, control_posts[i].name) == 0) {
+            if ((body = control_body(req, reply)) == NULL)
+                return;
+            control_posts[i].fn(body, reply);
+            json_object_put(body);
+            return;
+        }
     }
-    if ((body = control_body(req, reply)) == NULL)
-        return;
-    if (strcmp(what, "loss") == 0)
-        control_loss(body, reply);
-    else if (strcmp(what, "uplink") == 0)
-        control_uplink(body, reply);
-    else if (strcmp(what, "tags") == 0)
-        control_tags(body, reply);
-    else if (strcmp(what, "config") == 0)
-        control_config(req, body, reply);
-    else if (strcmp(what, "change") == 0)
-        hchg_control(body, reply);
-    else
-        control_fault(req, body, reply);
-    json_object_put(body);
+    http_reply_error(reply, 404, "no such control operation");
 }

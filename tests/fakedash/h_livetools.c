@@ -32,23 +32,26 @@ void hlive_reset(void)
     hlive_njobs = 0;
 }
 
-/* The loss a ping from n to target sees at ts: the schedule's value on the first connected
- * uplink (active first); no data counts as total loss, since the device heard nothing. */
-static double hlive_loss(struct state *st, const struct state_network *n, const char *target,
-                         double ts)
+/* The loss a ping from appliance `serial` of n to target sees at ts: the schedule's value on
+ * the appliance's first connected uplink (active first); no data counts as total loss, since
+ * the device heard nothing. */
+static double hlive_loss(struct state *st, const struct state_network *n, const char *serial,
+                         const char *target, double ts)
 {
+    const struct state_mx *mx = &n->mx[state_mx_role(n, serial)];
     int order[STATE_NUPLINKS + 1], k = 0;
 
     for (int up = 0; up < STATE_NUPLINKS; up++)
-        if (n->uplink[up] == STATE_US_ACTIVE)
+        if (mx->uplink[up] == STATE_US_ACTIVE)
             order[k++] = up;
     for (int up = 0; up < STATE_NUPLINKS; up++)
-        if (n->uplink[up] == STATE_US_READY || n->uplink[up] == STATE_US_FAILED)
+        if (mx->uplink[up] == STATE_US_READY || mx->uplink[up] == STATE_US_FAILED)
             order[k++] = up;
     if (k > 0) {
+        struct loss_where w = {n->id, mx->serial, order[0], target};
         double v;
 
-        if (loss_at(&n->loss, &st->loss_any, n->id, order[0], target, ts, &v) == LOSS_VALUE)
+        if (loss_at(&n->loss, &st->loss_any, &w, ts, &v) == LOSS_VALUE)
             return v;
     }
     return 100;
@@ -135,11 +138,11 @@ static void hlive_create(struct api_ctx *ctx)
     j = &hlive_jobs[hlive_njobs++];
     memset(j, 0, sizeof *j);
     j->id = hlive_next_id++;
-    snprintf(j->serial, sizeof j->serial, "%s", n->serial);
+    snprintf(j->serial, sizeof j->serial, "%s", ctx->args[0]);
     snprintf(j->target, sizeof j->target, "%s", json_object_get_string(target));
     j->count = c;
     j->created = ctx->now;
-    j->loss_pct = hlive_loss(ctx->st, n, j->target, ctx->now);
+    j->loss_pct = hlive_loss(ctx->st, n, j->serial, j->target, ctx->now);
     json_object_put(body);
     http_reply_json(ctx->reply, 201, hlive_job_json(j, ctx->now, ctx->st->cfg.ping_duration_s));
 }
@@ -151,7 +154,7 @@ static void hlive_get(struct api_ctx *ctx)
     unsigned long long id = strtoull(ctx->args[1], &end, 10);
 
     for (size_t i = 0; n && *end == '\0' && i < hlive_njobs; i++) {
-        if (hlive_jobs[i].id == id && strcmp(hlive_jobs[i].serial, n->serial) == 0) {
+        if (hlive_jobs[i].id == id && strcmp(hlive_jobs[i].serial, ctx->args[0]) == 0) {
             http_reply_json(ctx->reply, 200,
                             hlive_job_json(&hlive_jobs[i], ctx->now, ctx->st->cfg.ping_duration_s));
             return;

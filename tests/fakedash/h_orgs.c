@@ -16,18 +16,6 @@
 /* Most tags[] values one filter may carry. */
 #define HORG_MAX_FILTER_TAGS 64
 
-static void horg_reply_sbuf(struct api_ctx *ctx, int status, struct sbuf *b)
-{
-    size_t len;
-    char *body = sbuf_take(b, &len);
-
-    if (body == NULL) {
-        http_reply_error(ctx->reply, 500, "response too large");
-        return;
-    }
-    http_reply_take(ctx->reply, status, body, len);
-}
-
 static void horg_list_orgs(struct api_ctx *ctx)
 {
     struct sbuf b = {0};
@@ -39,7 +27,7 @@ static void horg_list_orgs(struct api_ctx *ctx)
         state_org_write(&b, ctx->st->orgs[i]);
     }
     sbuf_adds(&b, "]");
-    horg_reply_sbuf(ctx, 200, &b);
+    api_reply_sbuf(ctx, 200, &b);
 }
 
 static void horg_create_org(struct api_ctx *ctx)
@@ -65,7 +53,7 @@ static void horg_create_org(struct api_ctx *ctx)
         return;
     }
     state_org_write(&b, org);
-    horg_reply_sbuf(ctx, 201, &b);
+    api_reply_sbuf(ctx, 201, &b);
 }
 
 static int horg_has_tag(const struct state_network *n, const char *tag)
@@ -131,7 +119,7 @@ static void horg_list_networks(struct api_ctx *ctx)
             state_net_write(&b, items[i]);
         }
         sbuf_adds(&b, "]");
-        horg_reply_sbuf(ctx, 200, &b);
+        api_reply_sbuf(ctx, 200, &b);
     }
     free(items);
 }
@@ -141,7 +129,7 @@ static void horg_write_network(struct api_ctx *ctx, int status, const struct sta
     struct sbuf b = {0};
 
     state_net_write(&b, n);
-    horg_reply_sbuf(ctx, status, &b);
+    api_reply_sbuf(ctx, status, &b);
 }
 
 static void horg_create_network(struct api_ctx *ctx)

@@ -294,8 +294,7 @@ int scenario_build(struct state *st, struct json_object *sc, char *err, size_t e
             if (loss_entry_parse(json_object_array_get_idx(v, i), st->loaded_at, &e, err, errlen))
                 return -1;
             if (state_loss_add(st, &e, err, errlen)) {
-                free(e.network_id);
-                free(e.ip);
+                loss_entry_free(&e);
                 return -1;
             }
         }

@@ -43,7 +43,20 @@ enum state_ustatus {
 #define STATE_MAX_TAGS    1024
 #define STATE_MAX_TAG_LEN 1024
 
+/* Most VPN reachability overrides one network holds (POST /_control/vpn). */
+#define STATE_MAX_VPN_OVERRIDES 64
+
+/* The roles of a network's appliances: the primary, and the spare of an HA pair. */
+enum { STATE_PRIMARY, STATE_SPARE, STATE_NMX };
+
 struct state_org;
+
+/* One appliance (MX) of a network. */
+struct state_mx {
+    char *serial;               /* NULL = no such appliance */
+    char *model;                /* e.g. "MX68" */
+    int uplink[STATE_NUPLINKS]; /* enum state_ustatus per uplink */
+};
 
 struct state_network {
     char *id;
@@ -52,15 +65,15 @@ struct state_network {
     size_t index; /* position in org->nets (pagination order) */
     char **tags;  /* in order */
     size_t ntags;
-    char *serial; /* the appliance's serial; NULL = no appliance */
-    char *model;  /* appliance model, e.g. "MX68" */
+    struct state_mx mx[STATE_NMX]; /* by role; no primary = no appliance, no spare = no HA */
     char *time_zone;
     char *notes;
     char *enrollment; /* NULL = null */
     char **product_types;
     size_t nproduct_types;
-    int uplink[STATE_NUPLINKS];       /* enum state_ustatus per uplink */
     struct json_object *destinations; /* [{ip, description, default}], or NULL = peer IPs */
+    struct json_object *vpn_reach;    /* {publicIp: "reachable"|"unreachable"} set by the
+                                         control API over the loss-derived value; NULL = none */
     struct loss_list loss;            /* schedule entries for this network */
     int deleted;                      /* removed by DELETE; skipped everywhere */
 };
@@ -128,6 +141,15 @@ struct state_network *state_net_by_serial(struct state *st, const char *serial);
 
 /* Looks up a network by id, deleted ones included (pagination tokens may name them). */
 struct state_network *state_net_find_any(struct state *st, const char *id);
+
+/* Looks up a network by either appliance's serial, deleted ones included. */
+struct state_network *state_net_by_serial_any(struct state *st, const char *serial);
+
+/* The role (STATE_PRIMARY or STATE_SPARE) of the appliance `serial` in n, or -1. */
+int state_mx_role(const struct state_network *n, const char *serial);
+
+/* Swaps the roles of an HA pair's appliances. Returns 0, or -1 when n has no spare. */
+int state_ha_swap(struct state_network *n);
 
 /* Replaces a network's tags with the array `tags` (already validated). Lock held. Returns 0
  * or -1 when out of memory. */
