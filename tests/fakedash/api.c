@@ -15,6 +15,7 @@
 #include "h_livetools.h"
 #include "h_orgs.h"
 #include "h_vpn.h"
+#include "h_whlogs.h"
 #include "h_webhooks.h"
 #include "isotime.h"
 #include "sbuf.h"
@@ -31,7 +32,8 @@
 #define API_JSON_MAX_DEPTH 32
 
 static const struct api_route *const api_tables[] = {
-    horg_routes, happ_routes, hweb_routes, halert_routes, hlive_routes, hchg_routes, hvpn_routes,
+    horg_routes,  happ_routes, hweb_routes, halert_routes,
+    hlive_routes, hchg_routes, hvpn_routes, hwlog_routes,
 };
 
 /* Matches `path` (after API_PREFIX) against a pattern, capturing {placeholders} into a

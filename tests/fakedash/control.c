@@ -10,6 +10,7 @@
 #include "h_livetools.h"
 #include "h_vpn.h"
 #include "h_webhooks.h"
+#include "h_whlogs.h"
 #include "isotime.h"
 #include "reqlog.h"
 #include "scenario.h"
@@ -59,6 +60,7 @@ int control_load_scenario(const char *text, size_t len, char *err, size_t errlen
     halert_reset();
     hlive_reset();
     hchg_reset();
+    hwlog_reset();
     state_unlock();
     faults_clear();
     reqlog_clear();

@@ -167,8 +167,7 @@ static void hchg_list(struct api_ctx *ctx)
     const struct tlog_item **items;
     struct page_spec spec;
     struct sbuf b = {0};
-    size_t start, end, len;
-    char *text;
+    size_t start, end;
 
     if (org == NULL) {
         api_not_found(ctx);
@@ -189,10 +188,7 @@ static void hchg_list(struct api_ctx *ctx)
     }
     sbuf_adds(&b, "]");
     free(items);
-    if ((text = sbuf_take(&b, &len)) == NULL)
-        http_reply_error(ctx->reply, 500, "response too large");
-    else
-        http_reply_take(ctx->reply, 200, text, len);
+    api_reply_sbuf(ctx, 200, &b);
 }
 
 /* ---- a person's changes ---- */

@@ -6,6 +6,7 @@
 #include "alerts.h"
 #include "delivery.h"
 #include "h_alerts.h"
+#include "h_whlogs.h"
 #include "state.h"
 
 #include <json-c/json.h>
@@ -30,6 +31,7 @@ struct hweb_server {
 
 struct hweb_test {
     unsigned long long id;
+    char *org_id;
     char *network_id;
     char *url;
     char *alert_type_id;
@@ -105,6 +107,7 @@ static void hweb_server_free(struct hweb_server *s)
 
 static void hweb_test_free(struct hweb_test *t)
 {
+    free(t->org_id);
     free(t->network_id);
     free(t->url);
     free(t->alert_type_id);
@@ -385,16 +388,20 @@ static struct json_object *hweb_test_json(const struct hweb_test *t, int full)
     return o;
 }
 
-/* Delivery progress, from the delivery thread: recorded if the test still exists. */
-static void hweb_on_status(unsigned long long id, const char *status, int attempts, long http)
+/* Delivery progress, from the delivery thread: recorded, with each attempt in the webhook
+ * log, if the test still exists. */
+static void hweb_on_status(unsigned long long id, const struct delivery_report *r)
 {
     struct hweb_test *t;
 
     state_lock();
     if ((t = hweb_test_find(id)) != NULL) {
-        t->status = status;
-        t->attempts = attempts;
-        t->last_http_status = http;
+        t->status = r->status;
+        t->attempts = r->attempts;
+        t->last_http_status = r->http_status;
+        if (r->attempt_done)
+            hwlog_add(t->org_id, t->network_id, alerts_type_find(t->alert_type_id)->name, t->url,
+                      r);
     }
     state_unlock();
 }
@@ -441,12 +448,13 @@ static void hweb_create_test(struct api_ctx *ctx)
     t = &hweb_tests[hweb_ntests++];
     memset(t, 0, sizeof *t);
     t->id = hweb_next_test++;
+    t->org_id = strdup(n->org->id);
     t->network_id = strdup(n->id);
     t->url = strdup(url);
     t->alert_type_id = strdup(type->id);
     t->status = "enqueued";
     /* The fake never contacts any host but this one: other tests end abandoned, unsent. */
-    if (t->network_id && t->url && t->alert_type_id && delivery_is_local(url)) {
+    if (t->org_id && t->network_id && t->url && t->alert_type_id && delivery_is_local(url)) {
         payload = alerts_payload(n, type, secret, ctx->now);
         if (payload == NULL ||
             delivery_start(t->id, url, payload, ctx->st->cfg.webhook_ca_file, hweb_on_status) != 0)
