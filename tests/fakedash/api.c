@@ -11,6 +11,8 @@
 #include "faults.h"
 #include "h_alerts.h"
 #include "h_appliance.h"
+#include "h_batches.h"
+#include "h_callbacks.h"
 #include "h_changes.h"
 #include "h_livetools.h"
 #include "h_orgs.h"
@@ -20,6 +22,7 @@
 #include "isotime.h"
 #include "sbuf.h"
 #include "state.h"
+#include "ticker.h"
 
 #include <json-c/json.h>
 #include <pthread.h>
@@ -32,8 +35,8 @@
 #define API_JSON_MAX_DEPTH 32
 
 static const struct api_route *const api_tables[] = {
-    horg_routes,  happ_routes, hweb_routes, halert_routes,
-    hlive_routes, hchg_routes, hvpn_routes, hwlog_routes,
+    horg_routes, happ_routes, hweb_routes,  halert_routes, hlive_routes,
+    hchg_routes, hvpn_routes, hwlog_routes, hbatch_routes, hcb_routes,
 };
 
 /* Matches `path` (after API_PREFIX) against a pattern, capturing {placeholders} into a
@@ -211,6 +214,7 @@ void api_handle(const struct http_request *req, const char *authorization,
     state_lock();
     ctx.st = state_get();
     ctx.now = isotime_now();
+    ticker_run_due(ctx.st, ctx.now);
     if (!api_authorized(ctx.st, authorization, api_key_header, &bearer_ok)) {
         out->auth = 0;
         state_unlock();

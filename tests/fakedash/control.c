@@ -6,6 +6,8 @@
 #include "api.h"
 #include "faults.h"
 #include "h_alerts.h"
+#include "h_batches.h"
+#include "h_callbacks.h"
 #include "h_changes.h"
 #include "h_livetools.h"
 #include "h_vpn.h"
@@ -15,6 +17,7 @@
 #include "reqlog.h"
 #include "scenario.h"
 #include "state.h"
+#include "ticker.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -44,6 +47,18 @@ static struct json_object *control_parse(const char *text, size_t len, char *err
     return o;
 }
 
+/* Forgets what lives beside the state: webhook set-up, jobs, logs (state lock held). */
+static void control_forget(void)
+{
+    hweb_reset();
+    halert_reset();
+    hlive_reset();
+    hchg_reset();
+    hwlog_reset();
+    hcb_reset();
+    hbatch_reset();
+}
+
 int control_load_scenario(const char *text, size_t len, char *err, size_t errlen)
 {
     struct json_object *sc = control_parse(text, len, err, errlen);
@@ -51,17 +66,10 @@ int control_load_scenario(const char *text, size_t len, char *err, size_t errlen
 
     if (sc == NULL)
         return -1;
-    rc = state_load(sc, err, errlen);
+    rc = state_load(sc, control_forget, err, errlen);
     json_object_put(sc);
     if (rc != 0)
         return -1;
-    state_lock();
-    hweb_reset();
-    halert_reset();
-    hlive_reset();
-    hchg_reset();
-    hwlog_reset();
-    state_unlock();
     faults_clear();
     reqlog_clear();
     return 0;
@@ -314,9 +322,11 @@ static const struct {
     const char *name;
     void (*fn)(struct json_object *body, struct http_reply *reply);
 } control_posts[] = {
-    {"loss", control_loss},     {"uplink", control_uplink}, {"tags", control_tags},
-    {"config", control_config}, {"fault", control_fault},   {"change", hchg_control},
-    {"vpn", hvpn_control},      {"ha", control_ha},
+    {"loss", control_loss},   {"uplink", control_uplink},
+    {"tags", control_tags},   {"config", control_config},
+    {"fault", control_fault}, {"change", hchg_control},
+    {"vpn", hvpn_control},    {"ha", control_ha},
+    {"ping", hlive_control},  {"batch_fault", hbatch_control_fault},
 };
 
 void control_handle(const struct http_request *req, struct http_reply *reply, int *skip_log)
@@ -329,6 +339,7 @@ void control_handle(const struct http_request *req, struct http_reply *reply, in
     char *text;
 
     *skip_log = 0;
+    ticker_run();
     if (strcmp(what, "scenario") == 0 && post) {
         control_scenario(req, reply);
         return;
@@ -376,6 +387,14 @@ void control_handle(const struct http_request *req, struct http_reply *reply, in
     if (del && strcmp(what, "fault") == 0) {
         faults_clear();
         http_reply_ok(reply);
+        return;
+    }
+    if (del && strcmp(what, "ping") == 0) {
+        hlive_control_clear(reply);
+        return;
+    }
+    if (del && strcmp(what, "batch_fault") == 0) {
+        hbatch_control_fault_clear(reply);
         return;
     }
     for (size_t i = 0; post && i < sizeof control_posts / sizeof control_posts[0]; i++) {

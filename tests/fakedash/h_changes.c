@@ -193,19 +193,6 @@ static void hchg_list(struct api_ctx *ctx)
 
 /* ---- a person's changes ---- */
 
-/* Reads optional string `key` of at most size-1 bytes into out; -1 on a wrong type or size. */
-static int hchg_opt_str(struct json_object *o, const char *key, char *out, size_t size)
-{
-    struct json_object *v;
-
-    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
-        return 0;
-    if (!json_object_is_type(v, json_type_string) || (size_t)json_object_get_string_len(v) >= size)
-        return -1;
-    snprintf(out, size, "%s", json_object_get_string(v));
-    return 0;
-}
-
 int hchg_person(struct json_object *body, struct hchg_admin *out, char *err, size_t errlen)
 {
     unsigned long long h = 1469598103934665603ULL;
@@ -213,9 +200,9 @@ int hchg_person(struct json_object *body, struct hchg_admin *out, char *err, siz
 
     memset(out, 0, sizeof *out);
     snprintf(out->name, sizeof out->name, "Jane Operator");
-    if (hchg_opt_str(body, "adminName", out->name, sizeof out->name) ||
-        hchg_opt_str(body, "adminId", out->id, sizeof out->id) ||
-        hchg_opt_str(body, "adminEmail", out->email, sizeof out->email)) {
+    if (jutil_str_buf(body, "adminName", out->name, sizeof out->name) ||
+        jutil_str_buf(body, "adminId", out->id, sizeof out->id) ||
+        jutil_str_buf(body, "adminEmail", out->email, sizeof out->email)) {
         snprintf(err, errlen, "adminName, adminId and adminEmail must be short strings");
         return -1;
     }
@@ -294,8 +281,8 @@ void hchg_control(struct json_object *body, struct http_reply *reply)
     if (jutil_check_keys(body, "change", known, err, sizeof err) ||
         hchg_person(body, &who, err, sizeof err))
         goto bad;
-    if (hchg_opt_str(body, "page", page, sizeof page) ||
-        hchg_opt_str(body, "label", label, sizeof label)) {
+    if (jutil_str_buf(body, "page", page, sizeof page) ||
+        jutil_str_buf(body, "label", label, sizeof label)) {
         snprintf(err, sizeof err, "page and label must be short strings");
         goto bad;
     }

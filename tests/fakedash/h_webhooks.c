@@ -50,7 +50,7 @@ static unsigned long long hweb_next_test = 1000;
 
 /* URL-safe Base64 (RFC 4648 section 5): the id goes into a path segment, where "/" would
  * split it. */
-static char *hweb_base64(const char *s)
+char *hweb_server_id_for(const char *s)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t len = strlen(s), o = 0;
@@ -137,6 +137,25 @@ static struct hweb_server *hweb_server_find(const char *network_id, const char *
 int hweb_server_exists(const char *network_id, const char *server_id)
 {
     return hweb_server_find(network_id, server_id) != NULL;
+}
+
+int hweb_server_lookup(struct state *st, const struct state_org *org, const char *network_id,
+                       const char *server_id, const char **url, const char **secret)
+{
+    for (size_t i = 0; i < hweb_nservers; i++) {
+        const struct hweb_server *s = &hweb_servers[i];
+        const struct state_network *n;
+
+        if (strcmp(s->id, server_id) != 0 || (network_id && strcmp(s->network_id, network_id) != 0))
+            continue;
+        n = state_net_find(st, s->network_id);
+        if (n == NULL || n->org != org)
+            continue;
+        *url = s->url;
+        *secret = s->secret;
+        return 0;
+    }
+    return -1;
 }
 
 static struct json_object *hweb_server_json(const struct hweb_server *s, int with_secret)
@@ -234,7 +253,7 @@ static void hweb_create_server(struct api_ctx *ctx)
         http_reply_error(ctx->reply, 400, "'url' must be an http or https URL");
         return;
     }
-    id = hweb_base64(url);
+    id = hweb_server_id_for(url);
     for (size_t i = 0; i < hweb_nservers; i++) {
         if (strcmp(hweb_servers[i].network_id, n->id) != 0)
             continue;

@@ -470,6 +470,7 @@ static void state_config_defaults(struct state_config *c)
     c->data_lag_s = STATE_DEFAULT_LAG_S;
     c->api_key = strdup(STATE_DEFAULT_API_KEY);
     c->ping_duration_s = STATE_DEFAULT_PING_S;
+    c->batch_duration_s = STATE_DEFAULT_BATCH_S;
 }
 
 /* ---- the world ---- */
@@ -532,7 +533,7 @@ int state_loss_add(struct state *st, struct loss_entry *e, char *err, size_t err
     return 0;
 }
 
-int state_load(struct json_object *sc, char *err, size_t errlen)
+int state_load(struct json_object *sc, void (*on_swap)(void), char *err, size_t errlen)
 {
     struct state *st = state_new();
     struct state *old;
@@ -550,6 +551,8 @@ int state_load(struct json_object *sc, char *err, size_t errlen)
     state_lock();
     old = state_cur;
     state_cur = st;
+    if (on_swap)
+        on_swap();
     state_unlock();
     state_free(old);
     return 0;

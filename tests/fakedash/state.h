@@ -30,10 +30,11 @@ enum state_ustatus {
     STATE_US_NOT_CONNECTED,
 };
 
-/* Defaults of the configuration (DESIGN: Meraki's 60-s samples and ~2-minute lag). */
+/* Defaults of the configuration (Meraki's 60-s samples and ~2-minute lag). */
 #define STATE_DEFAULT_SPACING_S 60
 #define STATE_DEFAULT_LAG_S     120
 #define STATE_DEFAULT_PING_S    2
+#define STATE_DEFAULT_BATCH_S   1
 #define STATE_DEFAULT_API_KEY   "test-api-key"
 
 /* Most networks and organizations one scenario may hold. */
@@ -97,6 +98,7 @@ struct state_config {
     char *api_key;           /* default "test-api-key" */
     char *webhook_ca_file;   /* CA for test deliveries to https://127.0.0.1; NULL */
     double ping_duration_s;  /* how long a live-tools ping runs; default 2 */
+    double batch_duration_s; /* how long before an asynchronous action batch runs; default 1 */
 };
 
 struct state {
@@ -121,9 +123,11 @@ struct state *state_get(void);
 /* Sets up an empty world with default configuration. Returns 0 or -1. */
 int state_init(void);
 
-/* Replaces the world with the scenario `sc` (the JSON of DESIGN's fakedash scenario). Takes
- * the lock itself. Returns 0, or -1 with a message in err (the old world stays). */
-int state_load(struct json_object *sc, char *err, size_t errlen);
+/* Replaces the world with the scenario `sc` (see the README's Scenario). Takes the lock
+ * itself, and calls `on_swap` (may be NULL) with it held right after the swap, so that what
+ * lives beside the state can be forgotten before anyone sees the new world. Returns 0, or -1
+ * with a message in err (the old world stays). */
+int state_load(struct json_object *sc, void (*on_swap)(void), char *err, size_t errlen);
 
 /* Frees the world (at exit). */
 void state_shutdown(void);
