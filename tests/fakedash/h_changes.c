@@ -164,10 +164,8 @@ static void hchg_list(struct api_ctx *ctx)
     static const struct tlog_window window = {HCHG_YEAR_S, HCHG_YEAR_S, HCHG_YEAR_S};
     struct state_org *org = state_org_find(ctx->st, ctx->args[0]);
     struct hchg_filter f;
-    const struct tlog_item **items;
     struct page_spec spec;
     struct sbuf b = {0};
-    size_t start, end;
 
     if (org == NULL) {
         api_not_found(ctx);
@@ -177,18 +175,9 @@ static void hchg_list(struct api_ctx *ctx)
     f.network_id = http_param(ctx->req, "networkId");
     f.admin_id = http_param(ctx->req, "adminId");
     spec = page_spec_make(3, 5000, 5000, ctx->st->cfg.page_size);
-    if (tlog_select(&hchg_log, ctx->req, &window, &spec, ctx->now, hchg_keep, &f, ctx->reply,
-                    &items, &start, &end) != 0)
-        return;
-    sbuf_adds(&b, "[");
-    for (size_t i = start; i < end; i++) {
-        if (i > start)
-            sbuf_adds(&b, ",");
-        hchg_write(&b, items[i]);
-    }
-    sbuf_adds(&b, "]");
-    free(items);
-    api_reply_sbuf(ctx, 200, &b);
+    if (tlog_list(&hchg_log, ctx->req, &window, &spec, ctx->now, hchg_keep, &f, hchg_write, &b,
+                  ctx->reply) == 0)
+        api_reply_sbuf(ctx, 200, &b);
 }
 
 /* ---- a person's changes ---- */

@@ -110,10 +110,8 @@ static void hwlog_list(struct api_ctx *ctx)
     static const struct tlog_window window = {90 * HWLOG_DAY_S, 31 * HWLOG_DAY_S, HWLOG_DAY_S};
     struct state_org *org = state_org_find(ctx->st, ctx->args[0]);
     struct hwlog_filter f;
-    const struct tlog_item **items;
     struct page_spec spec;
     struct sbuf b = {0};
-    size_t start, end;
 
     if (org == NULL) {
         api_not_found(ctx);
@@ -122,18 +120,9 @@ static void hwlog_list(struct api_ctx *ctx)
     f.org_id = org->id;
     f.url = http_param(ctx->req, "url");
     spec = page_spec_make(3, 1000, 50, ctx->st->cfg.page_size);
-    if (tlog_select(&hwlog_log, ctx->req, &window, &spec, ctx->now, hwlog_keep, &f, ctx->reply,
-                    &items, &start, &end) != 0)
-        return;
-    sbuf_adds(&b, "[");
-    for (size_t i = start; i < end; i++) {
-        if (i > start)
-            sbuf_adds(&b, ",");
-        hwlog_write(&b, items[i]);
-    }
-    sbuf_adds(&b, "]");
-    free(items);
-    api_reply_sbuf(ctx, 200, &b);
+    if (tlog_list(&hwlog_log, ctx->req, &window, &spec, ctx->now, hwlog_keep, &f, hwlog_write, &b,
+                  ctx->reply) == 0)
+        api_reply_sbuf(ctx, 200, &b);
 }
 
 const struct api_route hwlog_routes[] = {

@@ -167,17 +167,15 @@ static int tlog_parse(const void *ctx, const char *token, struct page_rank *out)
     return 0;
 }
 
-int tlog_select(const struct tlog *l, const struct http_request *req, const struct tlog_window *w,
-                const struct page_spec *spec, double now, tlog_keep_fn keep, const void *ctx,
-                struct http_reply *reply, const struct tlog_item ***items, size_t *start,
-                size_t *end)
+int tlog_list(const struct tlog *l, const struct http_request *req, const struct tlog_window *w,
+              const struct page_spec *spec, double now, tlog_keep_fn keep, const void *ctx,
+              tlog_write_fn write, struct sbuf *out, struct http_reply *reply)
 {
     const struct tlog_item **v;
     struct page_list list = {0, NULL, tlog_rank, tlog_token, tlog_parse};
     double t0, t1;
-    size_t n = 0;
+    size_t n = 0, start, end;
 
-    *items = NULL;
     if (tlog_window_of(req, w, now, &t0, &t1, reply) != 0)
         return -1;
     v = malloc((l->n ? l->n : 1) * sizeof *v);
@@ -193,10 +191,17 @@ int tlog_select(const struct tlog *l, const struct http_request *req, const stru
     }
     list.n = n;
     list.ctx = v;
-    if (page_select_list(&list, req, spec, reply, start, end) != 0) {
+    if (page_select_list(&list, req, spec, reply, &start, &end) != 0) {
         free(v);
         return -1;
     }
-    *items = v;
+    sbuf_adds(out, "[");
+    for (size_t i = start; i < end; i++) {
+        if (i > start)
+            sbuf_adds(out, ",");
+        write(out, v[i]);
+    }
+    sbuf_adds(out, "]");
+    free(v);
     return 0;
 }

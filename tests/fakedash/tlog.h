@@ -13,6 +13,7 @@
 
 #include "http.h"
 #include "page.h"
+#include "sbuf.h"
 
 #include <stddef.h>
 
@@ -47,14 +48,15 @@ void tlog_clear(struct tlog *l);
 /* Whether a listing keeps an entry (its filters). */
 typedef int (*tlog_keep_fn)(const void *data, const void *ctx);
 
+/* Writes one entry as the API shows it. */
+typedef void (*tlog_write_fn)(struct sbuf *b, const struct tlog_item *item);
+
 /* Answers the listing part of a request: the window (t0, t1, timespan within `w`), the
  * entries in it that `keep` accepts (all when NULL), newest first, and the page the request
- * asks for (perPage per `spec`, Link header). On success returns 0 with *items (malloc'd,
- * caller frees; borrowed entries) and the page [*start, *end) of it; else -1 after filling a
- * 400 or 500 reply. */
-int tlog_select(const struct tlog *l, const struct http_request *req, const struct tlog_window *w,
-                const struct page_spec *spec, double now, tlog_keep_fn keep, const void *ctx,
-                struct http_reply *reply, const struct tlog_item ***items, size_t *start,
-                size_t *end);
+ * asks for (perPage per `spec`, Link header). On success returns 0 with the page written by
+ * `write` into `out` as a JSON array; else -1 after filling a 400 or 500 reply. */
+int tlog_list(const struct tlog *l, const struct http_request *req, const struct tlog_window *w,
+              const struct page_spec *spec, double now, tlog_keep_fn keep, const void *ctx,
+              tlog_write_fn write, struct sbuf *out, struct http_reply *reply);
 
 #endif
