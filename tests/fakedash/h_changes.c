@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Most entries kept; the oldest go first. */
+/* Most entries kept (the oldest go first), and the longest value a control change may give. */
 #define HCHG_MAX_ENTRIES 100000
+#define HCHG_MAX_VALUE   65536
 /* The spec's limits: 365 days of lookback and span (also the default), 3..5000 per page. */
 #define HCHG_YEAR_S (365.0 * 86400)
 
@@ -237,8 +238,10 @@ static char *hchg_side(struct json_object *body, const struct state_network *n,
     struct json_object *v;
 
     if (json_object_object_get_ex(body, value_key, &v)) {
-        if (!json_object_is_type(v, json_type_string)) {
-            snprintf(err, errlen, "%s must be a string", value_key);
+        if (!json_object_is_type(v, json_type_string) ||
+            json_object_get_string_len(v) > HCHG_MAX_VALUE) {
+            snprintf(err, errlen, "%s must be a string of at most %d bytes", value_key,
+                     HCHG_MAX_VALUE);
             return NULL;
         }
         return strdup(json_object_get_string(v));

@@ -15,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Most values of one array filter. */
+/* Most values of one array filter, and the longest publicIp an override may name. */
 #define HVPN_MAX_FILTER 1000
+#define HVPN_MAX_IP     64
 
 /* ---- third-party VPN peers ---- */
 
@@ -236,7 +237,8 @@ void hvpn_control(struct json_object *body, struct http_reply *reply)
         (!json_object_object_get_ex(body, "networkId", &id) ||
          !json_object_is_type(id, json_type_string) ||
          !json_object_object_get_ex(body, "publicIp", &ip) ||
-         !json_object_is_type(ip, json_type_string) ||
+         !json_object_is_type(ip, json_type_string) || json_object_get_string_len(ip) == 0 ||
+         json_object_get_string_len(ip) > HVPN_MAX_IP ||
          !json_object_object_get_ex(body, "reachability", NULL) ||
          (reach && (!json_object_is_type(reach, json_type_string) ||
                     (strcmp(json_object_get_string(reach), "reachable") != 0 &&

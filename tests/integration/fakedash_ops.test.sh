@@ -150,6 +150,8 @@ ctl POST change '{"networkId": "L_404", "newTags": ["b"]}'
 check "POST /_control/change of an unknown network is a 404" test "$ST" = 404
 ctl POST change '{"networkId": "L_200", "newTags": ["b"], "colour": "red"}'
 check "POST /_control/change with an unknown key is a 400" test "$ST" = 400
+ctl POST change "{\"networkId\": \"L_200\", \"newValue\": \"$(head -c 65537 /dev/zero | tr '\0' x)\"}"
+check "a value over 64 KiB is a 400" test "$ST" = 400
 changes
 check "four entries, newest first (the two-hour-old one last)" \
   jt 'len(d) == 4 and [e["ts"] for e in d] == sorted([e["ts"] for e in d], reverse=True) and d[-1]["adminName"] == "Old Timer"'
