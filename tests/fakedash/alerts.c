@@ -72,13 +72,17 @@ char *alerts_payload(const struct state_network *n, const struct alerts_type *ty
     json_object_object_add(o, "networkTags", tags);
     snprintf(mac, sizeof mac, "e0:55:3d:%02zx:%02zx:%02zx", (n->index >> 16) & 255,
              (n->index >> 8) & 255, n->index & 255);
-    json_object_object_add(o, "deviceSerial", json_object_new_string(n->serial ? n->serial : ""));
+    json_object_object_add(
+        o, "deviceSerial",
+        json_object_new_string(n->mx[STATE_PRIMARY].serial ? n->mx[STATE_PRIMARY].serial : ""));
     json_object_object_add(o, "deviceMac", json_object_new_string(mac));
     json_object_object_add(o, "deviceName", json_object_new_string(n->name));
     json_object_object_add(o, "deviceUrl", json_object_new_string(""));
     json_object_object_add(o, "deviceTags", dtags);
     json_object_object_add(o, "deviceModel",
-                           json_object_new_string(type->model[0] ? n->model : ""));
+                           json_object_new_string(type->model[0] && n->mx[STATE_PRIMARY].model
+                                                      ? n->mx[STATE_PRIMARY].model
+                                                      : ""));
     /* Test deliveries use the all-zero alertId, as Meraki's do. */
     json_object_object_add(o, "alertId", json_object_new_string("0000000000000000"));
     json_object_object_add(o, "alertType", json_object_new_string(type->name));

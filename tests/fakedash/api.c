@@ -11,11 +11,18 @@
 #include "faults.h"
 #include "h_alerts.h"
 #include "h_appliance.h"
+#include "h_batches.h"
+#include "h_callbacks.h"
+#include "h_changes.h"
 #include "h_livetools.h"
 #include "h_orgs.h"
+#include "h_vpn.h"
+#include "h_whlogs.h"
 #include "h_webhooks.h"
 #include "isotime.h"
+#include "sbuf.h"
 #include "state.h"
+#include "ticker.h"
 
 #include <json-c/json.h>
 #include <pthread.h>
@@ -28,7 +35,8 @@
 #define API_JSON_MAX_DEPTH 32
 
 static const struct api_route *const api_tables[] = {
-    horg_routes, happ_routes, hweb_routes, halert_routes, hlive_routes,
+    horg_routes, happ_routes, hweb_routes,  halert_routes, hlive_routes,
+    hchg_routes, hvpn_routes, hwlog_routes, hbatch_routes, hcb_routes,
 };
 
 /* Matches `path` (after API_PREFIX) against a pattern, capturing {placeholders} into a
@@ -206,6 +214,7 @@ void api_handle(const struct http_request *req, const char *authorization,
     state_lock();
     ctx.st = state_get();
     ctx.now = isotime_now();
+    ticker_run_due(ctx.st, ctx.now);
     if (!api_authorized(ctx.st, authorization, api_key_header, &bearer_ok)) {
         out->auth = 0;
         state_unlock();
@@ -282,6 +291,25 @@ struct json_object *api_body_object(struct api_ctx *ctx)
         return NULL;
     }
     return o;
+}
+
+void api_reply_sbuf(struct api_ctx *ctx, int status, struct sbuf *b)
+{
+    size_t len;
+    char *body = sbuf_take(b, &len);
+
+    if (body == NULL)
+        http_reply_error(ctx->reply, 500, "response too large");
+    else
+        http_reply_take(ctx->reply, status, body, len);
+}
+
+int api_in(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return 1;
+    return 0;
 }
 
 void api_not_found(struct api_ctx *ctx)

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 struct json_object;
+struct sbuf;
 struct state;
 
 /* Where a route's organization comes from, for per-organization rate limiting. */
@@ -70,6 +71,12 @@ int api_body_json(struct api_ctx *ctx, struct json_object **out);
 /* Parses the request body, which must be a JSON object (an empty body counts as {}).
  * Returns the object (caller puts) or NULL after filling a 400 reply. */
 struct json_object *api_body_object(struct api_ctx *ctx);
+
+/* Answers `status` with the content of b (taken; a failed buffer is a 500). */
+void api_reply_sbuf(struct api_ctx *ctx, int status, struct sbuf *b);
+
+/* Whether s is one of the n strings of list (an array query filter). */
+int api_in(const char *s, const char *const *list, size_t n);
 
 /* Answers 404 {"errors":["Not found"]}. */
 void api_not_found(struct api_ctx *ctx);

@@ -6,12 +6,18 @@
 #include "api.h"
 #include "faults.h"
 #include "h_alerts.h"
+#include "h_batches.h"
+#include "h_callbacks.h"
+#include "h_changes.h"
 #include "h_livetools.h"
+#include "h_vpn.h"
 #include "h_webhooks.h"
+#include "h_whlogs.h"
 #include "isotime.h"
 #include "reqlog.h"
 #include "scenario.h"
 #include "state.h"
+#include "ticker.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -41,6 +47,18 @@ static struct json_object *control_parse(const char *text, size_t len, char *err
     return o;
 }
 
+/* Forgets what lives beside the state: webhook set-up, jobs, logs (state lock held). */
+static void control_forget(void)
+{
+    hweb_reset();
+    halert_reset();
+    hlive_reset();
+    hchg_reset();
+    hwlog_reset();
+    hcb_reset();
+    hbatch_reset();
+}
+
 int control_load_scenario(const char *text, size_t len, char *err, size_t errlen)
 {
     struct json_object *sc = control_parse(text, len, err, errlen);
@@ -48,26 +66,13 @@ int control_load_scenario(const char *text, size_t len, char *err, size_t errlen
 
     if (sc == NULL)
         return -1;
-    rc = state_load(sc, err, errlen);
+    rc = state_load(sc, control_forget, err, errlen);
     json_object_put(sc);
     if (rc != 0)
         return -1;
-    state_lock();
-    hweb_reset();
-    halert_reset();
-    hlive_reset();
-    state_unlock();
     faults_clear();
     reqlog_clear();
     return 0;
-}
-
-static void control_ok(struct http_reply *reply)
-{
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "ok", json_object_new_boolean(1));
-    http_reply_json(reply, 200, o);
 }
 
 /* Parses the body as a JSON object or fills a 400. */
@@ -131,18 +136,17 @@ static void control_loss(struct json_object *body, struct http_reply *reply)
     if (rc != 0) {
         int status = e.network_id ? 404 : 400;
 
-        free(e.network_id);
-        free(e.ip);
+        loss_entry_free(&e);
         http_reply_error(reply, status, err);
         return;
     }
-    control_ok(reply);
+    http_reply_ok(reply);
 }
 
 static void control_uplink(struct json_object *body, struct http_reply *reply)
 {
     const char *id = control_str(body, "networkId"), *up = control_str(body, "uplink");
-    const char *status = control_str(body, "status");
+    const char *status = control_str(body, "status"), *serial = control_str(body, "serial");
     int u = up ? state_uplink_parse(up) : -1;
     int s = status ? state_ustatus_parse(status) : -1;
     struct state_network *n;
@@ -156,53 +160,92 @@ static void control_uplink(struct json_object *body, struct http_reply *reply)
     }
     state_lock();
     n = state_net_find(state_get(), id);
-    if (n && n->serial) {
-        n->uplink[u] = s;
-        found = 1;
+    if (n && n->mx[STATE_PRIMARY].serial) {
+        /* The primary's, unless `serial` names the spare. */
+        int role = serial ? state_mx_role(n, serial) : STATE_PRIMARY;
+
+        if (role >= 0) {
+            n->mx[role].uplink[u] = s;
+            found = 1;
+        }
     }
     state_unlock();
     if (!found) {
-        http_reply_error(reply, 404, "no such network with an appliance");
+        http_reply_error(reply, 404, "no such network with an appliance (of that serial)");
         return;
     }
-    control_ok(reply);
+    http_reply_ok(reply);
+}
+
+/* POST /_control/ha {"networkId"}: the spare becomes the primary and the primary the spare. */
+static void control_ha(struct json_object *body, struct http_reply *reply)
+{
+    const char *id = control_str(body, "networkId");
+    struct json_object *o = NULL;
+    struct state_network *n;
+
+    if (id == NULL) {
+        http_reply_error(reply, 400, "need networkId");
+        return;
+    }
+    state_lock();
+    n = state_net_find(state_get(), id);
+    if (n && state_ha_swap(n) == 0) {
+        o = json_object_new_object();
+        json_object_object_add(o, "primary", json_object_new_string(n->mx[STATE_PRIMARY].serial));
+        json_object_object_add(o, "spare", json_object_new_string(n->mx[STATE_SPARE].serial));
+    }
+    state_unlock();
+    if (o == NULL)
+        http_reply_error(reply, 404, "no such network with a spare appliance");
+    else
+        http_reply_json(reply, 200, o);
 }
 
 static void control_tags(struct json_object *body, struct http_reply *reply)
 {
     const char *id = control_str(body, "networkId");
+    struct hchg_admin who;
     struct json_object *tags = NULL;
     struct state_network *n;
     char err[256] = "";
     int rc = -1;
 
     json_object_object_get_ex(body, "tags", &tags);
-    if (id == NULL || state_tags_validate(tags, err, sizeof err) != 0) {
+    if (id == NULL || state_tags_validate(tags, err, sizeof err) != 0 ||
+        hchg_person(body, &who, err, sizeof err) != 0) {
         http_reply_error(reply, 400, err[0] ? err : "need networkId and tags");
         return;
     }
     state_lock();
     n = state_net_find(state_get(), id);
-    if (n)
+    if (n) {
+        char *old = hchg_value(n);
+
         rc = state_net_set_tags(n, tags);
+        if (rc == 0)
+            hchg_record(n, old, isotime_now(), &who, HCHG_PERSON_PAGE, HCHG_PERSON_LABEL);
+        else
+            free(old);
+    }
     state_unlock();
     if (n == NULL)
         http_reply_error(reply, 404, "no such network");
     else if (rc != 0)
         http_reply_error(reply, 500, "out of memory");
     else
-        control_ok(reply);
+        http_reply_ok(reply);
 }
 
-static void control_config(const struct http_request *req, struct json_object *body,
-                           struct http_reply *reply)
+/* GET or (with a body) POST /_control/config. */
+static void control_config(struct json_object *body, struct http_reply *reply)
 {
     char err[256] = "";
     struct json_object *out;
     int rc = 0;
 
     state_lock();
-    if (strcmp(req->method, "POST") == 0)
+    if (body)
         rc = scenario_config_apply(state_get(), body, err, sizeof err);
     out = scenario_config_json(state_get());
     state_unlock();
@@ -214,21 +257,14 @@ static void control_config(const struct http_request *req, struct json_object *b
     http_reply_json(reply, 200, out);
 }
 
-static void control_fault(const struct http_request *req, struct json_object *body,
-                          struct http_reply *reply)
+static void control_fault(struct json_object *body, struct http_reply *reply)
 {
     char err[256] = "";
 
-    if (strcmp(req->method, "GET") == 0) {
-        http_reply_json(reply, 200, faults_list());
-    } else if (strcmp(req->method, "DELETE") == 0) {
-        faults_clear();
-        control_ok(reply);
-    } else if (faults_add(body, err, sizeof err) != 0) {
+    if (faults_add(body, err, sizeof err) != 0)
         http_reply_error(reply, 400, err);
-    } else {
-        control_ok(reply);
-    }
+    else
+        http_reply_ok(reply);
 }
 
 static void control_networks(struct http_reply *reply)
@@ -281,6 +317,18 @@ static void control_loss_list(struct http_reply *reply)
     http_reply_json(reply, 200, a);
 }
 
+/* The POSTs that take a JSON object body. */
+static const struct {
+    const char *name;
+    void (*fn)(struct json_object *body, struct http_reply *reply);
+} control_posts[] = {
+    {"loss", control_loss},   {"uplink", control_uplink},
+    {"tags", control_tags},   {"config", control_config},
+    {"fault", control_fault}, {"change", hchg_control},
+    {"vpn", hvpn_control},    {"ha", control_ha},
+    {"ping", hlive_control},  {"batch_fault", hbatch_control_fault},
+};
+
 void control_handle(const struct http_request *req, struct http_reply *reply, int *skip_log)
 {
     const char *what = req->path + strlen(CONTROL_PREFIX);
@@ -291,6 +339,7 @@ void control_handle(const struct http_request *req, struct http_reply *reply, in
     char *text;
 
     *skip_log = 0;
+    ticker_run();
     if (strcmp(what, "scenario") == 0 && post) {
         control_scenario(req, reply);
         return;
@@ -299,7 +348,7 @@ void control_handle(const struct http_request *req, struct http_reply *reply, in
         if (del) {
             reqlog_clear();
             *skip_log = 1;
-            control_ok(reply);
+            http_reply_ok(reply);
             return;
         }
         text = reqlog_json(&len);
@@ -328,33 +377,34 @@ void control_handle(const struct http_request *req, struct http_reply *reply, in
         return;
     }
     if (get && strcmp(what, "config") == 0) {
-        control_config(req, NULL, reply);
+        control_config(NULL, reply);
         return;
     }
-    if ((get || del) && strcmp(what, "fault") == 0) {
-        control_fault(req, NULL, reply);
+    if (get && strcmp(what, "fault") == 0) {
+        http_reply_json(reply, 200, faults_list());
         return;
     }
-    if (!post) {
-        http_reply_error(reply, 404, "no such control operation");
+    if (del && strcmp(what, "fault") == 0) {
+        faults_clear();
+        http_reply_ok(reply);
         return;
     }
-    if (strcmp(what, "loss") && strcmp(what, "uplink") && strcmp(what, "tags") &&
-        strcmp(what, "config") && strcmp(what, "fault")) {
-        http_reply_error(reply, 404, "no such control operation");
+    if (del && strcmp(what, "ping") == 0) {
+        hlive_control_clear(reply);
         return;
     }
-    if ((body = control_body(req, reply)) == NULL)
+    if (del && strcmp(what, "batch_fault") == 0) {
+        hbatch_control_fault_clear(reply);
         return;
-    if (strcmp(what, "loss") == 0)
-        control_loss(body, reply);
-    else if (strcmp(what, "uplink") == 0)
-        control_uplink(body, reply);
-    else if (strcmp(what, "tags") == 0)
-        control_tags(body, reply);
-    else if (strcmp(what, "config") == 0)
-        control_config(req, body, reply);
-    else
-        control_fault(req, body, reply);
-    json_object_put(body);
+    }
+    for (size_t i = 0; post && i < sizeof control_posts / sizeof control_posts[0]; i++) {
+        if (strcmp(what, control_posts[i].name) == 0) {
+            if ((body = control_body(req, reply)) == NULL)
+                return;
+            control_posts[i].fn(body, reply);
+            json_object_put(body);
+            return;
+        }
+    }
+    http_reply_error(reply, 404, "no such control operation");
 }

@@ -1,9 +1,12 @@
 /*
- * delivery.c - webhook test deliveries on their own threads (see delivery.h).
+ * delivery.c - webhook deliveries on their own threads (see delivery.h).
  */
 #include "delivery.h"
 
+#include "isotime.h"
+
 #include <curl/curl.h>
+#include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,33 +82,54 @@ static long delivery_post(const struct delivery_job *job)
     return code;
 }
 
+/* Waits the pause between attempts; returns nonzero when the fake is stopping. */
+static int delivery_pause(void)
+{
+    struct timespec until;
+    int stopping;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += DELIVERY_RETRY_MS / 1000;
+    pthread_mutex_lock(&delivery_mu);
+    /* Other deliveries' ends broadcast too: wait out the whole pause. */
+    while (!delivery_stopping &&
+           pthread_cond_timedwait(&delivery_cv, &delivery_mu, &until) != ETIMEDOUT)
+        ;
+    stopping = delivery_stopping;
+    pthread_mutex_unlock(&delivery_mu);
+    return stopping;
+}
+
 static void *delivery_run(void *arg)
 {
     struct delivery_job *job = arg;
-    const char *final = "abandoned";
-    long code = 0;
-    int attempt;
+    struct delivery_report r = {"processing", 0, 0, 0, 0, 0};
 
-    for (attempt = 1; attempt <= DELIVERY_ATTEMPTS; attempt++) {
-        job->on_status(job->id, attempt == 1 ? "processing" : "retrying", attempt - 1, code);
-        code = delivery_post(job);
-        if (code >= 200 && code < 300) {
-            final = "delivered";
+    for (;;) {
+        r.attempt_done = 0;
+        job->on_status(job->id, &r);
+        r.sent_at = isotime_now();
+        r.http_status = delivery_post(job);
+        r.answered_at = isotime_now();
+        r.attempts++;
+        r.attempt_done = 1;
+        if (r.http_status >= 200 && r.http_status < 300) {
+            r.status = "delivered";
             break;
         }
-        pthread_mutex_lock(&delivery_mu);
-        if (!delivery_stopping && attempt < DELIVERY_ATTEMPTS) {
-            struct timespec until;
-
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += DELIVERY_RETRY_MS / 1000;
-            pthread_cond_timedwait(&delivery_cv, &delivery_mu, &until);
+        if (r.attempts >= DELIVERY_ATTEMPTS) {
+            r.status = "abandoned";
+            break;
         }
-        if (delivery_stopping)
-            attempt = DELIVERY_ATTEMPTS;
-        pthread_mutex_unlock(&delivery_mu);
+        job->on_status(job->id, &r);
+        if (delivery_pause()) {
+            r.status = "abandoned";
+            r.attempt_done = 0; /* told already */
+            break;
+        }
+        r.status = "retrying";
     }
-    job->on_status(job->id, final, attempt > DELIVERY_ATTEMPTS ? DELIVERY_ATTEMPTS : attempt, code);
+    job->on_status(job->id, &r);
     free(job->url);
     free(job->body);
     free(job->ca_file);

@@ -3,6 +3,7 @@
  */
 #include "faults.h"
 
+#include "jsonutil.h"
 #include "sbuf.h"
 
 #include <json-c/json.h>
@@ -54,19 +55,6 @@ static int faults_parse_kind(struct json_object *v, enum faults_kind *out)
     return -1;
 }
 
-/* Reads an optional non-negative number field; returns -1 when present but not a number. */
-static int faults_num(struct json_object *desc, const char *key, double lo, double hi, double *out)
-{
-    struct json_object *v;
-
-    if (!json_object_object_get_ex(desc, key, &v) || json_object_is_type(v, json_type_null))
-        return 0;
-    if (!json_object_is_type(v, json_type_int) && !json_object_is_type(v, json_type_double))
-        return -1;
-    *out = json_object_get_double(v);
-    return *out >= lo && *out <= hi ? 0 : -1;
-}
-
 int faults_add(struct json_object *desc, char *err, size_t errlen)
 {
     struct faults_rule r = {0};
@@ -83,10 +71,10 @@ int faults_add(struct json_object *desc, char *err, size_t errlen)
                  "redirect_foreign delay malformed drop oversize");
         return -1;
     }
-    if (faults_num(desc, "count", 1, 1e9, &count) ||
-        faults_num(desc, "retry_after", 0, 86400, &retry) ||
-        faults_num(desc, "delay_ms", 0, 600000, &delay) ||
-        faults_num(desc, "size_mib", 0.001, 4096, &size_mib)) {
+    if (jutil_num(desc, "count", 1, 1e9, &count) ||
+        jutil_num(desc, "retry_after", 0, 86400, &retry) ||
+        jutil_num(desc, "delay_ms", 0, 600000, &delay) ||
+        jutil_num(desc, "size_mib", 0.001, 4096, &size_mib)) {
         snprintf(err, errlen, "count, retry_after, delay_ms or size_mib out of range");
         return -1;
     }

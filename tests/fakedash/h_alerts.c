@@ -248,8 +248,8 @@ static void halert_alert_types(struct api_ctx *ctx)
     example.id = "N_24329156";
     example.name = "Main Office";
     example.org = org;
-    example.serial = "Q234-ABCD-5678";
-    example.model = "MX68";
+    example.mx[STATE_PRIMARY].serial = "Q234-ABCD-5678";
+    example.mx[STATE_PRIMARY].model = "MX68";
     a = json_object_new_array();
     for (size_t i = 0; alerts_type_at(i); i++) {
         const struct alerts_type *t = alerts_type_at(i);

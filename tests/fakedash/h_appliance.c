@@ -11,7 +11,6 @@
 #include "isotime.h"
 #include "page.h"
 #include "sbuf.h"
-#include "scenario.h"
 #include "state.h"
 
 #include <json-c/json.h>
@@ -26,25 +25,6 @@
 /* Longest window one loss call covers (seconds), and the lookback limit (60 days). */
 #define HAPP_MAX_SPAN     300.0
 #define HAPP_MAX_LOOKBACK (60.0 * 86400)
-
-static void happ_reply_sbuf(struct api_ctx *ctx, struct sbuf *b)
-{
-    size_t len;
-    char *body = sbuf_take(b, &len);
-
-    if (body == NULL)
-        http_reply_error(ctx->reply, 500, "response too large");
-    else
-        http_reply_take(ctx->reply, 200, body, len);
-}
-
-static int happ_in(const char *s, const char *const *list, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (strcmp(s, list[i]) == 0)
-            return 1;
-    return 0;
-}
 
 /* ---- uplinksLossAndLatency ---- */
 
@@ -109,9 +89,9 @@ static int happ_window(struct api_ctx *ctx, double *t0, double *t1)
     return 0;
 }
 
-/* Writes one item (network, uplink, ip) when it has at least one sample. */
+/* Writes one item (appliance, uplink, ip) when it has at least one sample. */
 static void happ_loss_item(struct sbuf *b, int *first, struct state *st,
-                           const struct state_network *n, int up, const char *ip, double t0,
+                           const struct state_network *n, const struct loss_where *w, double t0,
                            double t1)
 {
     double spacing = st->cfg.sample_spacing_s;
@@ -121,14 +101,14 @@ static void happ_loss_item(struct sbuf *b, int *first, struct state *st,
     sbuf_adds(b, *first ? "{\"networkId\":" : ",{\"networkId\":");
     sbuf_json_str(b, n->id);
     sbuf_adds(b, ",\"serial\":");
-    sbuf_json_str(b, n->serial);
-    sbuf_printf(b, ",\"uplink\":\"%s\",\"ip\":", state_uplink_name(up));
-    sbuf_json_str(b, ip);
+    sbuf_json_str(b, w->serial);
+    sbuf_printf(b, ",\"uplink\":\"%s\",\"ip\":", state_uplink_name(w->uplink));
+    sbuf_json_str(b, w->ip);
     sbuf_adds(b, ",\"timeSeries\":[");
     for (double ts = ceil(t0 / spacing) * spacing; ts <= t1; ts += spacing) {
         char when[32];
         double value;
-        enum loss_kind k = loss_at(&n->loss, &st->loss_any, n->id, up, ip, ts, &value);
+        enum loss_kind k = loss_at(&n->loss, &st->loss_any, w, ts, &value);
 
         if (k == LOSS_ABSENT)
             continue;
@@ -181,56 +161,159 @@ static void happ_loss(struct api_ctx *ctx)
         const char *ips[HAPP_MAX_DESTS];
         size_t nips;
 
-        if (n->deleted || n->serial == NULL)
+        if (n->deleted || n->mx[STATE_PRIMARY].serial == NULL)
             continue;
         nips = state_net_destinations(n, ips, HAPP_MAX_DESTS);
-        for (int up = 0; up < STATE_NUPLINKS; up++) {
-            if (n->uplink[up] == STATE_US_NONE || n->uplink[up] == STATE_US_NOT_CONNECTED ||
-                (upf >= 0 && up != upf))
-                continue;
-            for (size_t d = 0; d < nips; d++)
-                if (ipf == NULL || strcmp(ipf, ips[d]) == 0)
-                    happ_loss_item(&b, &first, ctx->st, n, up, ips[d], t0, t1);
+        /* Both appliances of an HA pair report, each with its own serial and uplinks. */
+        for (int r = 0; r < STATE_NMX && n->mx[r].serial; r++) {
+            const struct state_mx *mx = &n->mx[r];
+
+            for (int up = 0; up < STATE_NUPLINKS; up++) {
+                if (mx->uplink[up] == STATE_US_NONE || mx->uplink[up] == STATE_US_NOT_CONNECTED ||
+                    (upf >= 0 && up != upf))
+                    continue;
+                for (size_t d = 0; d < nips; d++) {
+                    struct loss_where w = {n->id, mx->serial, up, ips[d]};
+
+                    if (ipf == NULL || strcmp(ipf, ips[d]) == 0)
+                        happ_loss_item(&b, &first, ctx->st, n, &w, t0, t1);
+                }
+            }
         }
     }
     sbuf_adds(&b, "]");
-    happ_reply_sbuf(ctx, &b);
+    api_reply_sbuf(ctx, 200, &b);
 }
 
 /* ---- uplink statuses ---- */
 
-/* Deterministic addresses per network and uplink, so answers are stable across calls. */
+/* One appliance of a network, as the uplink statuses list it. */
+struct happ_item {
+    struct state_network *net;
+    int role; /* STATE_PRIMARY or STATE_SPARE */
+};
+
+/* Deterministic addresses per network, appliance and uplink, so answers are stable across
+ * calls. */
 static void happ_addr(char *buf, size_t size, int first_octet, int second, size_t index)
 {
     snprintf(buf, size, "%d.%d.%zu.%zu", first_octet, second, (index >> 8) & 255, (index & 255));
 }
 
-static void happ_uplink_write(struct sbuf *b, const struct state_network *n, int up)
+void happ_public_ip(const struct state_network *n, int role, int up, char *buf, size_t size)
 {
-    int connected = n->uplink[up] != STATE_US_NOT_CONNECTED;
-    char ip[32], gw[32], pub[32];
+    happ_addr(buf, size, 198, 18 + up + 8 * role, n->index);
+}
 
-    happ_addr(ip, sizeof ip, 100, 64 + up, n->index);
-    happ_addr(gw, sizeof gw, 100, 80 + up, n->index);
-    happ_addr(pub, sizeof pub, 198, 18 + up, n->index);
+/* The ICCID of an appliance's cellular modem. */
+static void happ_iccid(const struct state_network *n, int role, char *buf, size_t size)
+{
+    snprintf(buf, size, "89%02d%012zu", 44 + role, n->index);
+}
+
+static void happ_uplink_write(struct sbuf *b, const struct state_network *n, int role, int up)
+{
+    const struct state_mx *mx = &n->mx[role];
+    int connected = mx->uplink[up] != STATE_US_NOT_CONNECTED;
+    char ip[32], gw[32], pub[32], iccid[32];
+
+    happ_addr(ip, sizeof ip, 100, 64 + up + 8 * role, n->index);
+    happ_addr(gw, sizeof gw, 100, 96 + up + 8 * role, n->index);
+    happ_public_ip(n, role, up, pub, sizeof pub);
     sbuf_printf(b, "{\"interface\":\"%s\",\"status\":\"%s\"", state_uplink_name(up),
-                state_ustatus_name(n->uplink[up]));
+                state_ustatus_name(mx->uplink[up]));
     if (!connected) {
         sbuf_adds(b, ",\"ip\":null,\"gateway\":null,\"publicIp\":null");
     } else {
         sbuf_printf(b, ",\"ip\":\"%s\",\"gateway\":\"%s\",\"publicIp\":\"%s\"", ip, gw, pub);
     }
     if (up == STATE_CELLULAR) {
+        happ_iccid(n, role, iccid, sizeof iccid);
         sbuf_printf(b,
                     ",\"provider\":\"fakedash mobile\",\"model\":\"integrated\","
                     "\"signalStat\":{\"rsrp\":\"-95\",\"rsrq\":\"-11\"},"
                     "\"connectionType\":\"4g\",\"apn\":\"internet\",\"dns1\":\"8.8.8.8\","
-                    "\"dns2\":\"8.8.4.4\",\"signalType\":\"4G\",\"iccid\":\"8944%012zu\"}",
-                    n->index);
+                    "\"dns2\":\"8.8.4.4\",\"signalType\":\"4G\",\"iccid\":\"%s\"}",
+                    iccid);
         return;
     }
     sbuf_adds(b, ",\"primaryDns\":\"8.8.8.8\",\"secondaryDns\":\"8.8.4.4\","
                  "\"ipAssignedBy\":\"dhcp\"}");
+}
+
+static void happ_status_write(struct sbuf *b, const struct happ_item *it, const char *now)
+{
+    const struct state_mx *mx = &it->net->mx[it->role];
+    int firstup = 1;
+
+    sbuf_adds(b, "{\"networkId\":");
+    sbuf_json_str(b, it->net->id);
+    sbuf_adds(b, ",\"serial\":");
+    sbuf_json_str(b, mx->serial);
+    sbuf_adds(b, ",\"model\":");
+    sbuf_json_str(b, mx->model);
+    sbuf_printf(b,
+                ",\"lastReportedAt\":\"%s\",\"highAvailability\":{\"enabled\":%s,"
+                "\"role\":\"%s\"},\"uplinks\":[",
+                now, it->net->mx[STATE_SPARE].serial ? "true" : "false",
+                it->role == STATE_PRIMARY ? "primary" : "spare");
+    for (int up = 0; up < STATE_NUPLINKS; up++) {
+        if (mx->uplink[up] == STATE_US_NONE)
+            continue;
+        if (!firstup)
+            sbuf_adds(b, ",");
+        happ_uplink_write(b, it->net, it->role, up);
+        firstup = 0;
+    }
+    sbuf_adds(b, "]}");
+}
+
+/* Pagination of the statuses: ranked by network, then role; the token is the serial. */
+struct happ_pages {
+    struct state *st;
+    const struct happ_item *items;
+};
+
+static struct page_rank happ_rank(const void *ctx, size_t i)
+{
+    const struct happ_pages *p = ctx;
+    struct page_rank r = {p->items[i].net->index, (unsigned long long)p->items[i].role};
+
+    return r;
+}
+
+static void happ_token(const void *ctx, size_t i, char *buf)
+{
+    const struct happ_pages *p = ctx;
+
+    snprintf(buf, PAGE_TOKEN_MAX, "%s", p->items[i].net->mx[p->items[i].role].serial);
+}
+
+static int happ_parse(const void *ctx, const char *token, struct page_rank *out)
+{
+    const struct happ_pages *p = ctx;
+    struct state_network *n = state_net_by_serial_any(p->st, token);
+
+    if (n == NULL)
+        return -1;
+    out->major = n->index;
+    out->minor = (unsigned long long)state_mx_role(n, token);
+    return 0;
+}
+
+/* Whether an appliance passes the serials[] and iccids[] filters. */
+static int happ_item_wanted(const struct happ_item *it, const char **serials, size_t ns,
+                            const char **iccids, size_t ni)
+{
+    const struct state_mx *mx = &it->net->mx[it->role];
+    char iccid[32];
+
+    if (ns && !api_in(mx->serial, serials, ns))
+        return 0;
+    if (ni == 0)
+        return 1;
+    happ_iccid(it->net, it->role, iccid, sizeof iccid);
+    return mx->uplink[STATE_CELLULAR] != STATE_US_NONE && api_in(iccid, iccids, ni);
 }
 
 static void happ_uplink_statuses(struct api_ctx *ctx)
@@ -238,7 +321,9 @@ static void happ_uplink_statuses(struct api_ctx *ctx)
     struct state_org *org = state_org_find(ctx->st, ctx->args[0]);
     const char **nets = NULL, **serials = NULL, **iccids = NULL;
     size_t nn, ns, ni, n = 0, start, end;
-    struct state_network **items = NULL;
+    struct happ_item *items = NULL;
+    struct happ_pages pages;
+    struct page_list list = {0, &pages, happ_rank, happ_token, happ_parse};
     struct page_spec spec;
     struct sbuf b = {0};
     char now[32];
@@ -251,7 +336,7 @@ static void happ_uplink_statuses(struct api_ctx *ctx)
     nets = calloc(HAPP_MAX_FILTER, sizeof *nets);
     serials = calloc(HAPP_MAX_FILTER, sizeof *serials);
     iccids = calloc(HAPP_MAX_FILTER, sizeof *iccids);
-    items = malloc((org->nnets ? org->nnets : 1) * sizeof *items);
+    items = malloc((org->nnets ? org->nnets : 1) * STATE_NMX * sizeof *items);
     if (!nets || !serials || !iccids || !items) {
         http_reply_error(ctx->reply, 500, "out of memory");
         goto out;
@@ -261,244 +346,34 @@ static void happ_uplink_statuses(struct api_ctx *ctx)
     ni = api_param_array(ctx->req, "iccids", iccids, HAPP_MAX_FILTER);
     for (size_t i = 0; i < org->nnets; i++) {
         struct state_network *net = org->nets[i];
-        char iccid[32];
 
-        if (net->deleted || net->serial == NULL)
+        if (net->deleted || (nn && !api_in(net->id, nets, nn)))
             continue;
-        if ((nn && !happ_in(net->id, nets, nn)) || (ns && !happ_in(net->serial, serials, ns)))
-            continue;
-        snprintf(iccid, sizeof iccid, "8944%012zu", net->index);
-        if (ni && (net->uplink[STATE_CELLULAR] == STATE_US_NONE || !happ_in(iccid, iccids, ni)))
-            continue;
-        items[n++] = net;
+        for (int r = 0; r < STATE_NMX && net->mx[r].serial; r++) {
+            struct happ_item it = {net, r};
+
+            if (happ_item_wanted(&it, serials, ns, iccids, ni))
+                items[n++] = it;
+        }
     }
-    if (page_select(ctx->st, items, n, ctx->req, &spec, ctx->reply, &start, &end) != 0)
+    pages.st = ctx->st;
+    pages.items = items;
+    list.n = n;
+    if (page_select_list(&list, ctx->req, &spec, ctx->reply, &start, &end) != 0)
         goto out;
     isotime_format((long long)ctx->now, now, sizeof now);
     sbuf_adds(&b, "[");
     for (size_t i = start; i < end; i++) {
-        const struct state_network *net = items[i];
-        int firstup = 1;
-
-        sbuf_adds(&b, i > start ? ",{\"networkId\":" : "{\"networkId\":");
-        sbuf_json_str(&b, net->id);
-        sbuf_adds(&b, ",\"serial\":");
-        sbuf_json_str(&b, net->serial);
-        sbuf_adds(&b, ",\"model\":");
-        sbuf_json_str(&b, net->model);
-        sbuf_printf(&b,
-                    ",\"lastReportedAt\":\"%s\",\"highAvailability\":{\"enabled\":false,"
-                    "\"role\":\"primary\"},\"uplinks\":[",
-                    now);
-        for (int up = 0; up < STATE_NUPLINKS; up++) {
-            if (net->uplink[up] == STATE_US_NONE)
-                continue;
-            if (!firstup)
-                sbuf_adds(&b, ",");
-            happ_uplink_write(&b, net, up);
-            firstup = 0;
-        }
-        sbuf_adds(&b, "]}");
+        if (i > start)
+            sbuf_adds(&b, ",");
+        happ_status_write(&b, &items[i], now);
     }
     sbuf_adds(&b, "]");
-    happ_reply_sbuf(ctx, &b);
+    api_reply_sbuf(ctx, 200, &b);
 out:
     free(nets);
     free(serials);
     free(iccids);
-    free(items);
-}
-
-/* ---- third-party VPN peers ---- */
-
-static void happ_peers_reply(struct api_ctx *ctx, const struct state_org *org)
-{
-    struct json_object *o = json_object_new_object();
-
-    json_object_object_add(o, "peers", json_object_get(org->peers));
-    http_reply_json(ctx->reply, 200, o);
-}
-
-static void happ_get_peers(struct api_ctx *ctx)
-{
-    struct state_org *org = state_org_find(ctx->st, ctx->args[0]);
-
-    if (org == NULL)
-        api_not_found(ctx);
-    else
-        happ_peers_reply(ctx, org);
-}
-
-static void happ_put_peers(struct api_ctx *ctx)
-{
-    struct state_org *org = state_org_find(ctx->st, ctx->args[0]);
-    struct json_object *body, *peers, *out;
-    char err[256] = "";
-    size_t n;
-
-    if (org == NULL) {
-        api_not_found(ctx);
-        return;
-    }
-    if ((body = api_body_object(ctx)) == NULL)
-        return;
-    if (!json_object_object_get_ex(body, "peers", &peers) ||
-        !json_object_is_type(peers, json_type_array)) {
-        json_object_put(body);
-        http_reply_error(ctx->reply, 400, "'peers' must be an array");
-        return;
-    }
-    out = json_object_new_array();
-    n = json_object_array_length(peers);
-    for (size_t i = 0; i < n; i++) {
-        struct json_object *p = json_object_array_get_idx(peers, i), *v, *made;
-
-        /* The spec requires name, privateSubnets and secret on every peer. */
-        if (!json_object_is_type(p, json_type_object) ||
-            !json_object_object_get_ex(p, "privateSubnets", &v) ||
-            !json_object_is_type(v, json_type_array) ||
-            !json_object_object_get_ex(p, "secret", &v) ||
-            !json_object_is_type(v, json_type_string)) {
-            snprintf(err, sizeof err, "each peer needs name, privateSubnets and secret");
-            break;
-        }
-        if ((made = scenario_peer(p, err, sizeof err)) == NULL)
-            break;
-        json_object_array_add(out, made);
-    }
-    json_object_put(body);
-    if (err[0]) {
-        json_object_put(out);
-        http_reply_error(ctx->reply, 400, err);
-        return;
-    }
-    json_object_put(org->peers);
-    org->peers = out;
-    happ_peers_reply(ctx, org);
-}
-
-/* ---- VPN statuses ---- */
-
-/* Whether a peer's networkTags make it available to network n. */
-static int happ_peer_applies(struct json_object *peer, const struct state_network *n)
-{
-    struct json_object *tags;
-    size_t len;
-
-    if (!json_object_object_get_ex(peer, "networkTags", &tags))
-        return 1;
-    len = json_object_array_length(tags);
-    for (size_t i = 0; i < len; i++) {
-        const char *t = json_object_get_string(json_object_array_get_idx(tags, i));
-
-        if (strcmp(t, "all") == 0)
-            return 1;
-        for (size_t j = 0; j < n->ntags; j++)
-            if (strcmp(t, n->tags[j]) == 0)
-                return 1;
-    }
-    return 0;
-}
-
-int happ_reachable(struct state *st, const struct state_network *n, const char *ip, double ts)
-{
-    for (int up = 0; up < STATE_NUPLINKS; up++) {
-        double v;
-
-        if (n->uplink[up] == STATE_US_NONE || n->uplink[up] == STATE_US_NOT_CONNECTED)
-            continue;
-        if (loss_at(&n->loss, &st->loss_any, n->id, up, ip, ts, &v) == LOSS_VALUE && v < 100)
-            return 1;
-    }
-    return 0;
-}
-
-static void happ_vpn_status_write(struct sbuf *b, struct api_ctx *ctx,
-                                  const struct state_network *n)
-{
-    int online = 0, first = 1;
-    size_t npeers = json_object_array_length(n->org->peers);
-
-    for (int up = 0; up < STATE_NUPLINKS; up++)
-        online |= n->uplink[up] == STATE_US_ACTIVE;
-    sbuf_adds(b, "{\"networkId\":");
-    sbuf_json_str(b, n->id);
-    sbuf_adds(b, ",\"networkName\":");
-    sbuf_json_str(b, n->name);
-    sbuf_adds(b, ",\"deviceSerial\":");
-    sbuf_json_str(b, n->serial);
-    sbuf_printf(b, ",\"deviceStatus\":\"%s\",\"uplinks\":[", online ? "online" : "offline");
-    for (int up = 0; up < STATE_NUPLINKS; up++) {
-        char pub[32];
-
-        if (n->uplink[up] == STATE_US_NONE || n->uplink[up] == STATE_US_NOT_CONNECTED)
-            continue;
-        happ_addr(pub, sizeof pub, 198, 18 + up, n->index);
-        sbuf_printf(b, "%s{\"interface\":\"%s\",\"publicIp\":\"%s\"}", first ? "" : ",",
-                    state_uplink_name(up), pub);
-        first = 0;
-    }
-    sbuf_adds(b, "],\"vpnMode\":\"spoke\",\"exportedSubnets\":[],\"merakiVpnPeers\":[],"
-                 "\"thirdPartyVpnPeers\":[");
-    first = 1;
-    for (size_t i = 0; i < npeers; i++) {
-        struct json_object *p = json_object_array_get_idx(n->org->peers, i), *name, *ip;
-        const char *ips;
-
-        if (!happ_peer_applies(p, n))
-            continue;
-        json_object_object_get_ex(p, "name", &name);
-        ips = json_object_object_get_ex(p, "publicIp", &ip) ? json_object_get_string(ip) : NULL;
-        sbuf_adds(b, first ? "{\"name\":" : ",{\"name\":");
-        sbuf_json_str(b, json_object_get_string(name));
-        sbuf_adds(b, ",\"publicIp\":");
-        sbuf_json_str(b, ips);
-        sbuf_printf(b, ",\"reachability\":\"%s\"}",
-                    ips && happ_reachable(ctx->st, n, ips, ctx->now) ? "reachable" : "unreachable");
-        first = 0;
-    }
-    sbuf_adds(b, "]}");
-}
-
-static void happ_vpn_statuses(struct api_ctx *ctx)
-{
-    struct state_org *org = state_org_find(ctx->st, ctx->args[0]);
-    const char **nets = NULL;
-    struct state_network **items = NULL;
-    struct page_spec spec;
-    size_t nn, n = 0, start, end;
-    struct sbuf b = {0};
-
-    if (org == NULL) {
-        api_not_found(ctx);
-        return;
-    }
-    spec = page_spec_make(3, 300, 300, ctx->st->cfg.page_size);
-    nets = calloc(HAPP_MAX_FILTER, sizeof *nets);
-    items = malloc((org->nnets ? org->nnets : 1) * sizeof *items);
-    if (!nets || !items) {
-        http_reply_error(ctx->reply, 500, "out of memory");
-        goto out;
-    }
-    nn = api_param_array(ctx->req, "networkIds", nets, HAPP_MAX_FILTER);
-    for (size_t i = 0; i < org->nnets; i++) {
-        struct state_network *net = org->nets[i];
-
-        if (!net->deleted && net->serial && (nn == 0 || happ_in(net->id, nets, nn)))
-            items[n++] = net;
-    }
-    if (page_select(ctx->st, items, n, ctx->req, &spec, ctx->reply, &start, &end) != 0)
-        goto out;
-    sbuf_adds(&b, "[");
-    for (size_t i = start; i < end; i++) {
-        if (i > start)
-            sbuf_adds(&b, ",");
-        happ_vpn_status_write(&b, ctx, items[i]);
-    }
-    sbuf_adds(&b, "]");
-    happ_reply_sbuf(ctx, &b);
-out:
-    free(nets);
     free(items);
 }
 
@@ -510,11 +385,11 @@ static struct state_network *happ_mx_network(struct api_ctx *ctx)
 
     if (n == NULL)
         api_not_found(ctx);
-    else if (n->serial == NULL)
+    else if (n->mx[STATE_PRIMARY].serial == NULL)
         http_reply_error(ctx->reply, 400,
                          "This endpoint only supports networks with an "
                          "appliance");
-    return n && n->serial ? n : NULL;
+    return n && n->mx[STATE_PRIMARY].serial ? n : NULL;
 }
 
 static void happ_get_destinations(struct api_ctx *ctx)
@@ -608,12 +483,6 @@ const struct api_route happ_routes[] = {
      happ_loss},
     {"GET", "/organizations/{organizationId}/appliance/uplink/statuses", API_SCOPE_ORG,
      happ_uplink_statuses},
-    {"GET", "/organizations/{organizationId}/appliance/vpn/thirdPartyVPNPeers", API_SCOPE_ORG,
-     happ_get_peers},
-    {"PUT", "/organizations/{organizationId}/appliance/vpn/thirdPartyVPNPeers", API_SCOPE_ORG,
-     happ_put_peers},
-    {"GET", "/organizations/{organizationId}/appliance/vpn/statuses", API_SCOPE_ORG,
-     happ_vpn_statuses},
     {"GET", "/networks/{networkId}/appliance/connectivityMonitoringDestinations", API_SCOPE_NETWORK,
      happ_get_destinations},
     {"PUT", "/networks/{networkId}/appliance/connectivityMonitoringDestinations", API_SCOPE_NETWORK,

@@ -3,6 +3,7 @@
  */
 #include "h_orgs.h"
 
+#include "h_changes.h"
 #include "page.h"
 #include "sbuf.h"
 #include "state.h"
@@ -15,18 +16,6 @@
 /* Most tags[] values one filter may carry. */
 #define HORG_MAX_FILTER_TAGS 64
 
-static void horg_reply_sbuf(struct api_ctx *ctx, int status, struct sbuf *b)
-{
-    size_t len;
-    char *body = sbuf_take(b, &len);
-
-    if (body == NULL) {
-        http_reply_error(ctx->reply, 500, "response too large");
-        return;
-    }
-    http_reply_take(ctx->reply, status, body, len);
-}
-
 static void horg_list_orgs(struct api_ctx *ctx)
 {
     struct sbuf b = {0};
@@ -38,7 +27,7 @@ static void horg_list_orgs(struct api_ctx *ctx)
         state_org_write(&b, ctx->st->orgs[i]);
     }
     sbuf_adds(&b, "]");
-    horg_reply_sbuf(ctx, 200, &b);
+    api_reply_sbuf(ctx, 200, &b);
 }
 
 static void horg_create_org(struct api_ctx *ctx)
@@ -64,7 +53,7 @@ static void horg_create_org(struct api_ctx *ctx)
         return;
     }
     state_org_write(&b, org);
-    horg_reply_sbuf(ctx, 201, &b);
+    api_reply_sbuf(ctx, 201, &b);
 }
 
 static int horg_has_tag(const struct state_network *n, const char *tag)
@@ -130,7 +119,7 @@ static void horg_list_networks(struct api_ctx *ctx)
             state_net_write(&b, items[i]);
         }
         sbuf_adds(&b, "]");
-        horg_reply_sbuf(ctx, 200, &b);
+        api_reply_sbuf(ctx, 200, &b);
     }
     free(items);
 }
@@ -140,7 +129,7 @@ static void horg_write_network(struct api_ctx *ctx, int status, const struct sta
     struct sbuf b = {0};
 
     state_net_write(&b, n);
-    horg_reply_sbuf(ctx, status, &b);
+    api_reply_sbuf(ctx, status, &b);
 }
 
 static void horg_create_network(struct api_ctx *ctx)
@@ -222,11 +211,52 @@ static int horg_replace(char **field, struct json_object *v)
     return 0;
 }
 
+int horg_update_check(struct json_object *body, char *err, size_t errlen)
+{
+    struct json_object *v;
+
+    if (horg_put_string(body, "name", 0, &v) || horg_put_string(body, "timeZone", 0, &v) ||
+        horg_put_string(body, "notes", 0, &v) || horg_put_string(body, "enrollmentString", 1, &v)) {
+        snprintf(err, errlen, "'name', 'timeZone', 'notes' and 'enrollmentString' must be strings");
+        return -1;
+    }
+    if (json_object_object_get_ex(body, "tags", &v) && state_tags_validate(v, err, errlen) != 0)
+        return -1;
+    if (json_object_object_get_ex(body, "name", &v) && json_object_get_string_len(v) == 0) {
+        snprintf(err, errlen, "'name' must not be empty");
+        return -1;
+    }
+    return 0;
+}
+
+int horg_update_apply(struct state_network *n, struct json_object *body, double now,
+                      const char *label)
+{
+    struct json_object *name, *tz, *notes, *enroll, *tags = NULL;
+    char *old = hchg_value(n);
+
+    /* Checked already, so only the presence of each field matters here. */
+    horg_put_string(body, "name", 0, &name);
+    horg_put_string(body, "timeZone", 0, &tz);
+    horg_put_string(body, "notes", 0, &notes);
+    horg_put_string(body, "enrollmentString", 1, &enroll);
+    json_object_object_get_ex(body, "tags", &tags);
+    /* PUT replaces the tag list as a whole. */
+    if ((tags && state_net_set_tags(n, tags)) || (name && horg_replace(&n->name, name)) ||
+        (tz && horg_replace(&n->time_zone, tz)) || (notes && horg_replace(&n->notes, notes)) ||
+        (enroll && horg_replace(&n->enrollment, enroll))) {
+        free(old);
+        return -1;
+    }
+    hchg_record(n, old, now, &hchg_api_admin, "via API", label);
+    return 0;
+}
+
 static void horg_update_network(struct api_ctx *ctx)
 {
     struct state_network *n = state_net_find(ctx->st, ctx->args[0]);
-    struct json_object *body, *name, *tz, *notes, *enroll, *tags = NULL;
-    char err[256] = "";
+    struct json_object *body;
+    char err[256] = "", label[512];
 
     if (n == NULL) {
         api_not_found(ctx);
@@ -234,29 +264,13 @@ static void horg_update_network(struct api_ctx *ctx)
     }
     if ((body = api_body_object(ctx)) == NULL)
         return;
-    if (horg_put_string(body, "name", 0, &name) || horg_put_string(body, "timeZone", 0, &tz) ||
-        horg_put_string(body, "notes", 0, &notes) ||
-        horg_put_string(body, "enrollmentString", 1, &enroll)) {
-        json_object_put(body);
-        http_reply_error(ctx->reply, 400,
-                         "'name', 'timeZone', 'notes' and 'enrollmentString' must be strings");
-        return;
-    }
-    if (json_object_object_get_ex(body, "tags", &tags) &&
-        state_tags_validate(tags, err, sizeof err) != 0) {
+    if (horg_update_check(body, err, sizeof err) != 0) {
         json_object_put(body);
         http_reply_error(ctx->reply, 400, err);
         return;
     }
-    if ((name && json_object_get_string_len(name) == 0)) {
-        json_object_put(body);
-        http_reply_error(ctx->reply, 400, "'name' must not be empty");
-        return;
-    }
-    /* The whole body was valid: apply it. PUT replaces the tag list as a whole. */
-    if ((tags && state_net_set_tags(n, tags)) || (name && horg_replace(&n->name, name)) ||
-        (tz && horg_replace(&n->time_zone, tz)) || (notes && horg_replace(&n->notes, notes)) ||
-        (enroll && horg_replace(&n->enrollment, enroll))) {
+    snprintf(label, sizeof label, "PUT %s/networks/%s", API_PREFIX, n->id);
+    if (horg_update_apply(n, body, ctx->now, label) != 0) {
         json_object_put(body);
         http_reply_error(ctx->reply, 500, "out of memory");
         return;

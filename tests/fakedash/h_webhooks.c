@@ -6,6 +6,7 @@
 #include "alerts.h"
 #include "delivery.h"
 #include "h_alerts.h"
+#include "h_whlogs.h"
 #include "state.h"
 
 #include <json-c/json.h>
@@ -30,6 +31,7 @@ struct hweb_server {
 
 struct hweb_test {
     unsigned long long id;
+    char *org_id;
     char *network_id;
     char *url;
     char *alert_type_id;
@@ -48,7 +50,7 @@ static unsigned long long hweb_next_test = 1000;
 
 /* URL-safe Base64 (RFC 4648 section 5): the id goes into a path segment, where "/" would
  * split it. */
-static char *hweb_base64(const char *s)
+char *hweb_server_id_for(const char *s)
 {
     static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     size_t len = strlen(s), o = 0;
@@ -105,6 +107,7 @@ static void hweb_server_free(struct hweb_server *s)
 
 static void hweb_test_free(struct hweb_test *t)
 {
+    free(t->org_id);
     free(t->network_id);
     free(t->url);
     free(t->alert_type_id);
@@ -134,6 +137,25 @@ static struct hweb_server *hweb_server_find(const char *network_id, const char *
 int hweb_server_exists(const char *network_id, const char *server_id)
 {
     return hweb_server_find(network_id, server_id) != NULL;
+}
+
+int hweb_server_lookup(struct state *st, const struct state_org *org, const char *network_id,
+                       const char *server_id, const char **url, const char **secret)
+{
+    for (size_t i = 0; i < hweb_nservers; i++) {
+        const struct hweb_server *s = &hweb_servers[i];
+        const struct state_network *n;
+
+        if (strcmp(s->id, server_id) != 0 || (network_id && strcmp(s->network_id, network_id) != 0))
+            continue;
+        n = state_net_find(st, s->network_id);
+        if (n == NULL || n->org != org)
+            continue;
+        *url = s->url;
+        *secret = s->secret;
+        return 0;
+    }
+    return -1;
 }
 
 static struct json_object *hweb_server_json(const struct hweb_server *s, int with_secret)
@@ -231,7 +253,7 @@ static void hweb_create_server(struct api_ctx *ctx)
         http_reply_error(ctx->reply, 400, "'url' must be an http or https URL");
         return;
     }
-    id = hweb_base64(url);
+    id = hweb_server_id_for(url);
     for (size_t i = 0; i < hweb_nservers; i++) {
         if (strcmp(hweb_servers[i].network_id, n->id) != 0)
             continue;
@@ -385,16 +407,20 @@ static struct json_object *hweb_test_json(const struct hweb_test *t, int full)
     return o;
 }
 
-/* Delivery progress, from the delivery thread: recorded if the test still exists. */
-static void hweb_on_status(unsigned long long id, const char *status, int attempts, long http)
+/* Delivery progress, from the delivery thread: recorded, with each attempt in the webhook
+ * log, if the test still exists. */
+static void hweb_on_status(unsigned long long id, const struct delivery_report *r)
 {
     struct hweb_test *t;
 
     state_lock();
     if ((t = hweb_test_find(id)) != NULL) {
-        t->status = status;
-        t->attempts = attempts;
-        t->last_http_status = http;
+        t->status = r->status;
+        t->attempts = r->attempts;
+        t->last_http_status = r->http_status;
+        if (r->attempt_done)
+            hwlog_add(t->org_id, t->network_id, alerts_type_find(t->alert_type_id)->name, t->url,
+                      r);
     }
     state_unlock();
 }
@@ -441,12 +467,13 @@ static void hweb_create_test(struct api_ctx *ctx)
     t = &hweb_tests[hweb_ntests++];
     memset(t, 0, sizeof *t);
     t->id = hweb_next_test++;
+    t->org_id = strdup(n->org->id);
     t->network_id = strdup(n->id);
     t->url = strdup(url);
     t->alert_type_id = strdup(type->id);
     t->status = "enqueued";
     /* The fake never contacts any host but this one: other tests end abandoned, unsent. */
-    if (t->network_id && t->url && t->alert_type_id && delivery_is_local(url)) {
+    if (t->org_id && t->network_id && t->url && t->alert_type_id && delivery_is_local(url)) {
         payload = alerts_payload(n, type, secret, ctx->now);
         if (payload == NULL ||
             delivery_start(t->id, url, payload, ctx->st->cfg.webhook_ca_file, hweb_on_status) != 0)

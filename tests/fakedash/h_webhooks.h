@@ -18,6 +18,18 @@ extern const struct api_route hweb_routes[];
 /* Whether network `network_id` has the HTTP server `server_id`. */
 int hweb_server_exists(const char *network_id, const char *server_id);
 
+struct state;
+struct state_org;
+
+/* Finds HTTP server `server_id` of network `network_id` (NULL: of any network of `org`) and
+ * lends its url and sharedSecret. State lock held. Returns 0, or -1 when there is none. */
+int hweb_server_lookup(struct state *st, const struct state_org *org, const char *network_id,
+                       const char *server_id, const char **url, const char **secret);
+
+/* The id an HTTP server with this url has: its URL-safe Base64 (malloc'd; caller frees;
+ * NULL when out of memory). */
+char *hweb_server_id_for(const char *url);
+
 /* Forgets every server and test (on a scenario load). */
 void hweb_reset(void);
 

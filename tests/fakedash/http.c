@@ -160,6 +160,14 @@ void http_reply_error(struct http_reply *r, int status, const char *msg)
     http_reply_json(r, status, o);
 }
 
+void http_reply_ok(struct http_reply *r)
+{
+    struct json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "ok", json_object_new_boolean(1));
+    http_reply_json(r, 200, o);
+}
+
 void http_reply_header(struct http_reply *r, const char *name, const char *value)
 {
     if (r->nheaders >= HTTP_MAX_HEADERS)

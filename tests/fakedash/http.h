@@ -75,6 +75,9 @@ void http_reply_take(struct http_reply *r, int status, char *body, size_t len);
 /* Sets a Meraki-style error: `status` with {"errors": [msg]}. */
 void http_reply_error(struct http_reply *r, int status, const char *msg);
 
+/* Sets the control API's plain success: 200 {"ok": true}. */
+void http_reply_ok(struct http_reply *r);
+
 /* Adds a header (copied). Ignored past HTTP_MAX_HEADERS. */
 void http_reply_header(struct http_reply *r, const char *name, const char *value);
 

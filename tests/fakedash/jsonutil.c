@@ -43,6 +43,31 @@ int jutil_str(struct json_object *o, const char *key, const char *def, char **ou
     return 0;
 }
 
+int jutil_str_buf(struct json_object *o, const char *key, char *out, size_t size)
+{
+    struct json_object *v;
+
+    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+        return 0;
+    if (!json_object_is_type(v, json_type_string) || (size_t)json_object_get_string_len(v) >= size)
+        return -1;
+    snprintf(out, size, "%s", json_object_get_string(v));
+    return 0;
+}
+
+int jutil_num(struct json_object *o, const char *key, double lo, double hi, double *out)
+{
+    struct json_object *v;
+    double d;
+
+    if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+        return 0;
+    if (!jutil_is_number(v) || (d = json_object_get_double(v)) < lo || d > hi)
+        return -1;
+    *out = d;
+    return 0;
+}
+
 int jutil_is_number(struct json_object *v)
 {
     return json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double);

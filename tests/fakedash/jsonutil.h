@@ -19,6 +19,14 @@ int jutil_check_keys(struct json_object *o, const char *what, const char *const 
 int jutil_str(struct json_object *o, const char *key, const char *def, char **out, char *err,
               size_t errlen);
 
+/* Reads optional string field `key` into the buffer out (size bytes), which stays as it is
+ * when the field is absent or null. Returns -1 when it is not a string or does not fit. */
+int jutil_str_buf(struct json_object *o, const char *key, char *out, size_t size);
+
+/* Reads optional number field `key` into *out, which stays as it is when the field is
+ * absent or null. Returns -1 when it is not a number in [lo, hi]. */
+int jutil_num(struct json_object *o, const char *key, double lo, double hi, double *out);
+
 /* Whether v is a JSON number (integer or not). */
 int jutil_is_number(struct json_object *v);
 

@@ -42,8 +42,8 @@ int loss_entry_parse(struct json_object *o, double now, struct loss_entry *out, 
         return -1;
     }
     if (loss_opt_string(o, "networkId", &out->network_id) || loss_opt_string(o, "ip", &out->ip) ||
-        loss_opt_string(o, "uplink", &uplink)) {
-        snprintf(err, errlen, "networkId, uplink and ip must be strings");
+        loss_opt_string(o, "serial", &out->serial) || loss_opt_string(o, "uplink", &uplink)) {
+        snprintf(err, errlen, "networkId, serial, uplink and ip must be strings");
         goto fail;
     }
     if (uplink) {
@@ -83,8 +83,7 @@ int loss_entry_parse(struct json_object *o, double now, struct loss_entry *out, 
     }
     return 0;
 fail:
-    free(out->network_id);
-    free(out->ip);
+    loss_entry_free(out);
     memset(out, 0, sizeof *out);
     return -1;
 }
@@ -107,30 +106,38 @@ int loss_list_add(struct loss_list *l, struct loss_entry *e)
     return 0;
 }
 
+void loss_entry_free(struct loss_entry *e)
+{
+    free(e->network_id);
+    free(e->serial);
+    free(e->ip);
+    memset(e, 0, sizeof *e);
+}
+
 void loss_list_free(struct loss_list *l)
 {
-    for (size_t i = 0; i < l->n; i++) {
-        free(l->v[i].network_id);
-        free(l->v[i].ip);
-    }
+    for (size_t i = 0; i < l->n; i++)
+        loss_entry_free(&l->v[i]);
     free(l->v);
     memset(l, 0, sizeof *l);
 }
 
 /* Picks from `l` the entry that beats *best for this sample. */
-static void loss_scan(const struct loss_list *l, const char *network_id, int uplink, const char *ip,
-                      double ts, const struct loss_entry **best)
+static void loss_scan(const struct loss_list *l, const struct loss_where *w, double ts,
+                      const struct loss_entry **best)
 {
     if (l == NULL)
         return;
     for (size_t i = 0; i < l->n; i++) {
         const struct loss_entry *e = &l->v[i];
 
-        if (e->from > ts || (e->uplink >= 0 && e->uplink != uplink))
+        if (e->from > ts || (e->uplink >= 0 && e->uplink != w->uplink))
             continue;
-        if (e->ip && strcmp(e->ip, ip) != 0)
+        if (e->ip && strcmp(e->ip, w->ip) != 0)
             continue;
-        if (e->network_id && strcmp(e->network_id, network_id) != 0)
+        if (e->network_id && strcmp(e->network_id, w->network_id) != 0)
+            continue;
+        if (e->serial && (w->serial == NULL || strcmp(e->serial, w->serial) != 0))
             continue;
         if (*best == NULL || e->from > (*best)->from ||
             (e->from == (*best)->from && e->seq > (*best)->seq))
@@ -139,12 +146,12 @@ static void loss_scan(const struct loss_list *l, const char *network_id, int upl
 }
 
 enum loss_kind loss_at(const struct loss_list *own, const struct loss_list *any,
-                       const char *network_id, int uplink, const char *ip, double ts, double *value)
+                       const struct loss_where *w, double ts, double *value)
 {
     const struct loss_entry *best = NULL;
 
-    loss_scan(own, network_id, uplink, ip, ts, &best);
-    loss_scan(any, network_id, uplink, ip, ts, &best);
+    loss_scan(own, w, ts, &best);
+    loss_scan(any, w, ts, &best);
     if (best == NULL) {
         *value = 0;
         return LOSS_VALUE;
@@ -163,6 +170,7 @@ struct json_object *loss_list_json(const struct loss_list *l)
 
         json_object_object_add(o, "networkId",
                                e->network_id ? json_object_new_string(e->network_id) : NULL);
+        json_object_object_add(o, "serial", e->serial ? json_object_new_string(e->serial) : NULL);
         json_object_object_add(o, "uplink",
                                e->uplink >= 0 ? json_object_new_string(state_uplink_name(e->uplink))
                                               : NULL);

@@ -13,6 +13,7 @@
 #include "reqlog.h"
 #include "server.h"
 #include "state.h"
+#include "ticker.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -135,8 +136,14 @@ int main(int argc, char **argv)
         }
         free(text);
     }
-    if (server_start(port, port2, &bound, &bound2) != 0)
+    if (ticker_start() != 0) {
+        fprintf(stderr, "fakedash: cannot start the ticker thread\n");
         return 1;
+    }
+    if (server_start(port, port2, &bound, &bound2) != 0) {
+        ticker_stop();
+        return 1;
+    }
     printf("fakedash listening on 127.0.0.1:%d port2 %d\n", bound, bound2);
     fflush(stdout);
 
@@ -147,6 +154,7 @@ int main(int argc, char **argv)
 
     api_shutdown();
     server_stop();
+    ticker_stop();
     delivery_shutdown(5000);
     reqlog_shutdown();
     state_shutdown();

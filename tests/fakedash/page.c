@@ -7,7 +7,6 @@
 #include "sbuf.h"
 #include "state.h"
 
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,23 +37,6 @@ struct page_spec page_spec_make(int min, int max, int def, int page_size)
         s.per_page_default = s.clamp;
     }
     return s;
-}
-
-/* Resolves a token to a position in the organization's order: the network's index, or
- * SIZE_MAX for the end token. Returns -1 for a token that names no network. */
-static int page_token(struct state *st, const char *token, size_t *pos)
-{
-    struct state_network *n;
-
-    if (strcmp(token, PAGE_END_TOKEN) == 0) {
-        *pos = SIZE_MAX;
-        return 0;
-    }
-    n = state_net_find_any(st, token);
-    if (n == NULL)
-        return -1;
-    *pos = n->index;
-    return 0;
 }
 
 /* Appends one link: the request's URL with its own paging parameters replaced. */
@@ -88,16 +70,26 @@ static void page_link(struct sbuf *b, const struct http_request *req, int per_pa
     sbuf_printf(b, ">; rel=%s", rel);
 }
 
-int page_select(struct state *st, struct state_network *const *items, size_t n,
-                const struct http_request *req, const struct page_spec *spec,
-                struct http_reply *reply, size_t *start, size_t *end)
+static int page_cmp(struct page_rank a, struct page_rank b)
+{
+    if (a.major != b.major)
+        return a.major < b.major ? -1 : 1;
+    return a.minor < b.minor ? -1 : a.minor > b.minor;
+}
+
+int page_select_list(const struct page_list *list, const struct http_request *req,
+                     const struct page_spec *spec, struct http_reply *reply, size_t *start,
+                     size_t *end)
 {
     const char *after = http_param(req, "startingAfter");
     const char *before = http_param(req, "endingBefore");
+    const char *token = after ? after : before;
+    struct page_rank pos = {0, 0};
     struct sbuf link = {0};
+    char tok[PAGE_TOKEN_MAX];
+    size_t n = list->n, s = 0, e;
+    int per_page, at_end = 0;
     char *text;
-    int per_page;
-    size_t pos, s = 0, e;
 
     if (page_per_page(req, spec, &per_page) != 0) {
         char msg[128];
@@ -107,19 +99,21 @@ int page_select(struct state *st, struct state_network *const *items, size_t n,
         http_reply_error(reply, 400, msg);
         return -1;
     }
+    if (token && strcmp(token, PAGE_END_TOKEN) == 0)
+        at_end = 1;
+    else if (token && list->parse(list->ctx, token, &pos) != 0) {
+        http_reply_error(reply, 400, "Invalid pagination token");
+        return -1;
+    }
     if (after) {
-        if (page_token(st, after, &pos) != 0)
-            goto bad_token;
-        while (s < n && items[s]->index <= pos && pos != SIZE_MAX)
+        while (!at_end && s < n && page_cmp(list->rank(list->ctx, s), pos) <= 0)
             s++;
-        if (pos == SIZE_MAX)
+        if (at_end)
             s = n;
         e = s + (size_t)per_page < n ? s + (size_t)per_page : n;
     } else if (before) {
-        if (page_token(st, before, &pos) != 0)
-            goto bad_token;
         e = 0;
-        while (e < n && items[e]->index < pos)
+        while (e < n && (at_end || page_cmp(list->rank(list->ctx, e), pos) < 0))
             e++;
         s = e > (size_t)per_page ? e - (size_t)per_page : 0;
     } else {
@@ -127,10 +121,14 @@ int page_select(struct state *st, struct state_network *const *items, size_t n,
     }
 
     page_link(&link, req, per_page, NULL, NULL, "first");
-    if (s > 0 && s < n)
-        page_link(&link, req, per_page, "endingBefore", items[s]->id, "prev");
-    if (e < n && e > s)
-        page_link(&link, req, per_page, "startingAfter", items[e - 1]->id, "next");
+    if (s > 0 && s < n) {
+        list->token(list->ctx, s, tok);
+        page_link(&link, req, per_page, "endingBefore", tok, "prev");
+    }
+    if (e < n && e > s) {
+        list->token(list->ctx, e - 1, tok);
+        page_link(&link, req, per_page, "startingAfter", tok, "next");
+    }
     page_link(&link, req, per_page, "endingBefore", PAGE_END_TOKEN, "last");
     text = sbuf_take(&link, NULL);
     if (text)
@@ -139,8 +137,48 @@ int page_select(struct state *st, struct state_network *const *items, size_t n,
     *start = s;
     *end = e;
     return 0;
+}
 
-bad_token:
-    http_reply_error(reply, 400, "Invalid pagination token");
-    return -1;
+/* ---- networks ---- */
+
+struct page_nets {
+    struct state *st;
+    struct state_network *const *items;
+};
+
+static struct page_rank page_net_rank(const void *ctx, size_t i)
+{
+    const struct page_nets *p = ctx;
+    struct page_rank r = {p->items[i]->index, 0};
+
+    return r;
+}
+
+static void page_net_token(const void *ctx, size_t i, char *buf)
+{
+    const struct page_nets *p = ctx;
+
+    snprintf(buf, PAGE_TOKEN_MAX, "%s", p->items[i]->id);
+}
+
+static int page_net_parse(const void *ctx, const char *token, struct page_rank *out)
+{
+    const struct page_nets *p = ctx;
+    struct state_network *n = state_net_find_any(p->st, token);
+
+    if (n == NULL)
+        return -1;
+    out->major = n->index;
+    out->minor = 0;
+    return 0;
+}
+
+int page_select(struct state *st, struct state_network *const *items, size_t n,
+                const struct http_request *req, const struct page_spec *spec,
+                struct http_reply *reply, size_t *start, size_t *end)
+{
+    struct page_nets ctx = {st, items};
+    struct page_list list = {n, &ctx, page_net_rank, page_net_token, page_net_parse};
+
+    return page_select_list(&list, req, spec, reply, start, end);
 }

@@ -195,6 +195,8 @@ int scenario_config_apply(struct state *st, struct json_object *o, char *err, si
         scenario_cfg_num(o, "page_size", 3, 100000, 0, &page, err, errlen) ||
         scenario_cfg_num(o, "rate_limit_per_s", 0, 1e6, 0, &rl, err, errlen) ||
         scenario_cfg_num(o, "ping_duration_s", 0, 600, STATE_DEFAULT_PING_S, &c.ping_duration_s,
+                         err, errlen) ||
+        scenario_cfg_num(o, "batch_duration_s", 0, 600, STATE_DEFAULT_BATCH_S, &c.batch_duration_s,
                          err, errlen))
         return -1;
     if (c.sample_spacing_s != (double)(long)c.sample_spacing_s) {
@@ -241,6 +243,7 @@ struct json_object *scenario_config_json(const struct state *st)
     json_object_object_add(o, "rate_limit_per_s",
                            c->rate_limit_per_s ? json_object_new_int(c->rate_limit_per_s) : NULL);
     json_object_object_add(o, "ping_duration_s", json_object_new_double(c->ping_duration_s));
+    json_object_object_add(o, "batch_duration_s", json_object_new_double(c->batch_duration_s));
     json_object_object_add(o, "webhook_ca_file",
                            c->webhook_ca_file ? json_object_new_string(c->webhook_ca_file) : NULL);
     return o;
@@ -248,17 +251,12 @@ struct json_object *scenario_config_json(const struct state *st)
 
 int scenario_build(struct state *st, struct json_object *sc, char *err, size_t errlen)
 {
-    static const char *const known[] = {"api_key",
-                                        "sample_spacing_s",
-                                        "data_lag_s",
-                                        "page_size",
-                                        "rate_limit_per_s",
-                                        "webhook_ca_file",
-                                        "ping_duration_s",
-                                        "organizations",
-                                        "loss",
-                                        "description",
-                                        NULL};
+    static const char *const known[] = {"api_key",          "sample_spacing_s",
+                                        "data_lag_s",       "page_size",
+                                        "rate_limit_per_s", "webhook_ca_file",
+                                        "ping_duration_s",  "batch_duration_s",
+                                        "organizations",    "loss",
+                                        "description",      NULL};
     struct json_object *v;
 
     if (!json_object_is_type(sc, json_type_object)) {
@@ -294,8 +292,7 @@ int scenario_build(struct state *st, struct json_object *sc, char *err, size_t e
             if (loss_entry_parse(json_object_array_get_idx(v, i), st->loaded_at, &e, err, errlen))
                 return -1;
             if (state_loss_add(st, &e, err, errlen)) {
-                free(e.network_id);
-                free(e.ip);
+                loss_entry_free(&e);
                 return -1;
             }
         }

@@ -17,8 +17,8 @@ struct state;
 int scenario_build(struct state *st, struct json_object *sc, char *err, size_t errlen);
 
 /* Applies the configuration keys present in `o` (sample_spacing_s, data_lag_s, page_size,
- * rate_limit_per_s, api_key, webhook_ca_file, ping_duration_s; null resets one to its
- * default). All or nothing: returns 0, or -1 with err and nothing changed. */
+ * rate_limit_per_s, api_key, webhook_ca_file, ping_duration_s, batch_duration_s; null resets
+ * one to its default). All or nothing: returns 0, or -1 with err and nothing changed. */
 int scenario_config_apply(struct state *st, struct json_object *o, char *err, size_t errlen);
 
 /* The configuration as a JSON object (new; caller puts). */

@@ -117,13 +117,16 @@ static void state_net_free(struct state_network *n)
     free(n->id);
     free(n->name);
     jutil_strv_free(n->tags, n->ntags);
-    free(n->serial);
-    free(n->model);
+    for (int r = 0; r < STATE_NMX; r++) {
+        free(n->mx[r].serial);
+        free(n->mx[r].model);
+    }
     free(n->time_zone);
     free(n->notes);
     free(n->enrollment);
     jutil_strv_free(n->product_types, n->nproduct_types);
     json_object_put(n->destinations);
+    json_object_put(n->vpn_reach);
     loss_list_free(&n->loss);
     free(n);
 }
@@ -168,8 +171,7 @@ static struct json_object *state_destinations(struct json_object *a, char *err, 
     return out;
 }
 
-static int state_net_uplinks(struct state_network *n, struct json_object *u, char *err,
-                             size_t errlen)
+static int state_mx_uplinks(struct state_mx *mx, struct json_object *u, char *err, size_t errlen)
 {
     if (!json_object_is_type(u, json_type_object)) {
         snprintf(err, errlen, "uplinks must be an object like {\"wan1\": \"active\"}");
@@ -189,7 +191,7 @@ static int state_net_uplinks(struct state_network *n, struct json_object *u, cha
                      key);
             return -1;
         }
-        n->uplink[up] = st;
+        mx->uplink[up] = st;
     }
     return 0;
 }
@@ -202,13 +204,48 @@ static int state_has_appliance(const struct state_network *n)
     return 0;
 }
 
+/* A generated serial, unique within the world. */
+static char *state_new_serial(struct state *st)
+{
+    char buf[32];
+
+    st->serial_seq++;
+    snprintf(buf, sizeof buf, "Q2FD-%04lX-%04lX", (st->serial_seq >> 16) & 0xffff,
+             st->serial_seq & 0xffff);
+    return strdup(buf);
+}
+
+/* Fills an appliance from `spec` (a network or its "spare"): serial, model, uplinks. */
+static int state_mx_parse(struct state *st, struct state_mx *mx, struct json_object *spec,
+                          const char *def_model, char *err, size_t errlen)
+{
+    struct json_object *v;
+
+    if (jutil_str(spec, "model", def_model, &mx->model, err, errlen) ||
+        jutil_str(spec, "serial", NULL, &mx->serial, err, errlen))
+        return -1;
+    if (json_object_object_get_ex(spec, "uplinks", &v)) {
+        if (state_mx_uplinks(mx, v, err, errlen))
+            return -1;
+    } else {
+        mx->uplink[STATE_WAN1] = STATE_US_ACTIVE;
+    }
+    if (mx->serial == NULL && (mx->serial = state_new_serial(st)) == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
 /* Fills a network from its JSON description (everything but org and hash entries). */
 static int state_net_parse(struct state *st, struct state_network *n, struct json_object *spec,
                            char *err, size_t errlen)
 {
-    static const char *const known[] = {
-        "id",       "name",  "tags",         "serial",           "model", "uplinks", "destinations",
-        "timeZone", "notes", "productTypes", "enrollmentString", NULL};
+    static const char *const known[] = {"id",       "name",    "tags",         "serial",
+                                        "model",    "uplinks", "spare",        "destinations",
+                                        "timeZone", "notes",   "productTypes", "enrollmentString",
+                                        NULL};
+    static const char *const spare_known[] = {"serial", "model", "uplinks", NULL};
     struct json_object *v;
 
     if (!json_object_is_type(spec, json_type_object)) {
@@ -224,11 +261,9 @@ static int state_net_parse(struct state *st, struct state_network *n, struct jso
     }
     n->id = strdup(json_object_get_string(v));
     if (jutil_str(spec, "name", n->id, &n->name, err, errlen) ||
-        jutil_str(spec, "model", "MX68", &n->model, err, errlen) ||
         jutil_str(spec, "timeZone", "Europe/London", &n->time_zone, err, errlen) ||
         jutil_str(spec, "notes", "", &n->notes, err, errlen) ||
-        jutil_str(spec, "enrollmentString", NULL, &n->enrollment, err, errlen) ||
-        jutil_str(spec, "serial", NULL, &n->serial, err, errlen))
+        jutil_str(spec, "enrollmentString", NULL, &n->enrollment, err, errlen))
         return -1;
     if (json_object_object_get_ex(spec, "tags", &v)) {
         if (state_tags_validate(v, err, errlen) || state_net_set_tags(n, v))
@@ -248,29 +283,23 @@ static int state_net_parse(struct state *st, struct state_network *n, struct jso
             return -1;
         n->nproduct_types = 1;
     }
-    if (!state_has_appliance(n)) {
-        /* A network without an MX has no serial, uplinks or loss data. */
-        free(n->serial);
-        n->serial = NULL;
-        return 0;
-    }
-    if (json_object_object_get_ex(spec, "uplinks", &v)) {
-        if (state_net_uplinks(n, v, err, errlen))
+    if (!state_has_appliance(n))
+        return 0; /* a network without an MX has no serial, uplinks or loss data */
+    if (state_mx_parse(st, &n->mx[STATE_PRIMARY], spec, "MX68", err, errlen))
+        return -1;
+    if (json_object_object_get_ex(spec, "spare", &v)) {
+        if (!json_object_is_type(v, json_type_object) ||
+            jutil_check_keys(v, "spare", spare_known, err, errlen)) {
+            if (!err[0])
+                snprintf(err, errlen, "spare must be an object like {\"serial\": \"...\"}");
             return -1;
-    } else {
-        n->uplink[STATE_WAN1] = STATE_US_ACTIVE;
+        }
+        if (state_mx_parse(st, &n->mx[STATE_SPARE], v, n->mx[STATE_PRIMARY].model, err, errlen))
+            return -1;
     }
     if (json_object_object_get_ex(spec, "destinations", &v) &&
         !(n->destinations = state_destinations(v, err, errlen)))
         return -1;
-    if (n->serial == NULL) {
-        char buf[32];
-
-        st->serial_seq++;
-        snprintf(buf, sizeof buf, "Q2FD-%04lX-%04lX", (st->serial_seq >> 16) & 0xffff,
-                 st->serial_seq & 0xffff);
-        n->serial = strdup(buf);
-    }
     return 0;
 }
 
@@ -290,9 +319,14 @@ struct state_network *state_net_create(struct state *st, struct state_org *org,
         snprintf(err, errlen, "duplicate network id %s", n->id);
         goto fail;
     }
-    if (n->serial && hmap_get(&st->nets_by_serial, n->serial)) {
-        snprintf(err, errlen, "duplicate serial %s", n->serial);
-        goto fail;
+    for (int r = 0; r < STATE_NMX; r++) {
+        const char *serial = n->mx[r].serial;
+
+        if (serial && (hmap_get(&st->nets_by_serial, serial) ||
+                       (r == STATE_SPARE && strcmp(serial, n->mx[STATE_PRIMARY].serial) == 0))) {
+            snprintf(err, errlen, "duplicate serial %s", serial);
+            goto fail;
+        }
     }
     if (st->nets_by_id.count >= STATE_MAX_NETWORKS) {
         snprintf(err, errlen, "too many networks");
@@ -309,9 +343,13 @@ struct state_network *state_net_create(struct state *st, struct state_org *org,
     }
     if (hmap_put(&st->nets_by_id, n->id, n) != 0)
         goto oom;
-    if (n->serial && hmap_put(&st->nets_by_serial, n->serial, n) != 0) {
-        hmap_del(&st->nets_by_id, n->id);
-        goto oom;
+    for (int r = 0; r < STATE_NMX; r++) {
+        if (n->mx[r].serial && hmap_put(&st->nets_by_serial, n->mx[r].serial, n) != 0) {
+            hmap_del(&st->nets_by_id, n->id);
+            if (r == STATE_SPARE)
+                hmap_del(&st->nets_by_serial, n->mx[STATE_PRIMARY].serial);
+            goto oom;
+        }
     }
     n->index = org->nnets;
     org->nets[org->nnets++] = n;
@@ -396,6 +434,31 @@ struct state_network *state_net_by_serial(struct state *st, const char *serial)
     return n && !n->deleted ? n : NULL;
 }
 
+struct state_network *state_net_by_serial_any(struct state *st, const char *serial)
+{
+    return hmap_get(&st->nets_by_serial, serial);
+}
+
+int state_mx_role(const struct state_network *n, const char *serial)
+{
+    for (int r = 0; r < STATE_NMX; r++)
+        if (n->mx[r].serial && strcmp(n->mx[r].serial, serial) == 0)
+            return r;
+    return -1;
+}
+
+int state_ha_swap(struct state_network *n)
+{
+    struct state_mx t = n->mx[STATE_PRIMARY];
+
+    /* The serial map holds pointers to these strings; they move, they are not freed. */
+    if (n->mx[STATE_SPARE].serial == NULL)
+        return -1;
+    n->mx[STATE_PRIMARY] = n->mx[STATE_SPARE];
+    n->mx[STATE_SPARE] = t;
+    return 0;
+}
+
 /* ---- configuration ---- */
 
 static void state_config_defaults(struct state_config *c)
@@ -407,6 +470,7 @@ static void state_config_defaults(struct state_config *c)
     c->data_lag_s = STATE_DEFAULT_LAG_S;
     c->api_key = strdup(STATE_DEFAULT_API_KEY);
     c->ping_duration_s = STATE_DEFAULT_PING_S;
+    c->batch_duration_s = STATE_DEFAULT_BATCH_S;
 }
 
 /* ---- the world ---- */
@@ -469,7 +533,7 @@ int state_loss_add(struct state *st, struct loss_entry *e, char *err, size_t err
     return 0;
 }
 
-int state_load(struct json_object *sc, char *err, size_t errlen)
+int state_load(struct json_object *sc, void (*on_swap)(void), char *err, size_t errlen)
 {
     struct state *st = state_new();
     struct state *old;
@@ -487,6 +551,8 @@ int state_load(struct json_object *sc, char *err, size_t errlen)
     state_lock();
     old = state_cur;
     state_cur = st;
+    if (on_swap)
+        on_swap();
     state_unlock();
     state_free(old);
     return 0;
@@ -558,7 +624,20 @@ static void state_strv_write(struct sbuf *b, char *const *v, size_t n)
     sbuf_adds(b, "]");
 }
 
+void state_net_url_write(struct sbuf *b, const struct state_network *n)
+{
+    sbuf_adds(b, "https://n1.meraki.com/fakedash/n/");
+    state_url_part(b, n->id);
+    sbuf_adds(b, "/manage/usage/list");
+}
+
 void state_net_write(struct sbuf *b, const struct state_network *n)
+{
+    state_net_write_tags(b, n, n->tags, n->ntags);
+}
+
+void state_net_write_tags(struct sbuf *b, const struct state_network *n, char *const *tags,
+                          size_t ntags)
 {
     sbuf_adds(b, "{\"id\":");
     sbuf_json_str(b, n->id);
@@ -571,12 +650,12 @@ void state_net_write(struct sbuf *b, const struct state_network *n)
     sbuf_adds(b, ",\"timeZone\":");
     sbuf_json_str(b, n->time_zone);
     sbuf_adds(b, ",\"tags\":");
-    state_strv_write(b, n->tags, n->ntags);
+    state_strv_write(b, tags, ntags);
     sbuf_adds(b, ",\"enrollmentString\":");
     sbuf_json_str(b, n->enrollment);
-    sbuf_adds(b, ",\"url\":\"https://n1.meraki.com/fakedash/n/");
-    state_url_part(b, n->id);
-    sbuf_adds(b, "/manage/usage/list\"");
+    sbuf_adds(b, ",\"url\":\"");
+    state_net_url_write(b, n);
+    sbuf_adds(b, "\"");
     sbuf_adds(b, ",\"notes\":");
     sbuf_json_str(b, n->notes);
     sbuf_adds(b, ",\"isBoundToConfigTemplate\":false}");

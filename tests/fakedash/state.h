@@ -30,10 +30,11 @@ enum state_ustatus {
     STATE_US_NOT_CONNECTED,
 };
 
-/* Defaults of the configuration (DESIGN: Meraki's 60-s samples and ~2-minute lag). */
+/* Defaults of the configuration (Meraki's 60-s samples and ~2-minute lag). */
 #define STATE_DEFAULT_SPACING_S 60
 #define STATE_DEFAULT_LAG_S     120
 #define STATE_DEFAULT_PING_S    2
+#define STATE_DEFAULT_BATCH_S   1
 #define STATE_DEFAULT_API_KEY   "test-api-key"
 
 /* Most networks and organizations one scenario may hold. */
@@ -43,7 +44,20 @@ enum state_ustatus {
 #define STATE_MAX_TAGS    1024
 #define STATE_MAX_TAG_LEN 1024
 
+/* Most VPN reachability overrides one network holds (POST /_control/vpn). */
+#define STATE_MAX_VPN_OVERRIDES 64
+
+/* The roles of a network's appliances: the primary, and the spare of an HA pair. */
+enum { STATE_PRIMARY, STATE_SPARE, STATE_NMX };
+
 struct state_org;
+
+/* One appliance (MX) of a network. */
+struct state_mx {
+    char *serial;               /* NULL = no such appliance */
+    char *model;                /* e.g. "MX68" */
+    int uplink[STATE_NUPLINKS]; /* enum state_ustatus per uplink */
+};
 
 struct state_network {
     char *id;
@@ -52,15 +66,15 @@ struct state_network {
     size_t index; /* position in org->nets (pagination order) */
     char **tags;  /* in order */
     size_t ntags;
-    char *serial; /* the appliance's serial; NULL = no appliance */
-    char *model;  /* appliance model, e.g. "MX68" */
+    struct state_mx mx[STATE_NMX]; /* by role; no primary = no appliance, no spare = no HA */
     char *time_zone;
     char *notes;
     char *enrollment; /* NULL = null */
     char **product_types;
     size_t nproduct_types;
-    int uplink[STATE_NUPLINKS];       /* enum state_ustatus per uplink */
     struct json_object *destinations; /* [{ip, description, default}], or NULL = peer IPs */
+    struct json_object *vpn_reach;    /* {publicIp: "reachable"|"unreachable"} set by the
+                                         control API over the loss-derived value; NULL = none */
     struct loss_list loss;            /* schedule entries for this network */
     int deleted;                      /* removed by DELETE; skipped everywhere */
 };
@@ -84,6 +98,7 @@ struct state_config {
     char *api_key;           /* default "test-api-key" */
     char *webhook_ca_file;   /* CA for test deliveries to https://127.0.0.1; NULL */
     double ping_duration_s;  /* how long a live-tools ping runs; default 2 */
+    double batch_duration_s; /* how long before an asynchronous action batch runs; default 1 */
 };
 
 struct state {
@@ -108,9 +123,11 @@ struct state *state_get(void);
 /* Sets up an empty world with default configuration. Returns 0 or -1. */
 int state_init(void);
 
-/* Replaces the world with the scenario `sc` (the JSON of DESIGN's fakedash scenario). Takes
- * the lock itself. Returns 0, or -1 with a message in err (the old world stays). */
-int state_load(struct json_object *sc, char *err, size_t errlen);
+/* Replaces the world with the scenario `sc` (see the README's Scenario). Takes the lock
+ * itself, and calls `on_swap` (may be NULL) with it held right after the swap, so that what
+ * lives beside the state can be forgotten before anyone sees the new world. Returns 0, or -1
+ * with a message in err (the old world stays). */
+int state_load(struct json_object *sc, void (*on_swap)(void), char *err, size_t errlen);
 
 /* Frees the world (at exit). */
 void state_shutdown(void);
@@ -128,6 +145,15 @@ struct state_network *state_net_by_serial(struct state *st, const char *serial);
 
 /* Looks up a network by id, deleted ones included (pagination tokens may name them). */
 struct state_network *state_net_find_any(struct state *st, const char *id);
+
+/* Looks up a network by either appliance's serial, deleted ones included. */
+struct state_network *state_net_by_serial_any(struct state *st, const char *serial);
+
+/* The role (STATE_PRIMARY or STATE_SPARE) of the appliance `serial` in n, or -1. */
+int state_mx_role(const struct state_network *n, const char *serial);
+
+/* Swaps the roles of an HA pair's appliances. Returns 0, or -1 when n has no spare. */
+int state_ha_swap(struct state_network *n);
 
 /* Replaces a network's tags with the array `tags` (already validated). Lock held. Returns 0
  * or -1 when out of memory. */
@@ -163,6 +189,13 @@ size_t state_net_destinations(const struct state_network *n, const char **ips, s
 
 /* Writes the network as the API shows it (getNetwork's shape) into b. Lock held. */
 void state_net_write(struct sbuf *b, const struct state_network *n);
+
+/* state_net_write with the tag list `tags` (ntags of them) in place of the network's own. */
+void state_net_write_tags(struct sbuf *b, const struct state_network *n, char *const *tags,
+                          size_t ntags);
+
+/* Writes the network's Dashboard URL (the "url" of state_net_write, unquoted) into b. */
+void state_net_url_write(struct sbuf *b, const struct state_network *n);
 
 /* Writes the organization as GET /organizations shows it. */
 void state_org_write(struct sbuf *b, const struct state_org *o);
