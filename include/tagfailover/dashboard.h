@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "tagfailover/caps.h"
+#include "tagfailover/changes.h"
 #include "tagfailover/dashboard_json.h"
 #include "tagfailover/ping.h"
 #include "tagfailover/tags.h"
@@ -177,6 +178,13 @@ dash_err dash_list_vpn_statuses(dash_client *c, const char *org_id, dj_vpn_statu
 dash_err dash_ping_start(dash_client *c, const char *org_id, const char *serial, const char *target,
                          int count, const char *callback_url, const char *callback_secret,
                          char ping_id[TF_ID_MAX_LEN + 1], dash_error *err)
+    __attribute__((warn_unused_result));
+
+/* GET /organizations/{org}/configurationChanges?timespan=N (and every next page), only for
+ * `network_id` when not NULL: the Dashboard's change log, newest first. *out is the caller's
+ * (chg_free). A next page that repeats the previous one is an error. */
+dash_err dash_list_changes(dash_client *c, const char *org_id, long timespan_s,
+                           const char *network_id, chg_entry **out, size_t *n, dash_error *err)
     __attribute__((warn_unused_result));
 
 /* GET /devices/{serial}/liveTools/ping/{id}: the ping's status and results (ping.h). */

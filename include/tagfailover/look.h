@@ -44,6 +44,13 @@ typedef enum {
 /* How many states a managed network can be in: those before LOOK_STATE_UNMANAGED. */
 #define LOOK_MANAGED_STATES LOOK_STATE_UNMANAGED
 
+/* When a network moved to its backup (the write that set X_primary_down): known to the
+ * process that made it, or read from the Dashboard's change log. */
+typedef struct {
+    const char *network_id;
+    int64_t at; /* Unix seconds */
+} look_moved;
+
 /* One organization's data for one look. All borrowed. */
 typedef struct {
     const dj_appliance *appliances; /* uplink statuses; used when uplinks = active */
@@ -52,6 +59,8 @@ typedef struct {
     size_t n_loss;
     const dj_peer *peers; /* third-party VPN peers (may be stale by up to 10 minutes) */
     size_t n_peers;
+    const look_moved *moved; /* when networks moved to their backup, sorted by network_id */
+    size_t n_moved;
 } look_data;
 
 /* What one look says about one network. Pointers are borrowed from the config, the data or
@@ -63,6 +72,12 @@ typedef struct {
     size_t n_considered;       /* how many uplinks were considered */
     const char *considered[4]; /* their names (wan1, wan2, wan3, cellular) */
     policy_decision decision;  /* what to do and why */
+    bool has_failed_over_at;   /* failed over, and when it moved is known */
+    int64_t failed_over_at;
+    bool has_failback_due;   /* failed over, failback = auto, and the moment its clean window
+                                will be proven if no new loss arrives is known: */
+    int64_t failback_due_at; /* the later of the last lossy sample and failed_over_at, plus
+                                clean_window_s and data_lag_s (Unix seconds) */
 } look_result;
 
 /* The indexes over one organization's data. */

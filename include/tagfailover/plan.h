@@ -119,6 +119,20 @@ typedef struct {
  * decision is failover or failback. `out` has room for `n` entries; returns how many. */
 size_t plan_reconcile(const look_result *results, size_t n, plan_retag *out);
 
+/* A confirmation a reconcile's VPN statuses call for: networks[index]'s primary peer, the
+ * third-party peer at its tracked IP, is `unreachable` in the appliance's own view. */
+typedef struct {
+    size_t index;
+    const char *peer_ip; /* the tracked IP (borrowed from the look result) */
+} plan_hint;
+
+/* The VPN status hints of a reconcile: every normal network with a tracked IP whose decision
+ * is not already a failover and whose VPN status lists the peer at its tracked IP as
+ * `unreachable`. `vpn` is GET .../appliance/vpn/statuses; `out` has room for `n`. Returns how
+ * many, in listing order. */
+size_t plan_vpn_hints(const dj_network *nets, const look_result *results, size_t n,
+                      const dj_vpn_status *vpn, size_t n_vpn, plan_hint *out);
+
 /* The trigger's word in logs ("webhook", "reconcile", "manual", "vpn_status"); never NULL. */
 const char *plan_trigger_name(plan_trigger t);
 

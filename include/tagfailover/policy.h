@@ -57,6 +57,8 @@ typedef struct {
     size_t n_considered_uplinks;  /* how many uplinks are considered (>= n_primary) */
     const policy_series *backup;  /* the backup's tracked IP on the considered uplinks */
     size_t n_backup;              /* 0 when the backup has no tracked IP or no data */
+    bool has_failed_over_at;      /* the moment the network moved to its backup is known */
+    int64_t failed_over_at;       /* Unix seconds: no clean window may start before it */
 } policy_input;
 
 /* The thresholds and windows of [failover]. */
@@ -79,6 +81,9 @@ typedef struct {
     double worst_loss_pct; /* worst non-null sample of the primary in the window that was judged
                               (detect window when normal, clean window when failed over) */
     char why[128];         /* a human sentence: "loss 45.0% >= 30%", "clean 300 s", ... */
+    bool has_last_bad;     /* failed over: a sample in the clean window is over the failback
+                              maximum ... */
+    int64_t last_bad_ts;   /* ... and this is the newest such sample's time */
 } policy_decision;
 
 /* Decides what to do with one network at data end time t1. Never fails. */

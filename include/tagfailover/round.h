@@ -37,6 +37,13 @@ typedef struct {
     void *ctx;
 } round_ping_hooks;
 
+/* When a failed-over network moved, as this process knows it. */
+typedef struct {
+    char *network_id;
+    int64_t at; /* Unix seconds, when known */
+    bool known; /* false: the change log was read and holds no such move */
+} round_moved;
+
 /* One organization as its rounds see it. */
 typedef struct {
     fetch_peers peers;      /* the peer cache */
@@ -44,6 +51,14 @@ typedef struct {
     fetch_data last;        /* the latest confirmation round's data ... */
     look_ctx *last_ctx;     /* ... and its index: a live ping's retag decides with them */
     round_ping_hooks pings; /* set by the engine; zero for the one-shot commands */
+    round_moved *moved;     /* failed-over networks and when they moved */
+    size_t n_moved;
+    look_moved *moved_view; /* the known ones, sorted, as the looks read them */
+    size_t n_moved_view;
+    /* A reconcile's VPN status hint: start a confirmation of `network_id` (trigger
+     * vpn_status:<peer_ip>). Set by the engine; NULL: no hints (the one-shot commands). */
+    void (*on_hint)(void *ctx, const char *network_id, const char *peer_ip);
+    void *hint_ctx;
 } round_org;
 
 /* The outcome of one reconcile. */
@@ -64,7 +79,9 @@ void round_org_clear(round_org *o);
 
 /* One reconcile: read (networks included), decide every managed network, and retag each one
  * whose decision calls for it unless `report_only` (the `status` command). The model is
- * replaced by what the read showed (or marked with the error when the read failed). */
+ * replaced by what the read showed (or marked with the error when the read failed). With
+ * vpn_status_hint and an on_hint, it also reads the appliances' VPN statuses and hands over
+ * each normal network whose primary peer is unreachable. */
 round_err round_reconcile(const apply_env *env, round_org *o, bool report_only, round_stats *stats,
                           dash_error *err) __attribute__((warn_unused_result));
 

@@ -52,6 +52,8 @@ typedef struct {
     policy_action last_action; /* POLICY_NONE: this process has not acted on it */
     int64_t last_action_at;    /* Unix seconds, when last_action is set */
     status_confirming confirming;
+    bool has_failback_due;   /* failed over, failback = auto, and the moment is known: */
+    int64_t failback_due_at; /* when the clean window will be proven if no new loss arrives */
 } status_network;
 
 /* One organization. */

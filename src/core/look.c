@@ -242,6 +242,48 @@ static look_err look_build(const look_ctx *ctx, const char *network_id, const ch
     return LOOK_OK;
 }
 
+/* When `network_id` moved to its backup, from the data's sorted table. */
+static bool look_moved_at(const look_data *d, const char *network_id, int64_t *at)
+{
+    size_t lo = 0, hi = d->n_moved;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(d->moved[mid].network_id, network_id);
+        if (c == 0) {
+            *at = d->moved[mid].at;
+            return true;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* When a failed-over network's clean window will be proven if no new loss arrives: the later
+ * of the last lossy sample and the failover, plus the window and the data's lag. Unknown when
+ * neither is known. */
+static void look_failback_due(const config *cfg, look_result *r)
+{
+    if (r->tags.state != TAGS_FAILED_OVER || r->tracked_ip == NULL || !cfg->failback_auto)
+        return;
+    bool have = false;
+    int64_t base = 0;
+    if (r->decision.has_last_bad) {
+        base = r->decision.last_bad_ts;
+        have = true;
+    }
+    if (r->has_failed_over_at && (!have || r->failed_over_at > base)) {
+        base = r->failed_over_at;
+        have = true;
+    }
+    if (!have)
+        return;
+    r->has_failback_due = true;
+    r->failback_due_at = base + cfg->clean_window_s + cfg->data_lag_s;
+}
+
 look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, look_result *out)
 {
     policy_series primary[LOOK_MAX_UPLINKS], backup[LOOK_MAX_UPLINKS];
@@ -284,12 +326,18 @@ look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, lo
     in.n_considered_uplinks = out->n_considered;
     in.backup = backup;
     in.n_backup = n_backup;
+    if (out->tags.state == TAGS_FAILED_OVER && look_moved_at(d, net->id, &out->failed_over_at)) {
+        out->has_failed_over_at = true;
+        in.has_failed_over_at = true;
+        in.failed_over_at = out->failed_over_at;
+    }
 
     policy_params params;
     look_policy_params(ctx->cfg, &params);
     /* No active uplink means no series and n_considered_uplinks 0, which the policy itself
      * answers with no_data in either direction. */
     policy_decide(&in, &params, t1, &out->decision);
+    look_failback_due(ctx->cfg, out);
 
 out:
     for (size_t i = 0; i < 2 * LOOK_MAX_UPLINKS; i++)

@@ -4,6 +4,7 @@
 #include "tagfailover/plan.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tagfailover/reason.h"
@@ -125,6 +126,62 @@ size_t plan_reconcile(const look_result *results, size_t n, plan_retag *out)
         out[k].action = a;
         k++;
     }
+    return k;
+}
+
+static int plan_cmp_vpn(const void *a, const void *b)
+{
+    const dj_vpn_status *x = *(const dj_vpn_status *const *)a;
+    const dj_vpn_status *y = *(const dj_vpn_status *const *)b;
+    return strcmp(x->network_id, y->network_id);
+}
+
+/* The VPN status of `network_id` in a sorted index, or NULL. */
+static const dj_vpn_status *plan_vpn_find(const dj_vpn_status **index, size_t n,
+                                          const char *network_id)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(index[mid]->network_id, network_id);
+        if (c == 0)
+            return index[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+size_t plan_vpn_hints(const dj_network *nets, const look_result *results, size_t n,
+                      const dj_vpn_status *vpn, size_t n_vpn, plan_hint *out)
+{
+    const dj_vpn_status **index = n_vpn > 0 ? malloc(n_vpn * sizeof(*index)) : NULL;
+    size_t k = 0;
+    if (n_vpn == 0 || index == NULL)
+        return 0; /* no statuses (or no memory for the index): no hint, the series still acts */
+    for (size_t i = 0; i < n_vpn; i++)
+        index[i] = &vpn[i];
+    qsort(index, n_vpn, sizeof(*index), plan_cmp_vpn);
+    for (size_t i = 0; i < n; i++) {
+        const look_result *r = &results[i];
+        if (r->tags.state != TAGS_NORMAL || r->tracked_ip == NULL ||
+            r->decision.action == POLICY_FAILOVER)
+            continue;
+        const dj_vpn_status *v = plan_vpn_find(index, n_vpn, nets[i].id);
+        for (size_t p = 0; v != NULL && p < v->n_peers; p++) {
+            if (v->peer_public_ips[p] != NULL && v->peer_reachability[p] != NULL &&
+                strcmp(v->peer_public_ips[p], r->tracked_ip) == 0 &&
+                strcmp(v->peer_reachability[p], "unreachable") == 0) {
+                out[k].index = i;
+                out[k].peer_ip = r->tracked_ip;
+                k++;
+                break;
+            }
+        }
+    }
+    free(index);
     return k;
 }
 

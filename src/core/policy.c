@@ -181,6 +181,25 @@ static tf_reason policy_coverage(const policy_input *in, int64_t lo, int64_t hi,
     return worst;
 }
 
+/* The newest sample in [lo, hi] over `max_pct` on any series; false when there is none. */
+static bool policy_last_over(const policy_series *s, size_t n, int64_t lo, int64_t hi,
+                             double max_pct, int64_t *ts)
+{
+    bool found = false;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t k = 0; k < s[i].n; k++) {
+            const policy_sample *x = &s[i].samples[k];
+            if (x->ts < lo || x->ts > hi || !x->has_loss || x->loss_pct <= max_pct)
+                continue;
+            if (!found || x->ts > *ts) {
+                *ts = x->ts;
+                found = true;
+            }
+        }
+    }
+    return found;
+}
+
 /* The decision for a network in state normal: fail over on one bad sample. */
 static void policy_decide_normal(const policy_input *in, const policy_params *p, int64_t t1,
                                  policy_decision *out)
@@ -236,10 +255,22 @@ static void policy_decide_failed_over(const policy_input *in, const policy_param
         snprintf(out->why, sizeof(out->why), "failback = manual");
         return;
     }
+    out->has_last_bad = policy_last_over(in->primary, in->n_primary, lo, t1,
+                                         p->failback_max_loss_pct, &out->last_bad_ts);
     if (out->has_worst && out->worst_loss_pct > p->failback_max_loss_pct) {
         out->reason = TF_REASON_LOSS_OVER_THRESHOLD;
         snprintf(out->why, sizeof(out->why), "loss %.1f%% > %g%% within %" PRId64 " s",
                  out->worst_loss_pct, p->failback_max_loss_pct, p->clean_window_s);
+        return;
+    }
+    /* Data recorded before the branch moved proves nothing about the outage that moved it:
+     * after a failover on a live ping the lagging series still shows the clean minutes before
+     * the outage, and failing back on them would be a flap. */
+    if (in->has_failed_over_at && lo < in->failed_over_at) {
+        out->reason = TF_REASON_NOT_COVERED;
+        snprintf(out->why, sizeof(out->why),
+                 "the clean window must start after the failover (%" PRId64 " s to go)",
+                 policy_sub(in->failed_over_at, lo));
         return;
     }
     r = policy_coverage(in, lo, t1, out->why, sizeof(out->why));

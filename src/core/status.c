@@ -64,6 +64,8 @@ static bool status_network_from_look(status_network *dst, const dj_network *net,
     dst->has_worst = r->decision.has_worst;
     dst->worst_loss_pct = r->decision.worst_loss_pct;
     dst->would = r->decision.action;
+    dst->has_failback_due = r->has_failback_due;
+    dst->failback_due_at = r->failback_due_at;
     return ok;
 }
 
@@ -285,6 +287,7 @@ void status_org_acted(status_org *o, const char *network_id, policy_action actio
         return;
     n->state = action == POLICY_FAILOVER ? LOOK_STATE_FAILED_OVER : LOOK_STATE_NORMAL;
     n->would = POLICY_NONE;
+    n->has_failback_due = false;
     n->last_action = action;
     n->last_action_at = at;
 }
@@ -375,6 +378,12 @@ static struct json_object *status_network_json(const status_network *n)
                                json_object_new_string(n->confirming.live ? "live" : "series"));
     }
     json_object_object_add(o, "confirming", c);
+    if (n->has_failback_due && n->state == LOOK_STATE_FAILED_OVER) {
+        status_time(n->failback_due_at, ts, sizeof(ts));
+        json_object_object_add(o, "failback_due_at", json_object_new_string(ts));
+    } else {
+        json_object_object_add(o, "failback_due_at", NULL);
+    }
     return o;
 }
 

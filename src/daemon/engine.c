@@ -272,6 +272,23 @@ static org_worker *engine_ping_owner(engine *e, const char *id)
     return w;
 }
 
+/* A reconcile's VPN status hint: a confirmation as an alert would start, with the peer's IP
+ * as its trigger (round_org.on_hint; on the worker's own thread). */
+static void worker_hint(void *ctx, const char *network_id, const char *peer_ip)
+{
+    org_worker *w = ctx;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t wall = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    size_t slot;
+    if (sched_add(&w->confirms, network_id, peer_ip, now, wall, now, &slot) == SCHED_STARTED) {
+        sched_entry_at(&w->confirms, slot)->vpn_status = true;
+        round_confirm_started(&w->org, sched_get(&w->confirms, slot));
+    }
+}
+
 static org_worker *worker_new(engine *e, const char *id, const char *name, unsigned index)
 {
     const config *cfg = e->cfg;
@@ -291,6 +308,8 @@ static org_worker *worker_new(engine *e, const char *id, const char *name, unsig
         return NULL;
     }
     w->org.pings = (round_ping_hooks){engine_ping_add, engine_ping_remove, w};
+    w->org.on_hint = worker_hint;
+    w->org.hint_ctx = w;
     snap_publish(w);
     if (w->snap == NULL) {
         worker_free(w);

@@ -42,8 +42,134 @@ round_err round_org_init(round_org *o, const char *id, const char *name)
     return status_org_init(&o->model, id, name) == STATUS_OK ? ROUND_OK : ROUND_ERR_NOMEM;
 }
 
+/* ---- When failed-over networks moved -------------------------------------------------------- */
+
+/* How far back the change log is read for a move: a failover older than this cannot hold a
+ * clean window back anyway (windows stop at a day). */
+#define ROUND_CHANGES_LOOKBACK_S (7L * 86400)
+
+static round_moved *round_moved_find(round_org *o, const char *network_id)
+{
+    for (size_t i = 0; i < o->n_moved; i++)
+        if (strcmp(o->moved[i].network_id, network_id) == 0)
+            return &o->moved[i];
+    return NULL;
+}
+
+/* Records when `network_id` moved (known) or that the change log does not say (!known). */
+static void round_moved_set(round_org *o, const char *network_id, bool known, int64_t at)
+{
+    round_moved *m = round_moved_find(o, network_id);
+    if (m == NULL) {
+        char *id = strdup(network_id);
+        round_moved *v = id != NULL ? realloc(o->moved, (o->n_moved + 1) * sizeof(*v)) : NULL;
+        if (v == NULL) {
+            free(id);
+            return; /* only the rule's memory is lost: the data alone then decides */
+        }
+        o->moved = v;
+        m = &o->moved[o->n_moved++];
+        m->network_id = id;
+    }
+    m->known = known;
+    m->at = at;
+}
+
+static void round_moved_forget(round_org *o, const char *network_id)
+{
+    round_moved *m = round_moved_find(o, network_id);
+    if (m == NULL)
+        return;
+    free(m->network_id);
+    *m = o->moved[--o->n_moved];
+}
+
+static int round_cmp_moved(const void *a, const void *b)
+{
+    return strcmp(((const look_moved *)a)->network_id, ((const look_moved *)b)->network_id);
+}
+
+/* Rebuilds the sorted view of the known moves and hands it to a look's data. */
+static void round_moved_view(round_org *o, look_data *look)
+{
+    free(o->moved_view);
+    o->moved_view = o->n_moved > 0 ? calloc(o->n_moved, sizeof(*o->moved_view)) : NULL;
+    o->n_moved_view = 0;
+    for (size_t i = 0; o->moved_view != NULL && i < o->n_moved; i++)
+        if (o->moved[i].known)
+            o->moved_view[o->n_moved_view++] =
+                (look_moved){.network_id = o->moved[i].network_id, .at = o->moved[i].at};
+    if (o->n_moved_view > 1)
+        qsort(o->moved_view, o->n_moved_view, sizeof(*o->moved_view), round_cmp_moved);
+    look->moved = o->moved_view;
+    look->n_moved = o->n_moved_view;
+}
+
+/* After a restart, or for a move another daemon or a person made: reads the change log once
+ * for the failed-over networks of the listing whose move is not known yet. */
+static void round_moved_learn(const apply_env *env, round_org *o, const fetch_data *d)
+{
+    bool need = false;
+    for (size_t i = 0; i < d->n_networks && !need; i++) {
+        tags_info t;
+        tags_classify(&d->networks[i].tags, env->cfg->hold_tag, &t);
+        need = t.state == TAGS_FAILED_OVER && round_moved_find(o, d->networks[i].id) == NULL;
+    }
+    if (!need)
+        return;
+    chg_entry *v = NULL;
+    size_t n = 0;
+    dash_error err = {0};
+    if (dash_list_changes(env->client, o->model.id, ROUND_CHANGES_LOOKBACK_S, NULL, &v, &n, &err) !=
+        DASH_OK) {
+        /* Not known: the data alone decides, and the next reconcile asks again. */
+        if (err.code != DASH_ERR_CANCELLED)
+            log_msg(LOG_WARN, "changes_failed",
+                    "org %s: cannot read the change log: %s (HTTP "
+                    "%ld); failback is decided from the data alone",
+                    o->model.id, err.message, err.http_status);
+        return;
+    }
+    for (size_t i = 0; i < d->n_networks; i++) {
+        const dj_network *net = &d->networks[i];
+        tags_info t;
+        tags_classify(&net->tags, env->cfg->hold_tag, &t);
+        if (t.state != TAGS_FAILED_OVER || round_moved_find(o, net->id) != NULL)
+            continue;
+        int64_t at = 0;
+        bool known = chg_failed_over_at(v, n, net->id, &at);
+        round_moved_set(o, net->id, known, at);
+    }
+    chg_free(v, n);
+}
+
+/* Keeps the table to the networks that are failed over now. */
+static void round_moved_prune(round_org *o, const fetch_data *d, const char *hold_tag)
+{
+    for (size_t i = 0; i < o->n_moved;) {
+        bool still = false;
+        for (size_t k = 0; k < d->n_networks && !still; k++) {
+            if (strcmp(d->networks[k].id, o->moved[i].network_id) != 0)
+                continue;
+            tags_info t;
+            tags_classify(&d->networks[k].tags, hold_tag, &t);
+            still = t.state == TAGS_FAILED_OVER || t.state == TAGS_HELD;
+        }
+        if (still) {
+            i++;
+            continue;
+        }
+        free(o->moved[i].network_id);
+        o->moved[i] = o->moved[--o->n_moved];
+    }
+}
+
 void round_org_clear(round_org *o)
 {
+    for (size_t i = 0; i < o->n_moved; i++)
+        free(o->moved[i].network_id);
+    free(o->moved);
+    free(o->moved_view);
     look_ctx_free(o->last_ctx);
     fetch_data_free(&o->last);
     fetch_peers_free(&o->peers);
@@ -52,6 +178,7 @@ void round_org_clear(round_org *o)
 }
 
 static void round_drop_last(round_org *o);
+static void round_moved_view(round_org *o, look_data *look);
 
 static round_err round_from_fetch(fetch_err e)
 {
@@ -90,10 +217,47 @@ static void round_retag_all(const apply_env *env, round_org *o, const look_ctx *
             stats->failovers++;
         else if (res.done)
             stats->failbacks++;
-        if (e == APPLY_OK && res.done && !env->dry_run)
-            status_org_acted(&o->model, net->id, act, (int64_t)time(NULL));
+        if (e == APPLY_OK && res.done && !env->dry_run) {
+            int64_t now = (int64_t)time(NULL);
+            status_org_acted(&o->model, net->id, act, now);
+            if (act == POLICY_FAILOVER)
+                round_moved_set(o, net->id, true, now);
+            else
+                round_moved_forget(o, net->id);
+        }
         apply_result_clear(&res);
     }
+}
+
+/* The VPN status hint: one more read per reconcile; a failed read only loses the hints. */
+static void round_vpn_hints(const apply_env *env, round_org *o, const fetch_data *d,
+                            const look_result *results)
+{
+    dj_vpn_status *vpn = NULL;
+    size_t n_vpn = 0;
+    dash_error err = {0};
+
+    if (!env->cfg->vpn_status_hint || o->on_hint == NULL || d->n_networks == 0)
+        return;
+    if (dash_list_vpn_statuses(env->client, o->model.id, &vpn, &n_vpn, &err) != DASH_OK) {
+        if (err.code != DASH_ERR_CANCELLED)
+            log_msg(LOG_WARN, "vpn_statuses_failed",
+                    "org %s: %s (HTTP %ld); no VPN status hint "
+                    "this time",
+                    o->model.id, err.message, err.http_status);
+        return;
+    }
+    plan_hint *hints = calloc(d->n_networks, sizeof(*hints));
+    size_t n =
+        hints != NULL ? plan_vpn_hints(d->networks, results, d->n_networks, vpn, n_vpn, hints) : 0;
+    for (size_t i = 0; i < n; i++) {
+        log_msg(LOG_INFO, "vpn_status_hint",
+                "network %s: the tunnel to its primary peer %s is unreachable; confirming",
+                d->networks[hints[i].index].id, hints[i].peer_ip);
+        o->on_hint(o->hint_ctx, d->networks[hints[i].index].id, hints[i].peer_ip);
+    }
+    free(hints);
+    dj_vpn_statuses_free(vpn, n_vpn);
 }
 
 round_err round_reconcile(const apply_env *env, round_org *o, bool report_only, round_stats *stats,
@@ -114,6 +278,9 @@ round_err round_reconcile(const apply_env *env, round_org *o, bool report_only, 
         rc = round_from_fetch(fe);
         goto out;
     }
+    round_moved_prune(o, &d, env->cfg->hold_tag);
+    round_moved_learn(env, o, &d);
+    round_moved_view(o, &d.look);
     if (look_ctx_new(&d.look, env->cfg, &ctx) != LOOK_OK ||
         (rc = round_look_all(ctx, &d, &results)) != ROUND_OK ||
         status_org_reconciled(&o->model, d.networks, results, d.n_networks) != STATUS_OK) {
@@ -132,6 +299,8 @@ round_err round_reconcile(const apply_env *env, round_org *o, bool report_only, 
         goto out;
     }
     n_retags = plan_reconcile(results, d.n_networks, retags);
+    if (!report_only)
+        round_vpn_hints(env, o, &d, results);
     if (report_only) {
         for (size_t i = 0; i < n_retags; i++) {
             if (retags[i].action == POLICY_FAILOVER)
@@ -203,7 +372,11 @@ void round_confirm_end(round_org *o, sched *s, size_t slot, plan_confirm_kind re
     if (f != NULL) {
         json_object_object_add(f, "org_id", json_object_new_string(o->model.id));
         json_object_object_add(f, "network_id", json_object_new_string(c->network_id));
+        char trig[TF_ID_MAX_LEN + 16];
+        snprintf(trig, sizeof(trig), "%s:%s", c->vpn_status ? "vpn_status" : "webhook",
+                 c->alert_id);
         json_object_object_add(f, "alert_id", json_object_new_string(c->alert_id));
+        json_object_object_add(f, "trigger", json_object_new_string(trig));
         json_object_object_add(f, "result", json_object_new_string(plan_confirm_kind_name(result)));
         json_object_object_add(f, "looks", json_object_new_int64(c->looks));
         json_object_object_add(f, "why", json_object_new_string(why));
@@ -256,8 +429,10 @@ void round_retagged(const apply_env *env, round_org *o, sched *s, size_t slot, a
         snprintf(why, sizeof(why), "%s: %s", tf_reason_name(res->seen.decision.reason),
                  res->seen.decision.why);
     if (outcome == PLAN_RETAG_DONE && !env->dry_run) {
+        int64_t wall = (int64_t)time(NULL);
         metrics_observe_alert_to_retag(after_s);
-        status_org_acted(&o->model, c->network_id, POLICY_FAILOVER, (int64_t)time(NULL));
+        status_org_acted(&o->model, c->network_id, POLICY_FAILOVER, wall);
+        round_moved_set(o, c->network_id, true, wall);
     }
     plan_confirm_retagged(c, outcome, why, s->interval_ms, now, &step);
     round_step(o, s, slot, &step);
@@ -338,6 +513,7 @@ bool round_fresh_data(const apply_env *env, round_org *o, dash_error *err)
     if (fetch_read(&fenv, o->model.id, &o->peers, false, time(NULL),
                    (double)round_now_ms() / 1000.0, &o->last, err) != FETCH_OK)
         return false;
+    round_moved_view(o, &o->last.look);
     if (look_ctx_new(&o->last.look, env->cfg, &o->last_ctx) != LOOK_OK) {
         round_drop_last(o);
         return false;

@@ -101,4 +101,75 @@ check "nothing written" test "$(count PUT /api/v1/networks/)" -eq 0
 check "no ping for the held branch" test "$(count POST /api/v1/devices/Q2XX-AAAA-0003/)" -eq 0
 metrics=$(curl -s "http://127.0.0.1:$H_ADMIN/metrics")
 check "clean pings counted" grep -qE '^tagfailover_live_pings_total\{result="clean"\} [1-9]' <<<"$metrics"
+kill "$H_TF_PID" && wait "$H_TF_PID" 2>/dev/null || true
+H_TF_PID=""
+
+# ---- 4. reconciliation-only mode with the VPN status hint -----------------------------------
+# No listener, no alert: the reconcile reads the VPN statuses, finds L_200's tunnel to its
+# primary unreachable (the fake derives it from 100 % loss now), confirms, and the ping proves
+# it while the series still lags a minute.
+cat >"$H_TMP/hint.conf" <<EOF
+[dashboard]
+base_url = $H_FAKE/api/v1
+api_key = $H_API_KEY
+data_lag_s = 60
+
+[listener]
+mode = off
+
+[admin]
+address = 127.0.0.1
+port = $H_ADMIN
+
+[failover]
+reconcile_interval_s = 3
+confirm_interval_s = 5
+detect_window_s = 6
+clean_window_s = 6
+EOF
+curl -s -o /dev/null -X POST "$H_FAKE/_control/tags" \
+  -d '{"networkId":"L_200","tags":["paris_backup_down","warehouse","london_primary_up"]}'
+"$TF_BIN" -c "$H_TMP/hint.conf" reconcile 2>>"$H_TMP/tf.log" &
+H_TF_PID=$!
+check "reconcile-only daemon ready" h_wait_ready
+h_loss L_200 203.0.113.10 100
+t0=$(date +%s%N)
+check "failed over within one interval plus a ping (8 s)" \
+  h_wait_tags L_200 'paris_backup_up","warehouse","london_primary_down' 8
+echo "hint: failover $((($(date +%s%N) - t0) / 1000000)) ms after the loss began" >&2
+for _ in $(seq 1 20); do grep -q '"event":"failover".*"network_id":"L_200"' "$H_TMP/tf.log" && break; sleep 0.1; done
+line=$(grep '"event":"failover".*"network_id":"L_200"' "$H_TMP/tf.log" | tail -1)
+check "the trigger is the VPN status ($line)" grep -q '"trigger":"vpn_status:203.0.113.10"' <<<"$line"
+check "the evidence is the live ping" grep -q '"evidence":"live"' <<<"$line"
+# The lagging series still shows the clean minutes before the outage: they must not fail the
+# branch back (the clean window starts no earlier than the failover).
+sleep 7
+check "no failback on data from before the failover" \
+  test "$(h_tags L_200)" = '["paris_backup_up","warehouse","london_primary_down"]'
+check "no failback line at all" bash -c "! grep -q '\"event\":\"failback\".*L_200' '$H_TMP/tf.log'"
+# /status says when the failback will be due: the clean window starts at the failover, so the
+# earliest is the failover + clean_window_s (6) + data_lag_s (60).
+due=$(curl -s "http://127.0.0.1:$H_ADMIN/status" | python3 -c "
+import json, sys, datetime
+for o in json.load(sys.stdin)['organizations']:
+    for n in o['networks']:
+        if n['id'] == 'L_200' and n['failback_due_at']:
+            print(int(datetime.datetime.strptime(n['failback_due_at'], '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=datetime.timezone.utc).timestamp()))")
+moved=$(date -d "$(sed -nE 's/^\{"ts":"([^"]+)".*"event":"failover".*"network_id":"L_200".*/\1/p' "$H_TMP/tf.log" | tail -1)" +%s)
+check "failback_due_at = the failover + 66 s (due $due, moved $moved)" \
+  test -n "$due" -a "$((due - moved))" -ge 65 -a "$((due - moved))" -le 67
+
+# ---- 5. a restart does not forget when the branch moved -------------------------------------
+# kill -9, start again: the new process reads the move from the Dashboard's change log and
+# still waits for a clean window after it.
+kill -9 "$H_TF_PID" 2>/dev/null || true
+wait "$H_TF_PID" 2>/dev/null || true
+curl -s -o /dev/null -X DELETE "$H_FAKE/_control/log"
+"$TF_BIN" -c "$H_TMP/hint.conf" reconcile 2>>"$H_TMP/tf.log" &
+H_TF_PID=$!
+check "restarted" h_wait_ready
+sleep 4
+check "no failback after the restart either" \
+  test "$(h_tags L_200)" = '["paris_backup_up","warehouse","london_primary_down"]'
+check "the restarted process read the change log" test "$(count GET /api/v1/organizations/1001/configurationChanges)" -ge 1
 h_summary

@@ -16,6 +16,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,8 +97,25 @@ static void test_manual_failover_holds(void **state)
     assert_int_equal(harness_world_close(t), 0);
 }
 
+/* Seconds since the epoch of an RFC 3339 UTC time ("2026-01-01T00:00:00Z"); -1 when not. */
+static double rfc3339_seconds(const char *s)
+{
+    struct tm tm;
+    char z = 0;
+    memset(&tm, 0, sizeof(tm));
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &z) != 7 ||
+        z != 'Z')
+        return -1;
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    return (double)timegm(&tm);
+}
+
 /* `failover --no-hold` leaves the network to automation, which fails it back once the window
- * is clean (it already is: no loss at all). A manual retag of an invalid network fails. */
+ * is clean — a window that starts after the manual failover, whose moment the daemon reads
+ * from the Dashboard's change log (there is no loss at all, but the data before the move
+ * proves nothing). A manual retag of an invalid network fails. */
 static void test_manual_no_hold(void **state)
 {
     harness_world *t = *state;
@@ -112,9 +130,14 @@ static void test_manual_no_hold(void **state)
     double put[2];
     assert_int_equal(harness_log_times(&t->fd, "PUT", "/api/v1/networks/L_100", 200, put, 2), 1);
     /* ...and the next reconcile takes it back. */
-    assert_int_equal(harness_fakedash_wait_tags(&t->fd, "L_100", HARNESS_L100_NORMAL, 4000), 0);
+    assert_int_equal(harness_fakedash_wait_tags(&t->fd, "L_100", HARNESS_L100_NORMAL, 10000), 0);
     assert_int_equal(harness_log_times(&t->fd, "PUT", "/api/v1/networks/L_100", 200, put, 2), 2);
     printf("--no-hold: automation failed back %.2f s after the manual failover\n", put[1] - manual);
+    /* Not before a whole clean window (6 s) after the move; the change log's times are whole
+     * seconds, hence the one second of slack. */
+    assert_true(put[1] - manual >= CLEAN_S - 1.0);
+    assert_true(
+        harness_log_count(&t->fd, "GET", "/api/v1/organizations/1001/configurationChanges") >= 1);
     assert_int_equal(harness_file_count(t->proc.stderr_path, "\"trigger\":\"reconcile\""), 1);
 
     run_ok(t, invalid, 1);
@@ -203,6 +226,23 @@ static void test_status_json(void **state)
         expect_net(docs[i], "L_600", "no_tracked_ip", "no_tracked_ip", "null", NAN, "tokyo",
                    "paris");
     }
+    /* failback_due_at of a network whose loss goes on moves with each new sample: the two
+     * looks were a moment apart, so it is compared within seconds and the rest exactly. */
+    double due[2];
+    for (int i = 0; i < 2; i++) {
+        struct json_object *orgs, *nets;
+        json_object_object_get_ex(docs[i], "organizations", &orgs);
+        json_object_object_get_ex(json_object_array_get_idx(orgs, 0), "networks", &nets);
+        due[i] = -1;
+        for (size_t k = 0; k < json_object_array_length(nets); k++) {
+            struct json_object *n = json_object_array_get_idx(nets, k), *d;
+            if (strcmp(harness_json_str(n, "id"), "L_200") == 0 &&
+                json_object_object_get_ex(n, "failback_due_at", &d) && d != NULL)
+                due[i] = rfc3339_seconds(json_object_get_string(d));
+            json_object_object_del(n, "failback_due_at");
+        }
+    }
+    assert_true(due[0] > 0 && due[1] > 0 && fabs(due[0] - due[1]) <= 3);
     if (!json_object_equal(cli, adm))
         fail_msg("status --json and /status differ:\n%s\n%s", json_object_to_json_string(cli),
                  json_object_to_json_string(adm));
