@@ -596,6 +596,15 @@ static int setup_resolve_url(const config *cfg, const setup_options *opt, char *
         }
         snprintf(buf, size, "%s", opt->url);
         fprintf(out, "receiver URL: %s (from --url)\n", buf);
+    } else if (cfg->public_url != NULL && cfg->public_url[0] != '\0') {
+        /* The URL Meraki reaches this listener at, whatever is in front of it. */
+        if (setup_check_url(cfg->public_url) != SETUP_OK || strlen(cfg->public_url) >= size) {
+            fprintf(stderr, "tagfailover: setup: [listener] public_url: %s\n",
+                    setup_strerror(SETUP_ERR_URL));
+            return 2;
+        }
+        snprintf(buf, size, "%s", cfg->public_url);
+        fprintf(out, "receiver URL: %s (from [listener] public_url; --url overrides it)\n", buf);
     } else {
         if (cfg->listener_mode == CONFIG_LISTENER_OFF) {
             fprintf(stderr, "tagfailover: setup: [listener] mode is off, so there is no receiver "

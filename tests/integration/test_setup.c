@@ -244,6 +244,21 @@ static void test_dry_run_writes_nothing(void **state)
     assert_int_equal(out_count(f, want), 1);
     assert_int_equal(out_count(f, "receiver URL: https://"), 1);
 
+    /* With [listener] public_url, that is the URL; --url still overrides it. */
+    assert_int_equal(harness_conf_write(f, "[listener]\nmode = plain\nshared_secret = " SECRET
+                                           "\npublic_url = https://failover.example.net/hook\n"
+                                           "[admin]\nport = 0\n"
+                                           "[failover]\nreconcile_interval_s = 3600\n"),
+                     0);
+    assert_int_equal(run_setup(f, "--dry-run", NULL), 0);
+    assert_int_equal(out_count(f, "receiver URL: https://failover.example.net/hook (from "
+                                  "[listener] public_url"),
+                     1);
+    assert_int_equal(run_setup(f, "--dry-run", "--url", f->url, NULL), 0);
+    assert_int_equal(out_count(f, "(from --url)"), 1);
+    assert_int_equal(out_count(f, "failover.example.net"), 0);
+    write_conf(f, "plain");
+
     assert_int_equal(log_writes(f), 0);
     assert_true(harness_log_count(&f->fd, "GET", "/api/v1/networks/L_100/") > 0);
     assert_int_equal(log_count_containing(f, NULL, "L_400"), 0);
