@@ -148,6 +148,9 @@ static void round_live_judge(const apply_env *env, round_org *o, sched *s, size_
         apply_result res = {0};
         apply_err e = apply_retag(env, o->model.id, c->network_id, POLICY_FAILOVER, o->last_ctx,
                                   o->last.t1, NULL, &ev, &cause, &res);
+        if (e == APPLY_OK && !res.done && res.looked)
+            log_msg(LOG_INFO, "live_ping", "network %s: no failover on the live ping: %s (%s)",
+                    c->network_id, tf_reason_name(res.seen.decision.reason), res.seen.decision.why);
         round_retagged(env, o, s, slot, e, &res);
         apply_result_clear(&res);
         return;

@@ -114,6 +114,7 @@ struct dash_run {
     CURLcode rc;       /* CURLE_OK when an HTTP answer came */
     char *target;      /* its Location resolved against `url` (malloc'd), or NULL */
     api_answer answer; /* what api_classify is told about it */
+    bool once;         /* one attempt: no retry, and a 429 pauses nobody (dash_call_once) */
 };
 
 static dash_err rl_to_dash(rl_err e)
@@ -387,8 +388,9 @@ static dash_err dash_act(struct dash_run *r, const api_decision *d)
         r->target = NULL;
         return DASH_OK;
     case API_FAIL:
-        /* A 429 pauses the organization even when this call has no retry left. */
-        waited = d->pause_org ? dash_pause(r, d->wait_s) : DASH_OK;
+        /* A 429 pauses the organization even when this call has no retry left (unless the
+         * call was one best-effort attempt). */
+        waited = d->pause_org && !r->once ? dash_pause(r, d->wait_s) : DASH_OK;
         return waited != DASH_OK ? waited : result;
     case API_BACKOFF:
     case API_WAIT:
@@ -402,8 +404,9 @@ static dash_err dash_act(struct dash_run *r, const api_decision *d)
                                  : rl_to_dash(rl_sleep(r->c->s->rl, d->wait_s));
 }
 
-dash_err dash_call(dash_client *c, const char *org, const char *method, const char *url,
-                   const char *body, char **next, dash_error *err)
+/* The loop of one call; `once` makes it a single best-effort attempt. */
+static dash_err dash_call_run(dash_client *c, const char *org, const char *method, const char *url,
+                              const char *body, char **next, dash_error *err, bool once)
 {
     struct dash_run r = {
         .c = c,
@@ -413,9 +416,10 @@ dash_err dash_call(dash_client *c, const char *org, const char *method, const ch
         .url = strdup(url),
         .next = next,
         .rules = {.base_url = c->s->base_url,
-                  .max_retries = c->s->max_retries,
+                  .max_retries = once ? 0 : c->s->max_retries,
                   .backoff_base_s = c->s->backoff_base_s},
         .err = err,
+        .once = once,
     };
     dash_err result = r.url != NULL ? DASH_OK : DASH_ERR_NOMEM;
     api_decision d;
@@ -441,6 +445,18 @@ dash_err dash_call(dash_client *c, const char *org, const char *method, const ch
     free(r.target);
     free(r.url);
     return result;
+}
+
+dash_err dash_call(dash_client *c, const char *org, const char *method, const char *url,
+                   const char *body, char **next, dash_error *err)
+{
+    return dash_call_run(c, org, method, url, body, next, err, false);
+}
+
+dash_err dash_call_once(dash_client *c, const char *org, const char *method, const char *url,
+                        const char *body, dash_error *err)
+{
+    return dash_call_run(c, org, method, url, body, NULL, err, true);
 }
 
 void dash_trim_buffer(dash_client *c)

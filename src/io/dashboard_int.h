@@ -80,6 +80,14 @@ dash_err dash_call(dash_client *c, const char *org, const char *method, const ch
                    const char *body, char **next, dash_error *err)
     __attribute__((warn_unused_result));
 
+/* dash_call as one best-effort attempt: paced like any request, but never retried, and a 429
+ * pauses nobody. For the live tools, whose answer is only worth having now: a refused or
+ * failed ping is no evidence, and the series path goes on at once instead of waiting for
+ * retries. (A live tool's 429 is most likely its own per-device limit, not the
+ * organization's budget, which Meraki does not document either way.) */
+dash_err dash_call_once(dash_client *c, const char *org, const char *method, const char *url,
+                        const char *body, dash_error *err) __attribute__((warn_unused_result));
+
 /* Frees the answer buffer when it grew large, so one huge read does not stay pinned; called
  * by every operation once it has parsed the answer. */
 void dash_trim_buffer(dash_client *c);

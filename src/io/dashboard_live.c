@@ -74,7 +74,7 @@ dash_err dash_ping_start(dash_client *c, const char *org_id, const char *serial,
     }
     const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
-    result = dash_call(c, org_id, "POST", url, text, NULL, err);
+    result = dash_call_once(c, org_id, "POST", url, text, err);
     if (result == DASH_OK) {
         ping_err pe = ping_parse_created(c->body.p != NULL ? c->body.p : "", c->body.len, ping_id);
         if (pe != PING_OK || !dash_live_token(ping_id, 64, "_-")) {
@@ -108,7 +108,7 @@ dash_err dash_ping_get(dash_client *c, const char *org_id, const char *serial, c
                      ping_id);
     if (n < 0 || (size_t)n >= sizeof(url))
         return dash_live_invalid(err, "the URL");
-    result = dash_call(c, org_id, "GET", url, NULL, NULL, err);
+    result = dash_call_once(c, org_id, "GET", url, NULL, err);
     if (result == DASH_OK) {
         ping_err pe = ping_parse_result(c->body.p != NULL ? c->body.p : "", c->body.len, out);
         if (pe != PING_OK) {

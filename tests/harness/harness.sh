@@ -33,7 +33,8 @@ h_cleanup() {
     echo "--- the daemon's last log lines:" >&2
     tail -20 "$H_TMP/tf.log" >&2
   fi
-  rm -rf "$H_TMP"
+  # H_KEEP=1 keeps the test's files (logs, configs) for a post-mortem.
+  if [ -n "${H_KEEP:-}" ]; then echo "harness: kept $H_TMP" >&2; else rm -rf "$H_TMP"; fi
   return "$rc"
 }
 trap h_cleanup EXIT
