@@ -267,6 +267,60 @@ static void test_ping_evidence(void **state)
     assert_true(plan_ping_complete(&c));
 }
 
+static void test_vpn_hints(void **state)
+{
+    dj_network nets[5];
+    look_result r[5];
+    plan_hint out[5];
+    char *ips_unreach[] = {"203.0.113.10"}, *reach_unreach[] = {"unreachable"};
+    char *ips_two[] = {"198.51.100.20", "203.0.113.10"},
+         *reach_two[] = {"unreachable", "reachable"};
+    char *names[] = {"p", "q"};
+    (void)state;
+
+    const char *ids[] = {"N_1", "N_2", "N_3", "N_4", "N_5"};
+    for (int i = 0; i < 5; i++) {
+        memset(&nets[i], 0, sizeof(nets[i]));
+        nets[i].id = (char *)ids[i];
+    }
+    r[0] = result(TAGS_NORMAL, TF_REASON_OK, true, POLICY_NONE, TF_REASON_OK);
+    /* the backup's tunnel is down, the primary's is up: no hint */
+    r[1] = result(TAGS_NORMAL, TF_REASON_OK, true, POLICY_NONE, TF_REASON_OK);
+    /* already failed over: no hint */
+    r[2] = result(TAGS_FAILED_OVER, TF_REASON_OK, true, POLICY_NONE, TF_REASON_OK);
+    /* the series already decided a failover: the reconcile does it, no hint */
+    r[3] = result(TAGS_NORMAL, TF_REASON_OK, true, POLICY_FAILOVER, TF_REASON_LOSS_OVER_THRESHOLD);
+    /* no VPN status at all */
+    r[4] = result(TAGS_NORMAL, TF_REASON_OK, true, POLICY_NONE, TF_REASON_OK);
+    /* Listed in another order than the networks, as the API may. */
+    dj_vpn_status vpn[4] = {
+        {.network_id = "N_4",
+         .peer_names = names,
+         .peer_reachability = reach_unreach,
+         .peer_public_ips = ips_unreach,
+         .n_peers = 1},
+        {.network_id = "N_2",
+         .peer_names = names,
+         .peer_reachability = reach_two,
+         .peer_public_ips = ips_two,
+         .n_peers = 2},
+        {.network_id = "N_1",
+         .peer_names = names,
+         .peer_reachability = reach_unreach,
+         .peer_public_ips = ips_unreach,
+         .n_peers = 1},
+        {.network_id = "N_3",
+         .peer_names = names,
+         .peer_reachability = reach_unreach,
+         .peer_public_ips = ips_unreach,
+         .n_peers = 1},
+    };
+    assert_int_equal(plan_vpn_hints(nets, r, 5, vpn, 4, out), 1);
+    assert_int_equal(out[0].index, 0);
+    assert_string_equal(out[0].peer_ip, "203.0.113.10");
+    assert_int_equal(plan_vpn_hints(nets, r, 5, NULL, 0, out), 0);
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -290,7 +344,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_confirm_table), cmocka_unit_test(test_retagged_table),
         cmocka_unit_test(test_reconcile),     cmocka_unit_test(test_ping_wanted_table),
-        cmocka_unit_test(test_ping_evidence), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_ping_evidence), cmocka_unit_test(test_vpn_hints),
+        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,10 +91,78 @@ struct decide_case {
     tf_reason reason;
     bool has_worst;
     double worst;
-    const char *why; /* NULL: not checked */
+    const char *why;  /* NULL: not checked */
+    bool moved;       /* the failover's moment is known ... */
+    int64_t moved_at; /* ... at this offset from T */
+    bool has_last_bad;
+    int64_t last_bad; /* offset of the newest lossy sample in the clean window */
 };
 
 static const struct decide_case decide_cases[] = {
+    /* No failback on data from before the failover: the clean window starts no earlier than
+     * the move (a live-ping failover while the lagging series still shows clean minutes). */
+    {.name = "moved at T+100, t1 = T+399: the window starts at T+99, before the move",
+     .state = FO,
+     .primary = {{W1(-600, 60, 399)}},
+     .t1 = 399,
+     .moved = true,
+     .moved_at = 100,
+     .action = POLICY_NONE,
+     .reason = TF_REASON_NOT_COVERED,
+     .has_worst = true,
+     .worst = 0,
+     .why = "the clean window must start after the failover (1 s to go)"},
+    {.name = "moved at T+100, t1 = T+400: the window starts at the move: failback",
+     .state = FO,
+     .primary = {{W1(-600, 60, 400)}},
+     .t1 = 400,
+     .moved = true,
+     .moved_at = 100,
+     .action = POLICY_FAILBACK,
+     .reason = TF_REASON_CLEAN_WINDOW,
+     .has_worst = true,
+     .worst = 0},
+    {.name = "moved long ago: the rule holds nothing back",
+     .state = FO,
+     .primary = {{W1(-600, 60, 301)}},
+     .t1 = 301,
+     .moved = true,
+     .moved_at = -10000,
+     .action = POLICY_FAILBACK,
+     .reason = TF_REASON_CLEAN_WINDOW,
+     .has_worst = true,
+     .worst = 0},
+    {.name = "the move unknown: the data alone decides",
+     .state = FO,
+     .primary = {{W1(-600, 60, 301)}},
+     .t1 = 301,
+     .action = POLICY_FAILBACK,
+     .reason = TF_REASON_CLEAN_WINDOW,
+     .has_worst = true,
+     .worst = 0},
+    {.name = "moved, and loss in the window: loss is what it says",
+     .state = FO,
+     .primary = {{W1(-600, 60, 399), .set = {{true, 360, 20}}}},
+     .t1 = 399,
+     .moved = true,
+     .moved_at = 100,
+     .action = POLICY_NONE,
+     .reason = TF_REASON_LOSS_OVER_THRESHOLD,
+     .has_worst = true,
+     .worst = 20,
+     .has_last_bad = true,
+     .last_bad = 360},
+    {.name = "the move does not hold a failover back",
+     .state = N,
+     .primary = {{W1(-600, 60, 300), .set = {{true, 240, 50}}}},
+     .t1 = 300,
+     .moved = true,
+     .moved_at = 290,
+     .action = POLICY_FAILOVER,
+     .reason = TF_REASON_LOSS_OVER_THRESHOLD,
+     .has_worst = true,
+     .worst = 50},
+
     /* The 5-minute rule with 60-s samples: the last lossy sample is at 0. */
     {.name = "60-s samples, t1 = T+299: the lossy sample is in the window",
      .state = FO,
@@ -949,6 +1017,8 @@ static void test_decide_table(void **state)
         in.n_considered_uplinks = c->no_considered ? 0 : in.n_primary + c->missing_uplinks;
         in.n_backup = build_series(c->backup, backup, owned_b);
         in.backup = backup;
+        in.has_failed_over_at = c->moved;
+        in.failed_over_at = T + c->moved_at;
 
         /* A dirty answer must be fully overwritten. */
         memset(&d, 0x5a, sizeof(d));
@@ -965,6 +1035,10 @@ static void test_decide_table(void **state)
         assert_true(d.why[0] != '\0');
         if (c->why != NULL)
             assert_string_equal(d.why, c->why);
+        if (c->has_last_bad) {
+            assert_true(d.has_last_bad);
+            assert_int_equal(d.last_bad_ts, T + c->last_bad);
+        }
 
         for (size_t k = 0; k < MAX_SERIES; k++) {
             free(owned_p[k]);

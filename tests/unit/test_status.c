@@ -163,6 +163,26 @@ static void test_confirming_and_looked(void **state)
     status_org_clear(&o);
 }
 
+static void test_failback_due(void **state)
+{
+    status_org o;
+    (void)state;
+
+    assert_int_equal(status_org_init(&o, "1001", NULL), STATUS_OK);
+    dj_network n = net("L_2", NULL);
+    look_result r = look(TAGS_FAILED_OVER, "203.0.113.10", POLICY_NONE, TF_REASON_NOT_COVERED, 0);
+    r.has_failback_due = true;
+    r.failback_due_at = T + 420;
+    assert_int_equal(status_org_looked(&o, &n, &r), STATUS_OK);
+    const status_org *orgs[] = {&o};
+    char *text = status_render_json(orgs, 1, false);
+    struct json_object *doc = json_tokener_parse(text);
+    assert_string_equal(field(doc_net(doc, "L_2"), "failback_due_at"), "2023-11-14T22:20:20Z");
+    json_object_put(doc);
+    free(text);
+    status_org_clear(&o);
+}
+
 static void test_copy_is_deep(void **state)
 {
     status_org o, snap;
@@ -225,6 +245,9 @@ static void test_render_json(void **state)
     assert_string_equal(field(l2, "last_action"), "failover");
     assert_string_equal(field(l2, "last_action_at"), "2023-11-14T22:13:20Z");
     assert_string_equal(field(l2, "confirming"), "<null>");
+    /* A retag makes the due moment unknown until the next look. */
+    assert_string_equal(field(l2, "failback_due_at"), "<null>");
+    assert_string_equal(field(l1, "failback_due_at"), "<null>");
     json_object_put(doc);
     free(text);
 
@@ -279,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_action_shows_at_once_and_survives_the_next_reconcile),
         cmocka_unit_test(test_confirming_and_looked),
         cmocka_unit_test(test_copy_is_deep),
+        cmocka_unit_test(test_failback_due),
         cmocka_unit_test(test_render_json),
         cmocka_unit_test(test_render_table),
     };
