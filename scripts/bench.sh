@@ -2,7 +2,7 @@
 # Benchmarks, on 127.0.0.1 only. Builds what it needs (Release tree in build/release), starts
 # every server it measures in a temp dir, and stops all of them (by PID) when it ends.
 #
-#   scripts/bench.sh [ingest|api|engine|all]        (default: all)
+#   scripts/bench.sh [ingest|api|engine|evidence|all]   (default: all)
 #
 # ingest: webhook ingestion over TLS. wrk (2 threads, 50 keep-alive connections, 10 s, a Lua
 #   script POSTing Meraki's motion_alert example: authenticated, not a trigger, so answered
@@ -33,9 +33,9 @@ rounds=${BENCH_ROUNDS:-3}
 release="$root/build/release"
 
 case "$part" in
-ingest | api | engine | all) ;;
+ingest | api | engine | evidence | all) ;;
 *)
-  echo "usage: scripts/bench.sh [ingest|api|engine|all]" >&2
+  echo "usage: scripts/bench.sh [ingest|api|engine|evidence|all]" >&2
   exit 2
   ;;
 esac
@@ -319,13 +319,22 @@ bench_engine() {
   echo "peer: the polling script reacts within 0..30 s (its poll interval), 15 s on average"
 }
 
+# evidence: alert -> retag with Meraki's real timing for evidence = series, and series, live
+#   (polled and by callback): scripts/bench_evidence.sh, which says how it measures. Takes
+#   about three minutes a round (the series waits for Meraki's lag).
+bench_evidence() {
+  bash "$root/scripts/bench_evidence.sh"
+}
+
 case "$part" in
 ingest) bench_ingest ;;
 api) bench_api ;;
 engine) bench_engine ;;
+evidence) bench_evidence ;;
 all)
   bench_ingest
   bench_api
   bench_engine
+  bench_evidence
   ;;
 esac
