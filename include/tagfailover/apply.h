@@ -73,6 +73,32 @@ apply_err apply_retag(const apply_env *env, const char *org_id, const char *netw
 apply_err apply_manual(const apply_env *env, const dj_network *net, policy_action want,
                        tags_hold_op hold, apply_result *out) __attribute__((warn_unused_result));
 
+/* One retag of a bulk. */
+typedef struct {
+    const char *network_id;
+    policy_action want; /* POLICY_FAILOVER or POLICY_FAILBACK */
+    apply_cause cause;
+    const ping_evidence *live; /* as for apply_retag; NULL: the series alone */
+} apply_bulk_item;
+
+/* Many retags of one organization due at the same moment: one fresh read of the
+ * organization's networks (all pages; `listing` when the caller read it this very round, else
+ * read now) is the fresh GET of each, each decision is remade from
+ * the tags it shows (with `ctx` at `t1`), and the writes go in synchronous action batches of at
+ * most DASH_BATCH_MAX, one after another. A batch answered completed and not failed is done
+ * (each network logs its own line with the batch's id); the networks of any other batch are
+ * retagged one by one (apply_retag). results[i] and errs[i] are item i's, as apply_retag's
+ * would be; clear each result with apply_result_clear. Returns APPLY_OK unless the fresh read
+ * or memory failed for all of them. */
+apply_err apply_bulk(const apply_env *env, const char *org_id, const apply_bulk_item *items,
+                     size_t n, const look_ctx *ctx, int64_t t1, const dj_network *listing,
+                     size_t n_listing, apply_result *results, apply_err *errs)
+    __attribute__((warn_unused_result));
+
+/* A deep copy of a network record into `dst` (zeroed first); false when out of memory. */
+bool apply_copy_network_public(const dj_network *src, dj_network *dst)
+    __attribute__((warn_unused_result));
+
 /* Frees what the result owns. */
 void apply_result_clear(apply_result *r);
 

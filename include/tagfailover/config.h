@@ -140,6 +140,7 @@ typedef struct {
     int live_ping_interval_s;        /* default 30: at most one ping per network per interval */
     int live_ping_max_inflight;      /* default 5: per organization */
     bool vpn_status_hint;            /* default true */
+    bool bulk_retag;                 /* default true: `bulk_retag = auto` (action batches) */
 
     /* [log] */
     config_log_format log_format; /* default json */

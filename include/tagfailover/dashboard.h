@@ -180,6 +180,30 @@ dash_err dash_ping_start(dash_client *c, const char *org_id, const char *serial,
                          char ping_id[TF_ID_MAX_LEN + 1], dash_error *err)
     __attribute__((warn_unused_result));
 
+/* Most actions in one synchronous action batch (Meraki's limit). */
+#define DASH_BATCH_MAX 20
+
+/* One network's new tags in an action batch. Borrowed. */
+typedef struct {
+    const char *network_id;
+    const tags_list *tags;
+} dash_batch_action;
+
+/* What a batch answered. */
+typedef struct {
+    bool written;               /* status.completed and not status.failed: every action ran */
+    char id[TF_ID_MAX_LEN + 1]; /* the batch's id; "" when the answer had none */
+    char error[256];            /* the first of status.errors, or why it is not written */
+} dash_batch_result;
+
+/* POST /organizations/{org}/actionBatches {"confirmed": true, "synchronous": true, "actions":
+ * [{"resource": "/networks/{id}", "operation": "update", "body": {"tags": [...]}}]}: writes up
+ * to DASH_BATCH_MAX networks' tags in one request (all or nothing). DASH_OK means the request
+ * was answered; out->written says whether the batch ran. */
+dash_err dash_action_batch(dash_client *c, const char *org_id, const dash_batch_action *actions,
+                           size_t n, dash_batch_result *out, dash_error *err)
+    __attribute__((warn_unused_result));
+
 /* GET /organizations/{org}/configurationChanges?timespan=N (and every next page), only for
  * `network_id` when not NULL: the Dashboard's change log, newest first. *out is the caller's
  * (chg_free). A next page that repeats the previous one is an error. */

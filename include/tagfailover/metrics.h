@@ -53,6 +53,8 @@ void metrics_failback(metrics_trigger t);
 void metrics_action_failed(void);
 /* tagfailover_confirmations_total{result} += 1 */
 void metrics_confirmation(metrics_confirm_result r);
+/* tagfailover_action_batches_total{result="ok"|"failed"} += 1 */
+void metrics_action_batch(int ok);
 /* tagfailover_live_pings_total{result} += 1 */
 void metrics_live_ping(ping_verdict v);
 /* tagfailover_confirmations_pending: one organization's share (summed when rendered) */

@@ -140,6 +140,9 @@ char *config_dump(const config *c)
         case KIND_FAILBACK:
             fprintf(f, " %s", c->failback_auto ? "auto" : "manual");
             break;
+        case KIND_BULK:
+            fprintf(f, " %s", c->bulk_retag ? "auto" : "off");
+            break;
         case KIND_EVIDENCE:
             fprintf(f, " %s", c->evidence_live ? "series, live" : "series");
             break;

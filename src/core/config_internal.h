@@ -64,6 +64,7 @@ typedef enum {
     KIND_TAG,          /* char *: a Meraki tag that is not a pair tag */
     KIND_PUBLIC_URL,   /* char *: an https:// URL, or empty (NULL) */
     KIND_EVIDENCE,     /* bool evidence_live: `series` or `series, live` */
+    KIND_BULK,         /* bool bulk_retag: auto | off */
 } config_kind;
 
 /* Every key of every fixed section, in the order the dump prints them. */
@@ -113,6 +114,7 @@ typedef enum {
     K_LIVE_PING_INTERVAL_S,
     K_LIVE_PING_MAX_INFLIGHT,
     K_VPN_STATUS_HINT,
+    K_BULK_RETAG,
     K_LOG_FORMAT,
     K_LOG_LEVEL,
     K_COUNT
@@ -130,11 +132,12 @@ typedef struct {
 /* Every key of every fixed section (config_keys.c), and the names of sections and choices. */
 extern const config_key config_keys[K_COUNT];
 extern const char *const config_section_names[SEC_COUNT];
-extern const char *const config_mode_names[];     /* by config_listener_mode, NULL-terminated */
-extern const char *const config_format_names[];   /* by config_log_format, NULL-terminated */
-extern const char *const config_level_names[];    /* by config_log_level, NULL-terminated */
-extern const char *const config_failback_names[]; /* auto, manual; NULL-terminated */
-extern const char *const config_uplink_names[];   /* wan1, wan2, wan3, cellular; NULL-terminated */
+extern const char *const config_mode_names[];   /* by config_listener_mode, NULL-terminated */
+extern const char *const config_format_names[]; /* by config_log_format, NULL-terminated */
+extern const char *const config_level_names[];  /* by config_log_level, NULL-terminated */
+extern const char *const config_failback_names[];
+extern const char *const config_bulk_names[];   /* auto, manual; NULL-terminated */
+extern const char *const config_uplink_names[]; /* wan1, wan2, wan3, cellular; NULL-terminated */
 
 /* One collected message. */
 typedef struct {

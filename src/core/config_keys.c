@@ -94,6 +94,7 @@ const config_key config_keys[K_COUNT] = {
     [K_LIVE_PING_MAX_INFLIGHT] =
         NUM(SEC_FAILOVER, "live_ping_max_inflight", KIND_INT, live_ping_max_inflight, 1, 100),
     [K_VPN_STATUS_HINT] = KEY(SEC_FAILOVER, "vpn_status_hint", KIND_BOOL, vpn_status_hint),
+    [K_BULK_RETAG] = KEY(SEC_FAILOVER, "bulk_retag", KIND_BULK, bulk_retag),
 
     [K_LOG_FORMAT] = KEY(SEC_LOG, "format", KIND_LOG_FORMAT, log_format),
     [K_LOG_LEVEL] = KEY(SEC_LOG, "level", KIND_LOG_LEVEL, log_level),
@@ -103,6 +104,7 @@ const char *const config_mode_names[] = {"tls", "plain", "off", NULL};
 const char *const config_format_names[] = {"json", "text", NULL};
 const char *const config_level_names[] = {"debug", "info", "warn", "error", NULL};
 const char *const config_failback_names[] = {"auto", "manual", NULL};
+const char *const config_bulk_names[] = {"auto", "off", NULL};
 const char *const config_uplink_names[] = {"wan1", "wan2", "wan3", "cellular", NULL};
 static const char *const config_default_alert_types[] = {
     "failover_event", "vpn_connectivity_change", "cellular_down", NULL};
@@ -205,6 +207,7 @@ config_err config_defaults(config *c)
     c->live_ping_interval_s = 30;
     c->live_ping_max_inflight = 5;
     c->vpn_status_hint = true;
+    c->bulk_retag = true;
     c->log_format = CONFIG_LOG_JSON;
     c->log_level = CONFIG_LOG_INFO;
 

@@ -481,10 +481,12 @@ bool config_set(config_parser *p, config_key_id k, const char *value)
         return true;
     case KIND_MODE:
     case KIND_FAILBACK:
+    case KIND_BULK:
     case KIND_LOG_FORMAT:
     case KIND_LOG_LEVEL: {
         const char *const *table = key->kind == KIND_MODE         ? config_mode_names
                                    : key->kind == KIND_FAILBACK   ? config_failback_names
+                                   : key->kind == KIND_BULK       ? config_bulk_names
                                    : key->kind == KIND_LOG_FORMAT ? config_format_names
                                                                   : config_level_names;
         choice = config_choice(value, table);
@@ -496,7 +498,7 @@ bool config_set(config_parser *p, config_key_id k, const char *value)
         }
         if (key->kind == KIND_MODE)
             *(config_listener_mode *)member = (config_listener_mode)choice;
-        else if (key->kind == KIND_FAILBACK)
+        else if (key->kind == KIND_FAILBACK || key->kind == KIND_BULK)
             *(bool *)member = choice == 0;
         else if (key->kind == KIND_LOG_FORMAT)
             *(config_log_format *)member = (config_log_format)choice;

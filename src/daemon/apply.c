@@ -18,6 +18,8 @@
 #include "tagfailover/log.h"
 #include "tagfailover/metrics.h"
 
+#include "apply_int.h"
+
 /* The metrics' trigger label of a core trigger: a VPN status hint is the reconcile's. */
 static metrics_trigger apply_metrics_trigger(plan_trigger t)
 {
@@ -64,9 +66,9 @@ static struct json_object *apply_tags_json(const tags_list *l)
 }
 
 /* The retag's log line: `failover` or `failback` with every field a reader relies on. */
-static void apply_log_done(const apply_env *env, const char *org_id, const dj_network *net,
-                           policy_action action, const tags_list *after, bool has_loss,
-                           double loss_pct, const apply_cause *cause)
+void apply_log_done(const apply_env *env, const char *org_id, const dj_network *net,
+                    policy_action action, const tags_list *after, bool has_loss, double loss_pct,
+                    const apply_cause *cause, const char *batch_id)
 {
     char trig[TF_ID_MAX_LEN + 16];
     if (cause->trigger == PLAN_TRIGGER_WEBHOOK || cause->trigger == PLAN_TRIGGER_VPN_STATUS)
@@ -88,14 +90,15 @@ static void apply_log_done(const apply_env *env, const char *org_id, const dj_ne
     json_object_object_add(f, "trigger", json_object_new_string(trig));
     json_object_object_add(f, "evidence",
                            json_object_new_string(plan_evidence_name(cause->evidence)));
-    json_object_object_add(f, "batch_id", NULL);
+    json_object_object_add(f, "batch_id",
+                           batch_id != NULL ? json_object_new_string(batch_id) : NULL);
     json_object_object_add(f, "dry_run", json_object_new_boolean(env->dry_run));
     log_event(LOG_INFO, action == POLICY_FAILOVER ? "failover" : "failback", f);
 }
 
 /* The line of a retag that did not complete, and its count. */
-static void apply_log_failed(const char *org_id, const char *network_id, policy_action want,
-                             apply_err rc, const dash_error *err, const apply_cause *cause)
+void apply_log_failed(const char *org_id, const char *network_id, policy_action want, apply_err rc,
+                      const dash_error *err, const apply_cause *cause)
 {
     metrics_action_failed();
     struct json_object *f = json_object_new_object();
@@ -131,6 +134,16 @@ static apply_err apply_write(const apply_env *env, const char *org_id, const cha
     return rc;
 }
 
+void apply_count_done(const apply_env *env, policy_action want, const apply_cause *cause)
+{
+    if (env->dry_run)
+        return;
+    if (want == POLICY_FAILOVER)
+        metrics_failover(apply_metrics_trigger(cause->trigger));
+    else
+        metrics_failback(apply_metrics_trigger(cause->trigger));
+}
+
 /* Writes `out->after` (unless dry-run), then logs and counts the retag. */
 static apply_err apply_finish(const apply_env *env, const char *org_id, policy_action want,
                               bool has_loss, double loss_pct, const apply_cause *cause,
@@ -142,18 +155,13 @@ static apply_err apply_finish(const apply_env *env, const char *org_id, policy_a
             return rc;
     }
     out->done = true;
-    apply_log_done(env, org_id, &out->fresh, want, &out->after, has_loss, loss_pct, cause);
-    if (!env->dry_run) {
-        if (want == POLICY_FAILOVER)
-            metrics_failover(apply_metrics_trigger(cause->trigger));
-        else
-            metrics_failback(apply_metrics_trigger(cause->trigger));
-    }
+    apply_log_done(env, org_id, &out->fresh, want, &out->after, has_loss, loss_pct, cause, NULL);
+    apply_count_done(env, want, cause);
     return APPLY_OK;
 }
 
 /* A deep copy of a network record. */
-static apply_err apply_copy_network(const dj_network *src, dj_network *dst)
+apply_err apply_copy_network(const dj_network *src, dj_network *dst)
 {
     memset(dst, 0, sizeof(*dst));
     dst->id = strdup(src->id);
@@ -165,6 +173,11 @@ static apply_err apply_copy_network(const dj_network *src, dj_network *dst)
         return APPLY_ERR_NOMEM;
     }
     return APPLY_OK;
+}
+
+bool apply_copy_network_public(const dj_network *src, dj_network *dst)
+{
+    return apply_copy_network(src, dst) == APPLY_OK;
 }
 
 apply_err apply_retag(const apply_env *env, const char *org_id, const char *network_id,

@@ -200,31 +200,67 @@ static round_err round_look_all(const look_ctx *ctx, const fetch_data *d, look_r
 }
 
 /* Performs the retags a reconcile's plan calls for. */
+/* Counts one retag of a reconcile and notes it in the model. */
+static void round_count(const apply_env *env, round_org *o, const char *network_id,
+                        policy_action act, apply_err e, const apply_result *res, round_stats *stats)
+{
+    if (e != APPLY_OK)
+        stats->failed++;
+    else if (res->done && act == POLICY_FAILOVER)
+        stats->failovers++;
+    else if (res->done)
+        stats->failbacks++;
+    if (e == APPLY_OK && res->done && !env->dry_run) {
+        int64_t now = (int64_t)time(NULL);
+        status_org_acted(&o->model, network_id, act, now);
+        if (act == POLICY_FAILOVER)
+            round_moved_set(o, network_id, true, now);
+        else
+            round_moved_forget(o, network_id);
+    }
+}
+
+/* Two or more retags due at once, with bulk_retag = auto: action batches. */
+static bool round_retag_bulk(const apply_env *env, round_org *o, const look_ctx *ctx,
+                             const fetch_data *d, const plan_retag *retags, size_t n,
+                             round_stats *stats)
+{
+    apply_bulk_item *items = calloc(n, sizeof(*items));
+    apply_result *res = calloc(n, sizeof(*res));
+    apply_err *errs = calloc(n, sizeof(*errs));
+    bool ok = items != NULL && res != NULL && errs != NULL;
+    for (size_t i = 0; ok && i < n; i++)
+        items[i] = (apply_bulk_item){
+            .network_id = d->networks[retags[i].index].id,
+            .want = retags[i].action,
+            .cause = {.trigger = PLAN_TRIGGER_RECONCILE, .evidence = PLAN_EVIDENCE_SERIES}};
+    if (ok &&
+        apply_bulk(env, o->model.id, items, n, ctx, d->t1, NULL, 0, res, errs) == APPLY_ERR_NOMEM)
+        ok = false;
+    for (size_t i = 0; ok && i < n; i++)
+        round_count(env, o, items[i].network_id, items[i].want, errs[i], &res[i], stats);
+    for (size_t i = 0; res != NULL && i < n; i++)
+        apply_result_clear(&res[i]);
+    free(items);
+    free(res);
+    free(errs);
+    return ok;
+}
+
 static void round_retag_all(const apply_env *env, round_org *o, const look_ctx *ctx,
                             const fetch_data *d, const plan_retag *retags, size_t n,
                             round_stats *stats)
 {
     const apply_cause cause = {.trigger = PLAN_TRIGGER_RECONCILE, .evidence = PLAN_EVIDENCE_SERIES};
+    if (n >= 2 && env->cfg->bulk_retag && round_retag_bulk(env, o, ctx, d, retags, n, stats))
+        return;
     for (size_t i = 0; i < n; i++) {
         const dj_network *net = &d->networks[retags[i].index];
         policy_action act = retags[i].action;
         apply_result res = {0};
         apply_err e =
             apply_retag(env, o->model.id, net->id, act, ctx, d->t1, NULL, NULL, &cause, &res);
-        if (e != APPLY_OK)
-            stats->failed++;
-        else if (res.done && act == POLICY_FAILOVER)
-            stats->failovers++;
-        else if (res.done)
-            stats->failbacks++;
-        if (e == APPLY_OK && res.done && !env->dry_run) {
-            int64_t now = (int64_t)time(NULL);
-            status_org_acted(&o->model, net->id, act, now);
-            if (act == POLICY_FAILOVER)
-                round_moved_set(o, net->id, true, now);
-            else
-                round_moved_forget(o, net->id);
-        }
+        round_count(env, o, net->id, act, e, &res, stats);
         apply_result_clear(&res);
     }
 }
@@ -438,9 +474,13 @@ void round_retagged(const apply_env *env, round_org *o, sched *s, size_t slot, a
     round_step(o, s, slot, &step);
 }
 
-/* One look at one confirming network, and its retag when the look proves the loss. */
-static void round_confirm_one(const apply_env *env, round_org *o, sched *s, size_t slot,
-                              const look_ctx *ctx, int64_t t1)
+/* One look at one confirming network. `listed` is its record from the organization's listing
+ * read this round (NULL: GET it now; `unlisted` true: the listing has no such network). When
+ * the look proves the loss, returns true with the fresh record in *due (the caller retags it
+ * and clears it); every other step is carried out here. */
+static bool round_confirm_look(const apply_env *env, round_org *o, sched *s, size_t slot,
+                               const look_ctx *ctx, int64_t t1, const dj_network *listed,
+                               bool unlisted, dj_network *due)
 {
     const sched_entry *c = sched_get(s, slot);
     const uint64_t interval = s->interval_ms;
@@ -449,35 +489,34 @@ static void round_confirm_one(const apply_env *env, round_org *o, sched *s, size
     look_result r;
     plan_confirm_step step;
 
-    if (dash_get_network(env->client, o->model.id, c->network_id, &net, &err) != DASH_OK) {
+    if (unlisted) {
+        plan_confirm(c, PLAN_READ_UNKNOWN, NULL, NULL, interval, round_now_ms(), &step);
+        round_step(o, s, slot, &step);
+        return false;
+    }
+    bool read_ok = listed != NULL ? apply_copy_network_public(listed, &net)
+                                  : dash_get_network(env->client, o->model.id, c->network_id, &net,
+                                                     &err) == DASH_OK;
+    if (!read_ok) {
         char why[sizeof(err.message) + 64];
         snprintf(why, sizeof(why), "%s: %s", dash_strerror(err.code), err.message);
         plan_confirm(c, err.http_status == 404 ? PLAN_READ_UNKNOWN : PLAN_READ_FAILED, NULL, why,
                      interval, round_now_ms(), &step);
         round_step(o, s, slot, &step);
-        return;
+        return false;
     }
     if (look_network(ctx, &net, t1, &r) != LOOK_OK) {
         plan_confirm(c, PLAN_READ_FAILED, NULL, "out of memory", interval, round_now_ms(), &step);
         round_step(o, s, slot, &step);
         dj_network_clear(&net);
-        return;
+        return false;
     }
     round_model_note(o, status_org_looked(&o->model, &net, &r));
     uint64_t now = round_now_ms();
     plan_confirm(c, PLAN_READ_OK, &r, NULL, interval, now, &step);
     if (step.kind == PLAN_CONFIRM_RETAG) {
-        const apply_cause cause = {.trigger = c->vpn_status ? PLAN_TRIGGER_VPN_STATUS
-                                                            : PLAN_TRIGGER_WEBHOOK,
-                                   .alert_id = c->alert_id,
-                                   .evidence = PLAN_EVIDENCE_SERIES};
-        apply_result res = {0};
-        apply_err e = apply_retag(env, o->model.id, c->network_id, POLICY_FAILOVER, ctx, t1, &net,
-                                  NULL, &cause, &res);
-        round_retagged(env, o, s, slot, e, &res);
-        apply_result_clear(&res);
-        dj_network_clear(&net);
-        return;
+        *due = net;
+        return true;
     }
     const config *cfg = env->cfg;
     const plan_ping_rules rules = {
@@ -495,6 +534,66 @@ static void round_confirm_one(const apply_env *env, round_org *o, sched *s, size
         round_mark(o, sched_get(s, slot));
     }
     dj_network_clear(&net);
+    return false;
+}
+
+/* A confirmation proven this round, waiting for its retag. */
+typedef struct {
+    size_t slot;
+    dj_network net; /* the fresh record it was proven on */
+} round_proven;
+
+static apply_cause round_cause(const sched_entry *c)
+{
+    return (apply_cause){.trigger = c->vpn_status ? PLAN_TRIGGER_VPN_STATUS : PLAN_TRIGGER_WEBHOOK,
+                         .alert_id = c->alert_id,
+                         .evidence = PLAN_EVIDENCE_SERIES};
+}
+
+/* The retags a confirmation round proved: in action batches when there are two or more (and
+ * bulk_retag = auto), else each with its own PUT after the fresh read it was proven on. */
+static void round_confirm_retag(const apply_env *env, round_org *o, sched *s, round_proven *p,
+                                size_t k, const look_ctx *ctx, int64_t t1,
+                                const dj_network *listing, size_t n_listing)
+{
+    apply_bulk_item *items = k >= 2 && env->cfg->bulk_retag ? calloc(k, sizeof(*items)) : NULL;
+    apply_result *res = items != NULL ? calloc(k, sizeof(*res)) : NULL;
+    apply_err *errs = items != NULL ? calloc(k, sizeof(*errs)) : NULL;
+    if (items != NULL && res != NULL && errs != NULL) {
+        for (size_t i = 0; i < k; i++) {
+            const sched_entry *c = sched_get(s, p[i].slot);
+            items[i] = (apply_bulk_item){
+                .network_id = c->network_id, .want = POLICY_FAILOVER, .cause = round_cause(c)};
+        }
+        if (apply_bulk(env, o->model.id, items, k, ctx, t1, listing, n_listing, res, errs) !=
+            APPLY_ERR_NOMEM) {
+            for (size_t i = 0; i < k; i++) {
+                round_retagged(env, o, s, p[i].slot, errs[i], &res[i]);
+                apply_result_clear(&res[i]);
+            }
+            free(items);
+            free(res);
+            free(errs);
+            return;
+        }
+    }
+    free(items);
+    free(res);
+    free(errs);
+    for (size_t i = 0; i < k; i++) {
+        const sched_entry *c = sched_get(s, p[i].slot);
+        const apply_cause cause = round_cause(c);
+        apply_result r = {0};
+        apply_err e = apply_retag(env, o->model.id, c->network_id, POLICY_FAILOVER, ctx, t1,
+                                  &p[i].net, NULL, &cause, &r);
+        round_retagged(env, o, s, p[i].slot, e, &r);
+        apply_result_clear(&r);
+    }
+}
+
+static int round_cmp_listed(const void *a, const void *b)
+{
+    return strcmp((*(const dj_network *const *)a)->id, (*(const dj_network *const *)b)->id);
 }
 
 /* Drops the kept data of the last confirmation round (its index borrows the peer cache,
@@ -540,10 +639,49 @@ void round_confirm(const apply_env *env, round_org *o, sched *s, const size_t *s
         }
         return;
     }
-    size_t i = 0;
-    for (; i < n && !dash_shared_cancelled(api); i++)
-        round_confirm_one(env, o, s, slots[i], o->last_ctx, o->last.t1);
-    /* Stopping: what was not looked at stays pending, due at once. */
+    /* Two or more networks to look at: one read of the organization's networks serves as the
+     * fresh read of each (and, with bulk_retag, of their retags), instead of one GET each. A
+     * listing that cannot be read falls back to the GETs. */
+    dj_network *listing = NULL;
+    const dj_network **index = NULL;
+    size_t n_listing = 0;
+    if (n >= 2 && env->cfg->bulk_retag &&
+        dash_list_networks(env->client, o->model.id, NULL, DASH_TAGS_ANY, &listing, &n_listing,
+                           &err) == DASH_OK &&
+        (n_listing == 0 || (index = calloc(n_listing, sizeof(*index))) != NULL)) {
+        for (size_t k = 0; k < n_listing; k++)
+            index[k] = &listing[k];
+        if (n_listing > 1)
+            qsort(index, n_listing, sizeof(*index), round_cmp_listed);
+    } else if (listing != NULL) {
+        dj_networks_free(listing, n_listing);
+        listing = NULL;
+        n_listing = 0;
+    }
+    round_proven *proven = calloc(n, sizeof(*proven));
+    size_t k = 0, i = 0;
+    for (; i < n && !dash_shared_cancelled(api) && proven != NULL; i++) {
+        const dj_network *listed = NULL;
+        if (listing != NULL) {
+            dj_network key = {.id = (char *)sched_get(s, slots[i])->network_id};
+            const dj_network *kp = &key;
+            const dj_network **hit =
+                n_listing > 0 ? bsearch(&kp, index, n_listing, sizeof(*index), round_cmp_listed)
+                              : NULL;
+            listed = hit != NULL ? *hit : NULL;
+        }
+        if (round_confirm_look(env, o, s, slots[i], o->last_ctx, o->last.t1, listed,
+                               listing != NULL && listed == NULL, &proven[k].net))
+            proven[k++].slot = slots[i];
+    }
+    if (k > 0)
+        round_confirm_retag(env, o, s, proven, k, o->last_ctx, o->last.t1, listing, n_listing);
+    for (size_t p = 0; p < k; p++)
+        dj_network_clear(&proven[p].net);
+    free(proven);
+    free(index);
+    dj_networks_free(listing, n_listing);
+    /* Stopping (or out of memory): what was not looked at stays pending, due at once. */
     for (; i < n; i++)
         sched_set_due(s, slots[i], now);
 }

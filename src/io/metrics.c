@@ -26,6 +26,7 @@ static atomic_ulong failbacks[METRICS_TRIGGER_COUNT];
 static atomic_ulong actions_failed;
 static atomic_ulong confirmations[METRICS_CONFIRM_RESULT_COUNT];
 static atomic_ulong live_pings[PING_VERDICT_COUNT];
+static atomic_ulong action_batches[2]; /* [0] failed, [1] ok */
 static atomic_long confirmations_pending[METRICS_ORG_SLOTS];
 static atomic_ulong api_requests[METRICS_HTTP_CODES];
 static atomic_ulong api_retries;
@@ -51,6 +52,8 @@ void metrics_reset(void)
     atomic_store(&actions_failed, 0);
     for (size_t i = 0; i < PING_VERDICT_COUNT; i++)
         atomic_store(&live_pings[i], 0);
+    atomic_store(&action_batches[0], 0);
+    atomic_store(&action_batches[1], 0);
     for (size_t i = 0; i < METRICS_ORG_SLOTS; i++)
         atomic_store(&confirmations_pending[i], 0);
     for (size_t i = 0; i < METRICS_CONFIRM_RESULT_COUNT; i++)
@@ -95,6 +98,11 @@ void metrics_failback(metrics_trigger t)
 void metrics_action_failed(void)
 {
     metrics_inc(&actions_failed);
+}
+
+void metrics_action_batch(int ok)
+{
+    atomic_fetch_add_explicit(&action_batches[ok ? 1 : 0], 1, memory_order_relaxed);
 }
 
 void metrics_live_ping(ping_verdict v)
@@ -250,6 +258,13 @@ char *metrics_render(void)
     for (size_t i = 0; i < PING_VERDICT_COUNT; i++)
         metrics_printf(&b, "tagfailover_live_pings_total{result=\"%s\"} %lu\n",
                        ping_verdict_name((ping_verdict)i), atomic_load(&live_pings[i]));
+
+    metrics_header(&b, "tagfailover_action_batches_total", "counter",
+                   "Action batches sent, by whether they ran.");
+    metrics_printf(&b, "tagfailover_action_batches_total{result=\"ok\"} %lu\n",
+                   atomic_load(&action_batches[1]));
+    metrics_printf(&b, "tagfailover_action_batches_total{result=\"failed\"} %lu\n",
+                   atomic_load(&action_batches[0]));
 
     long pending = 0;
     for (size_t i = 0; i < METRICS_ORG_SLOTS; i++)
