@@ -38,6 +38,14 @@
 /* Alerts a worker takes from its queue at once. */
 #define ENGINE_TAKE_MAX 64
 
+/* With bulk_retag, a burst of alerts is gathered before its first confirmation round, so a
+ * data center's outage becomes one round (one listing read, action batches) instead of one
+ * alone and the rest together: the worker waits until no alert has come for
+ * ENGINE_GATHER_QUIET_MS, at most ENGINE_GATHER_MAX_MS. An isolated alert pays the quiet
+ * time once. */
+#define ENGINE_GATHER_QUIET_MS 50
+#define ENGINE_GATHER_MAX_MS   250
+
 /* An immutable copy of one organization's status model, shared by reference. */
 typedef struct {
     atomic_int refs;
@@ -378,6 +386,33 @@ static void worker_reconciled(org_worker *w, round_err rc, const round_stats *st
                 round_strerror(rc), err->message, err->http_status);
 }
 
+/* After alerts arrived: waits for the rest of a burst (see ENGINE_GATHER_QUIET_MS) and
+ * takes them, up to `max` in all. */
+static void worker_gather(org_worker *w, alert_event *batch, size_t max, size_t *n)
+{
+    engine *e = w->e;
+    uint64_t start = engine_now_ms();
+    pthread_mutex_lock(&w->inbox_lock);
+    while (*n < max && !atomic_load(&e->stopping)) {
+        uint64_t now = engine_now_ms();
+        if (w->inbox_count == 0) {
+            if (now - start >= ENGINE_GATHER_MAX_MS)
+                break;
+            struct timespec until = engine_abs(now + ENGINE_GATHER_QUIET_MS);
+            if (pthread_cond_timedwait(&w->inbox_wake, &w->inbox_lock, &until) == ETIMEDOUT &&
+                w->inbox_count == 0)
+                break;
+            continue;
+        }
+        while (w->inbox_count > 0 && *n < max) {
+            batch[(*n)++] = w->inbox[w->inbox_head];
+            w->inbox_head = (w->inbox_head + 1) % TF_ORG_QUEUE_CAPACITY;
+            w->inbox_count--;
+        }
+    }
+    pthread_mutex_unlock(&w->inbox_lock);
+}
+
 /* Waits until an alert arrives, something is due, or the engine stops; then takes up to
  * `max` alerts. Returns false when stopping. */
 static bool worker_wait(org_worker *w, alert_event *batch, size_t max, size_t *n)
@@ -420,6 +455,11 @@ static void *worker_main(void *arg)
     w->reconcile_due_ms = engine_now_ms(); /* the first reconcile runs at once */
 
     while (worker_wait(w, batch, ENGINE_TAKE_MAX, &n)) {
+        bool alerts = false;
+        for (size_t i = 0; i < n; i++)
+            alerts = alerts || batch[i].kind == ALERT_EVENT_ALERT;
+        if (alerts && e->cfg->bulk_retag)
+            worker_gather(w, batch, ENGINE_TAKE_MAX, &n);
         uint64_t now = engine_now_ms();
         for (size_t i = 0; i < n; i++)
             worker_alert(w, &env, &batch[i], now);

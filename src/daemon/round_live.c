@@ -84,9 +84,12 @@ void round_live_start(const apply_env *env, round_org *o, sched *s, size_t slot,
     if (dash_ping_start(env->client, o->model.id, serial, r->tracked_ip, cfg->live_ping_count,
                         cb_url, cfg->shared_secret, id, &err) != DASH_OK) {
         metrics_live_ping(round_live_post_verdict(&err));
-        if (err.code != DASH_ERR_CANCELLED)
-            log_msg(LOG_INFO, "live_ping", "network %s: no live ping (%s: %s, HTTP %ld)",
-                    c->network_id, dash_strerror(err.code), err.message, err.http_status);
+        /* The API's own words may echo the serial (an alert's field): at debug only. */
+        if (err.code != DASH_ERR_CANCELLED) {
+            log_msg(LOG_INFO, "live_ping", "network %s: no live ping (%s, HTTP %ld)", c->network_id,
+                    dash_strerror(err.code), err.http_status);
+            log_msg(LOG_DEBUG, "live_ping", "network %s: %s", c->network_id, err.message);
+        }
         return;
     }
     memset(&c->primary, 0, sizeof(c->primary));
@@ -130,7 +133,8 @@ static void round_live_judge(const apply_env *env, round_org *o, sched *s, size_
 
     plan_ping_evidence(c, cfg->loss_threshold_pct, timed_out, &ev, &vp, &vb);
     metrics_live_ping(vp);
-    if (c->backup_ping_id[0] != '\0')
+    /* A backup ping whose answer was not needed (the primary proved nothing) is not counted. */
+    if (c->backup_ping_id[0] != '\0' && (c->have_backup || timed_out))
         metrics_live_ping(vb);
     round_live_forget(o, c);
     c->ping_pending = false;
@@ -182,6 +186,12 @@ void round_live_poll(const apply_env *env, round_org *o, sched *s, const size_t 
             for (size_t k = 0; k < 2; k++) {
                 if (todo[k].id[0] == '\0' || *todo[k].have)
                     continue;
+                /* The backup's answer matters only once the primary's proves loss: poll it
+                 * then, and save a request a second meanwhile. */
+                if (k == 1 &&
+                    !(c->have_primary &&
+                      ping_judge(&c->primary, cfg->loss_threshold_pct) == PING_VERDICT_LOSS))
+                    continue;
                 ping_result r;
                 dash_error err = {0};
                 if (dash_ping_get(env->client, o->model.id, c->ping_serial, todo[k].id, &r, &err) ==
@@ -198,8 +208,11 @@ void round_live_poll(const apply_env *env, round_org *o, sched *s, const size_t 
             }
         }
         uint64_t now = round_live_now_ms();
-        if (plan_ping_complete(c) || now >= deadline) {
-            round_live_judge(env, o, s, slots[i], !plan_ping_complete(c));
+        /* A primary that proves nothing decides the ping, whatever the backup says. */
+        bool settled = c->have_primary &&
+                       ping_judge(&c->primary, cfg->loss_threshold_pct) != PING_VERDICT_LOSS;
+        if (plan_ping_complete(c) || settled || now >= deadline) {
+            round_live_judge(env, o, s, slots[i], !plan_ping_complete(c) && !settled);
             continue;
         }
         uint64_t next = c->ping_polled ? now + ROUND_PING_POLL_MS : deadline;
@@ -225,7 +238,9 @@ bool round_live_result(const apply_env *env, round_org *o, sched *s, const alert
         c->backup = r;
         c->have_backup = true;
     }
-    if (plan_ping_complete(c))
+    bool settled = c->have_primary &&
+                   ping_judge(&c->primary, env->cfg->loss_threshold_pct) != PING_VERDICT_LOSS;
+    if (plan_ping_complete(c) || settled)
         round_live_judge(env, o, s, (size_t)slot, false);
     return true;
 }

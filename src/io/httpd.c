@@ -485,10 +485,13 @@ httpd_err httpd_reload_tls(httpd *h, const char *cert_file, const char *key_file
     h->cur = next;
     memset(&next, 0, sizeof(next));
     MHD_socket lfd = MHD_quiesce_daemon(old.daemon);
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
     httpd_drain(old.daemon);
     MHD_stop_daemon(old.daemon);
+    /* Only now: the old daemon's polling thread takes the descriptor out of its epoll set
+     * some time after the quiesce, and libmicrohttpd aborts the process ("Failed to remove
+     * listen FD from epoll set") when it is closed under it. */
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
     httpd_daemon_clear(&old);
 out:
     if (next.daemon != NULL)
