@@ -35,6 +35,7 @@ void fetch_dash_options(const config *cfg, dash_options *out)
     out->ca_file = cfg->ca_file;
     out->requests_per_second = cfg->requests_per_second;
     out->requests_burst = cfg->requests_burst;
+    out->requests_per_second_total = cfg->requests_per_second_total;
 }
 
 void fetch_strs_free(char **v, size_t n)
