@@ -198,20 +198,12 @@ static void orgs_seen(const harness_world *w, bool seen[SHARD_ORGS], bool *liste
 static long alert_to(const harness_world *w, int org, const char *alert_id, bool *ignored)
 {
     char org_id[16], net[32];
+    struct harness_response r;
     snprintf(org_id, sizeof(org_id), "%d", org);
     snprintf(net, sizeof(net), "N%d_0", org);
-    const struct harness_alert a = {.type = "vpn_connectivity_change",
-                                    .org = org_id,
-                                    .network = net,
-                                    .alert_id = alert_id,
-                                    .secret = HARNESS_SECRET};
-    char *body = harness_webhook_body(&a);
-    struct harness_response r;
-    assert_non_null(body);
-    long status = harness_webhook_post(w, body, NULL, &r);
+    long status = harness_webhook_alert_answer(w, org_id, net, alert_id, &r);
     *ignored = r.body != NULL && strstr(r.body, "\"ignored\"") != NULL;
     harness_response_free(&r);
-    free(body);
     return status;
 }
 
