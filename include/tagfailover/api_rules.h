@@ -89,6 +89,8 @@ typedef struct {
     double wait_s;  /* BACKOFF, WAIT: seconds before the next attempt; with pause_org: how long
                        the organization pauses; otherwise 0 */
     bool pause_org; /* a 429: every request of the organization waits wait_s, not only this one */
+    bool bare_429;  /* a 429 without a usable Retry-After (wait_s is the backoff): a hint of
+                       the per-source-IP limit when other organizations get one too */
 } api_decision;
 
 /* Decides what follows attempt `a` of a call that has made `t` so far. `jitter` is a uniform

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tagfailover/shard.h"
+
 #define CONFIG_DEFAULT_PATH "/etc/tagfailover/tagfailover.conf"
 
 typedef enum {
@@ -91,6 +93,9 @@ typedef struct {
     config_strs organization_ids;        /* empty: every organization the key sees */
     double requests_per_second;          /* default 9 */
     int requests_burst;                  /* default 5 */
+    double requests_per_second_total;    /* default 90: all organizations together (one
+                                            source IP); not below requests_per_second */
+    shard_spec shard;                    /* default 0/1: the organizations this replica handles */
     int data_lag_s;                      /* default 120; 0 allowed */
     int timeout_s;                       /* default 30 */
     int max_retries;                     /* default 5 (0 allowed) */

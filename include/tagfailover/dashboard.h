@@ -3,14 +3,16 @@
  *
  * Threads and ownership:
  * - dash_global_init() runs once in main before any thread starts.
- * - One dash_shared per process: the options (copied), the per-organization rate-limit
- *   registry and the cancel flag. Any thread may use it; it outlives every client.
+ * - One dash_shared per process: the options (copied), the rate-limit registry (a bucket per
+ *   organization and the one they share) and the cancel flag. Any thread may use it; it
+ *   outlives every client.
  * - One dash_client per thread: it owns one CURL easy handle, so connections are kept alive
  *   and reused between calls. A client is never used by two threads at once.
  *
  * Every call names the organization whose rate limit it counts against (NULL for GET
  * /organizations, which belongs to none). Every HTTP attempt (first try, retry, redirect,
- * next page) first takes a token from that organization's bucket.
+ * next page) first takes a token from that organization's bucket, then one from the bucket
+ * every organization shares (requests_per_second_total: Meraki's per-source-IP limit).
  *
  * Behaviour, in short: redirects (301/302/303/307/308) are followed by hand, at most
  * TF_API_MAX_REDIRECTS in a row, keeping the method, the body and the Authorization header,
@@ -18,10 +20,12 @@
  * .meraki.com (or the base URL's regional domain); any other Location is DASH_ERR_REDIRECT and
  * nothing is sent there. `Link: <...>; rel=next` pages are followed to the end under the same
  * host rule. 429 waits Retry-After (else exponential backoff with jitter, capped at 60 s) and
- * pauses the whole organization meanwhile; 5xx and transport errors back off (1 s, doubling,
- * with jitter) and retry; other 4xx fail at once with the API's `errors` message. At most
- * max_retries retries per call. Responses are capped (TF_API_MAX_RESPONSE) and must parse.
- * The rules themselves are the core's (api_rules.h); this client only acts on them.
+ * pauses the whole organization meanwhile; 429s without Retry-After for two organizations
+ * within RL_IP_LIMIT_WINDOW_S are the per-IP limit, and pause every organization; 5xx and
+ * transport errors back off (1 s, doubling, with jitter) and retry; other 4xx fail at once
+ * with the API's `errors` message. At most max_retries retries per call. Responses are capped
+ * (TF_API_MAX_RESPONSE) and must parse. The rules themselves are the core's (api_rules.h);
+ * this client only acts on them.
  *
  * Errors are values: every call returns a dash_err and fills the caller's dash_error (code,
  * status, the API's `errors`, request ID, method and path, never the key), and logs no failure:
@@ -86,7 +90,15 @@ typedef struct {
     double backoff_base_s;      /* first backoff of a 5xx, transport error or bare 429;
                                    default 1 (as the official SDK); tests lower it */
     size_t max_response_bytes;  /* default and ceiling TF_API_MAX_RESPONSE; tests lower it */
+    /* Every organization together (one source IP); default 90. Its bucket's depth is
+     * DASH_TOTAL_BURST_FACTOR x requests_burst. */
+    double requests_per_second_total;
 } dash_options;
+
+/* The depth of the total bucket, in per-organization bursts: two organizations' bursts may go
+ * together. With the defaults (90/s, 2 x 5) no second holds more than 100 requests, Meraki's
+ * per-source-IP limit. */
+#define DASH_TOTAL_BURST_FACTOR 2.0
 
 typedef struct dash_shared dash_shared;
 typedef struct dash_client dash_client;

@@ -2,7 +2,8 @@
  * fetch.h - what one look at one organization reads through the API: the networks (all
  * pages, for a reconcile), the appliance uplink statuses (when uplinks = active), the loss data
  * in <= 300-s chunks, and the third-party peers through a cache (10 minutes; re-read at most
- * once a minute while some network's tracked IP is unknown); and the organizations to manage.
+ * once a minute while some network's tracked IP is unknown); and the organizations to manage
+ * (this replica's share of them).
  *
  * It only reads: deciding is look.c's, writing is apply's.
  *
@@ -72,9 +73,10 @@ void fetch_data_free(fetch_data *d);
 void fetch_peers_free(fetch_peers *c);
 
 /* The organizations to manage: [dashboard] organization_ids, or every organization the key
- * sees. *ids and *names (entries NULL when unknown) are the caller's (fetch_strs_free each). The
- * names come from GET /organizations, which is read even with configured IDs; when that read
- * fails with configured IDs the names are NULL and the call still succeeds. */
+ * sees, less those of another replica ([dashboard] shard). *ids and *names (entries NULL when
+ * unknown) are the caller's (fetch_strs_free each). The names come from GET /organizations, which
+ * is read even with configured IDs; when that read fails with configured IDs the names are NULL and
+ * the call still succeeds. */
 fetch_err fetch_organizations(const fetch_env *env, char ***ids, char ***names, size_t *n,
                               dash_error *err) __attribute__((warn_unused_result));
 

@@ -372,9 +372,11 @@ api_decision api_classify(const api_answer *a, const api_tally *t, const api_par
     if (api_is_redirect(a->status))
         return redirect(a, t, p);
     if (a->status == 429) {
-        if (!api_parse_retry_after(a->retry_after, &retry_after))
-            retry_after = backoff;
-        return retry_or_fail(t, p, API_ERR_RATE_LIMITED, retry_after, true);
+        bool bare = !api_parse_retry_after(a->retry_after, &retry_after);
+        api_decision d =
+            retry_or_fail(t, p, API_ERR_RATE_LIMITED, bare ? backoff : retry_after, true);
+        d.bare_429 = bare;
+        return d;
     }
     if (a->status >= 500 && a->status < 600)
         return retry_or_fail(t, p, API_ERR_HTTP_5XX, backoff, false);

@@ -168,6 +168,14 @@ void config_check(config_parser *p)
             config_key_error(p, K_LOSS_THRESHOLD_PCT, "must be above failback_max_loss_pct (%g)",
                              c->failback_max_loss_pct);
     }
+    /* Only a configured total can be below: the default (90) is above requests_per_second's
+     * ceiling (10). */
+    if (!p->key_bad[K_REQUESTS_PER_SECOND] && !p->key_bad[K_REQUESTS_PER_SECOND_TOTAL] &&
+        c->requests_per_second_total < c->requests_per_second)
+        config_key_error(p, K_REQUESTS_PER_SECOND_TOTAL,
+                         "must not be below requests_per_second (%g): it is the budget of every "
+                         "organization together",
+                         c->requests_per_second);
     if (!p->key_bad[K_CONFIRM_INTERVAL_S] && !p->key_bad[K_CONFIRM_WINDOW_S] &&
         c->confirm_interval_s > c->confirm_window_s) {
         if (p->key_line[K_CONFIRM_INTERVAL_S] != 0)

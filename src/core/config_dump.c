@@ -146,6 +146,9 @@ char *config_dump(const config *c)
         case KIND_EVIDENCE:
             fprintf(f, " %s", c->evidence_live ? "series, live" : "series");
             break;
+        case KIND_SHARD:
+            fprintf(f, " %u/%u", c->shard.index, c->shard.count);
+            break;
         case KIND_MODE:
             fprintf(f, " %s", config_mode_names[c->listener_mode]);
             break;

@@ -65,6 +65,7 @@ typedef enum {
     KIND_PUBLIC_URL,   /* char *: an https:// URL, or empty (NULL) */
     KIND_EVIDENCE,     /* bool evidence_live: `series` or `series, live` */
     KIND_BULK,         /* bool bulk_retag: auto | off */
+    KIND_SHARD,        /* shard_spec: i/N */
 } config_kind;
 
 /* Every key of every fixed section, in the order the dump prints them. */
@@ -75,6 +76,8 @@ typedef enum {
     K_ORGANIZATION_IDS,
     K_REQUESTS_PER_SECOND,
     K_REQUESTS_BURST,
+    K_REQUESTS_PER_SECOND_TOTAL,
+    K_SHARD,
     K_DATA_LAG_S,
     K_TIMEOUT_S,
     K_MAX_RETRIES,

@@ -39,6 +39,16 @@ const config_key config_keys[K_COUNT] = {
                                .max = 10,
                                .min_exclusive = true},
     [K_REQUESTS_BURST] = NUM(SEC_DASHBOARD, "requests_burst", KIND_INT, requests_burst, 1, 100),
+    /* Meraki allows 100 requests per second from one source IP; 1000 is ten times that, for a
+     * proxy or a region with a higher limit. */
+    [K_REQUESTS_PER_SECOND_TOTAL] = {.section = SEC_DASHBOARD,
+                                     .name = "requests_per_second_total",
+                                     .kind = KIND_DOUBLE,
+                                     .offset = offsetof(config, requests_per_second_total),
+                                     .min = 0,
+                                     .max = 1000,
+                                     .min_exclusive = true},
+    [K_SHARD] = KEY(SEC_DASHBOARD, "shard", KIND_SHARD, shard),
     [K_DATA_LAG_S] = NUM(SEC_DASHBOARD, "data_lag_s", KIND_INT, data_lag_s, 0, 3600),
     [K_TIMEOUT_S] = NUM(SEC_DASHBOARD, "timeout_s", KIND_INT, timeout_s, 1, 600),
     [K_MAX_RETRIES] = NUM(SEC_DASHBOARD, "max_retries", KIND_INT, max_retries, 0, 20),
@@ -175,6 +185,8 @@ config_err config_defaults(config *c)
     c->base_url = strdup("https://api.meraki.com/api/v1");
     c->requests_per_second = 9;
     c->requests_burst = 5;
+    c->requests_per_second_total = 90;
+    c->shard = (shard_spec){.index = 0, .count = 1};
     c->data_lag_s = 120;
     c->timeout_s = 30;
     c->max_retries = 5;

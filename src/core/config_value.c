@@ -572,6 +572,17 @@ bool config_set(config_parser *p, config_key_id k, const char *value)
         *(bool *)member = live;
         return true;
     }
+    case KIND_SHARD: {
+        shard_err se = shard_parse(value, member);
+        if (se != SHARD_OK) {
+            config_error(p, line,
+                         "%s: must be i/N, this replica's number i (from 0) of N replicas, with "
+                         "i below N and N from 1 to %d (got %s)",
+                         key->name, SHARD_MAX_COUNT, config_quote(value, q, sizeof q));
+            return false;
+        }
+        return true;
+    }
     case KIND_TAG:
         why = config_tag_problem(value);
         if (why != NULL) {

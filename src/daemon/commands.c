@@ -130,8 +130,9 @@ int cmd_reconcile_once(const config *cfg, const cmd_options *opt)
     return cmd_each_org(cfg, opt, false, NULL);
 }
 
-/* Whether the configuration manages `org_id`: it is one of organization_ids, or, with that
- * list empty, one the API key can see. 1 yes, 0 no, -1 the list could not be read. */
+/* Whether the configuration manages `org_id`: it is this replica's (shard) and one of
+ * organization_ids, or, with that list empty, one the API key can see. 1 yes, 0 no, -1 the
+ * list could not be read. */
 static int cmd_org_managed(const config *cfg, dash_client *client, const char *org_id)
 {
     const fetch_env fenv = {.cfg = cfg, .client = client};
@@ -140,6 +141,8 @@ static int cmd_org_managed(const config *cfg, dash_client *client, const char *o
     dash_error err = {0};
     bool found = false;
 
+    if (!shard_owns(cfg->shard, org_id))
+        return 0;
     if (cfg->organization_ids.n > 0)
         return config_strs_contains(&cfg->organization_ids, org_id);
     if (fetch_organizations(&fenv, &ids, &names, &n, &err) != FETCH_OK) {
@@ -183,7 +186,7 @@ int cmd_manual(const config *cfg, const cmd_options *opt, const char *network_id
     if (managed == 0) {
         fprintf(stderr,
                 "tagfailover: network %s belongs to organization %s, which this configuration "
-                "does not manage (organization_ids); nothing written\n",
+                "does not manage (organization_ids, shard); nothing written\n",
                 network_id, net.organization_id);
         code = 2;
         goto out;

@@ -589,8 +589,8 @@ static bool starter_start_workers(engine *e, dash_client *client)
     }
     if (started < n)
         log_msg(LOG_ERROR, "engine", "started %zu of %zu organization threads", started, n);
-    log_msg(LOG_INFO, "organizations", "managing %zu organization%s", started,
-            started == 1 ? "" : "s");
+    log_msg(LOG_INFO, "organizations", "managing %zu organization%s (shard %u/%u)", started,
+            started == 1 ? "" : "s", e->cfg->shard.index, e->cfg->shard.count);
     if (started > 1)
         qsort(sorted, started, sizeof(*sorted), worker_cmp);
     pthread_mutex_lock(&e->lock);
@@ -744,6 +744,10 @@ alert_relevance engine_relevance(engine *e, const char *org_id, const char *netw
     org_worker *const *sorted;
     size_t n;
 
+    /* Another replica's organization (shard = i/N) is decided from the ID alone, so before
+     * the organization list is read too. */
+    if (!shard_owns(e->cfg->shard, org_id))
+        return ALERT_ORG_NOT_CONFIGURED;
     if (e->cfg->organization_ids.n > 0 && !config_strs_contains(&e->cfg->organization_ids, org_id))
         return ALERT_ORG_NOT_CONFIGURED;
     /* With organization_ids empty, every organization counts until the key's list has been

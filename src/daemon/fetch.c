@@ -35,6 +35,7 @@ void fetch_dash_options(const config *cfg, dash_options *out)
     out->ca_file = cfg->ca_file;
     out->requests_per_second = cfg->requests_per_second;
     out->requests_burst = cfg->requests_burst;
+    out->requests_per_second_total = cfg->requests_per_second_total;
 }
 
 void fetch_strs_free(char **v, size_t n)
@@ -193,18 +194,20 @@ fetch_err fetch_organizations(const fetch_env *env, char ***ids, char ***names, 
     for (size_t i = 0; i < cap; i++) {
         const char *id = want->n > 0 ? want->v[i] : orgs[i].id;
         const char *name = NULL;
+        /* Another replica's organization (shard = i/N) is left to it. */
+        if (!shard_owns(env->cfg->shard, id))
+            continue;
         for (size_t k = 0; k < n_orgs; k++)
             if (strcmp(orgs[k].id, id) == 0)
                 name = orgs[k].name;
-        vi[i] = strdup(id);
-        vn[i] = name != NULL ? strdup(name) : NULL;
-        if (vi[i] == NULL || (name != NULL && vn[i] == NULL)) {
-            count = i + 1;
+        vi[count] = strdup(id);
+        vn[count] = name != NULL ? strdup(name) : NULL;
+        count++;
+        if (vi[count - 1] == NULL || (name != NULL && vn[count - 1] == NULL)) {
             rc = FETCH_ERR_NOMEM;
             goto out;
         }
     }
-    count = cap;
     *ids = vi;
     *names = vn;
     *n = count;

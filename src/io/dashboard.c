@@ -29,6 +29,7 @@
 #define DASH_DEFAULT_MAX_RETRIES    5
 #define DASH_DEFAULT_RATE           9.0
 #define DASH_DEFAULT_BURST          5.0
+#define DASH_DEFAULT_TOTAL_RATE     90.0
 #define DASH_DEFAULT_NETWORKS_PAGE  100000
 #define DASH_DEFAULT_UPLINKS_PAGE   1000
 #define DASH_DEFAULT_VPN_PAGE       300
@@ -104,7 +105,7 @@ dash_err dash_shared_new(const dash_options *opt, dash_shared **out)
     CURLU *u = NULL;
     char *scheme = NULL;
     dash_err result = DASH_OK;
-    double rate, burst;
+    rl_limits limits;
     size_t n;
 
     *out = NULL;
@@ -158,9 +159,12 @@ dash_err dash_shared_new(const dash_options *opt, dash_shared **out)
         result = DASH_ERR_NOMEM;
         goto out;
     }
-    rate = opt->requests_per_second > 0 ? opt->requests_per_second : DASH_DEFAULT_RATE;
-    burst = opt->requests_burst > 0 ? opt->requests_burst : DASH_DEFAULT_BURST;
-    switch (rl_registry_new(rate, burst, &s->rl)) {
+    limits.rate = opt->requests_per_second > 0 ? opt->requests_per_second : DASH_DEFAULT_RATE;
+    limits.burst = opt->requests_burst > 0 ? opt->requests_burst : DASH_DEFAULT_BURST;
+    limits.total_rate = opt->requests_per_second_total > 0 ? opt->requests_per_second_total
+                                                           : DASH_DEFAULT_TOTAL_RATE;
+    limits.total_burst = DASH_TOTAL_BURST_FACTOR * limits.burst;
+    switch (rl_registry_new(&limits, &s->rl)) {
     case RL_OK:
         break;
     case RL_ERR_NOMEM:

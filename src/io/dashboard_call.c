@@ -322,11 +322,23 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
     return err->code = api_to_dash(d->err);
 }
 
-/* Pauses the organization for `seconds`: a 429 is about the organization, not this request,
- * so every request of the organization waits (rl_acquire honours the pause). */
-static dash_err dash_pause(struct dash_run *r, double seconds)
+/* Pauses the organization for the 429's wait: a 429 is about the organization, not this
+ * request, so every request of the organization waits (rl_acquire honours the pause). A 429
+ * without Retry-After is also noted: when another organization had one within
+ * RL_IP_LIMIT_WINDOW_S, the limit hit is the source IP's, and every organization pauses as
+ * long. */
+static dash_err dash_pause(struct dash_run *r, const api_decision *d)
 {
-    return rl_to_dash(rl_pause_until(r->c->s->rl, r->org, rl_now() + seconds));
+    rl_registry *rl = r->c->s->rl;
+    dash_err result = rl_to_dash(rl_pause_until(rl, r->org, rl_now() + d->wait_s));
+
+    if (result == DASH_OK && d->bare_429 && rl_bare_429(rl, r->org, d->wait_s))
+        log_msg(LOG_WARN, "api_ip_limit",
+                "429 without Retry-After for organization %s and another within %.0f s: the "
+                "per-IP limit; every organization pauses %.3f s",
+                r->org != NULL && r->org[0] != '\0' ? r->org : "(none)", RL_IP_LIMIT_WINDOW_S,
+                d->wait_s);
+    return result;
 }
 
 /* Logs a retry: status, path (no query), request ID, message, the retry's number and wait;
@@ -390,7 +402,7 @@ static dash_err dash_act(struct dash_run *r, const api_decision *d)
     case API_FAIL:
         /* A 429 pauses the organization even when this call has no retry left (unless the
          * call was one best-effort attempt). */
-        waited = d->pause_org && !r->once ? dash_pause(r, d->wait_s) : DASH_OK;
+        waited = d->pause_org && !r->once ? dash_pause(r, d) : DASH_OK;
         return waited != DASH_OK ? waited : result;
     case API_BACKOFF:
     case API_WAIT:
@@ -400,8 +412,7 @@ static dash_err dash_act(struct dash_run *r, const api_decision *d)
     dash_log_retry(r, d->wait_s);
     /* After a 429 the pause is the wait: rl_acquire honours it, as does every other thread of
      * the organization. */
-    return d->action == API_WAIT ? dash_pause(r, d->wait_s)
-                                 : rl_to_dash(rl_sleep(r->c->s->rl, d->wait_s));
+    return d->action == API_WAIT ? dash_pause(r, d) : rl_to_dash(rl_sleep(r->c->s->rl, d->wait_s));
 }
 
 /* The loop of one call; `once` makes it a single best-effort attempt. */
@@ -428,7 +439,8 @@ static dash_err dash_call_run(dash_client *c, const char *org, const char *metho
     if (next != NULL)
         *next = NULL;
     while (result == DASH_OK) {
-        /* Pace: a token from the organization's bucket, after any pause of it. */
+        /* Pace: a token from the organization's bucket, then one from the total, after any
+         * pause of either. */
         result = rl_to_dash(rl_acquire(c->s->rl, org));
         if (result != DASH_OK)
             break;

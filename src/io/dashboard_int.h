@@ -31,7 +31,7 @@ struct dash_shared {
     long vpn_page;
     double backoff_base_s;
     size_t max_response;
-    rl_registry *rl; /* the per-organization buckets and pauses, and the cancel flag */
+    rl_registry *rl; /* the buckets and pauses (per organization and total), the cancel flag */
 };
 
 /* The response headers the client keeps; each is capped by TF_API_MAX_HEADER. */

@@ -100,8 +100,8 @@ long harness_webhook_post(const harness_world *w, const char *body, const char *
     return status;
 }
 
-long harness_webhook_alert(const harness_world *w, const char *org, const char *network,
-                           const char *alert_id, double *at)
+long harness_webhook_alert_answer(const harness_world *w, const char *org, const char *network,
+                                  const char *alert_id, struct harness_response *out)
 {
     const struct harness_alert a = {.type = "vpn_connectivity_change",
                                     .org = org,
@@ -109,17 +109,26 @@ long harness_webhook_alert(const harness_world *w, const char *org, const char *
                                     .alert_id = alert_id,
                                     .secret = HARNESS_SECRET};
     char *body = harness_webhook_body(&a);
-    struct harness_response r;
     long status;
 
+    memset(out, 0, sizeof(*out));
     if (body == NULL)
         return 0;
-    status = harness_webhook_post(w, body, NULL, &r);
+    status = harness_webhook_post(w, body, NULL, out);
+    free(body);
+    return status;
+}
+
+long harness_webhook_alert(const harness_world *w, const char *org, const char *network,
+                           const char *alert_id, double *at)
+{
+    struct harness_response r;
+    long status = harness_webhook_alert_answer(w, org, network, alert_id, &r);
+
     if (at != NULL)
         *at = harness_wall();
     if (status != 202)
         fprintf(stderr, "webhook answered %ld: %s\n", status, r.body ? r.body : r.error);
     harness_response_free(&r);
-    free(body);
     return status;
 }

@@ -51,4 +51,9 @@ long harness_webhook_post(const harness_world *w, const char *body, const char *
 long harness_webhook_alert(const harness_world *w, const char *org, const char *network,
                            const char *alert_id, double *at);
 
+/* The same alert, quietly: returns the HTTP status (0: none came) and fills `out` with the
+ * answer (caller frees), whatever it is. */
+long harness_webhook_alert_answer(const harness_world *w, const char *org, const char *network,
+                                  const char *alert_id, struct harness_response *out);
+
 #endif

@@ -51,6 +51,7 @@ static int full_read(const struct harness_fakedash *fd, long per_page)
     o.api_key = "test-api-key";
     o.requests_per_second = 1e6;
     o.requests_burst = 1e6;
+    o.requests_per_second_total = 1e6;
     o.networks_per_page = per_page;
     if (dash_shared_new(&o, &s) != DASH_OK || dash_client_new(s, &c) != DASH_OK)
         goto out;
@@ -96,6 +97,7 @@ int main(int argc, char **argv)
     o.api_key = "test-api-key";
     o.requests_per_second = 1e6;
     o.requests_burst = 1e6;
+    o.requests_per_second_total = 1e6;
     if (dash_shared_new(&o, &s) != DASH_OK || dash_client_new(s, &c) != DASH_OK)
         goto out;
     lat = calloc((size_t)calls, sizeof(*lat));

@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -77,6 +78,7 @@ static dash_options base_options(const struct fx *f)
     o.max_retries = 3;
     o.requests_per_second = 1000;
     o.requests_burst = 100;
+    o.requests_per_second_total = 1000;
     return o;
 }
 
@@ -881,6 +883,104 @@ static void test_cancel_interrupts_wait(void **state)
     assert_int_equal(harness_log_count(&f->fd, NULL, NULL), 1);
 }
 
+/* One call to read an organization's peers, on a thread of its own. */
+struct peers_call {
+    dash_shared *s;
+    const char *org;
+    dash_err result;
+};
+
+static void *peers_call_main(void *arg)
+{
+    struct peers_call *pc = arg;
+    dash_client *c;
+    dj_peer *peers = NULL;
+    size_t n = 0;
+    dash_error err;
+
+    pc->result = DASH_ERR_INVALID;
+    if (dash_client_new(pc->s, &c) != DASH_OK)
+        return NULL;
+    pc->result = dash_get_peers(c, pc->org, &peers, &n, &err);
+    dj_peers_free(peers, n);
+    dash_client_free(c);
+    return NULL;
+}
+
+/* The time of the fake's first answer `status` to a path starting with `prefix`; -1: none. */
+static double first_time(const struct logged *l, size_t n, const char *prefix, int status)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strncmp(l[i].path, prefix, strlen(prefix)) == 0 && l[i].status == status)
+            return l[i].t;
+    return -1.0;
+}
+
+#define PEERS1 "/api/v1/organizations/" ORG1 "/appliance/vpn/thirdPartyVPNPeers"
+#define PEERS2 "/api/v1/organizations/" ORG2 "/appliance/vpn/thirdPartyVPNPeers"
+
+/* A 429 without Retry-After is the organization's own limit, unless another organization gets
+ * one within a second: that is the source IP's limit, and every organization backs off (the
+ * backoff the client computed, 1 to 1.5 s from the 1-s base). */
+static void test_bare_429_on_two_orgs_pauses_all(void **state)
+{
+    struct fx *f = *state;
+    struct peers_call a = {.s = f->s, .org = ORG1}, b = {.s = f->s, .org = ORG2};
+    pthread_t ta, tb;
+    dj_network net;
+    dash_error err;
+    struct logged *l;
+    size_t n;
+
+    /* One organization's: the others go on at once. */
+    add_fault(f, "{\"path_prefix\": \"" PEERS1 "\", \"count\": 1, \"kind\": \"429\"}");
+    assert_int_equal(pthread_create(&ta, NULL, peers_call_main, &a), 0);
+    while (harness_log_count(&f->fd, "GET", PEERS1) < 1)
+        harness_sleep_ms(5);
+    harness_sleep_ms(50);
+    assert_int_equal(dash_get_network(f->c, "3003", "L_300", &net, &err), DASH_OK);
+    dj_network_clear(&net);
+    pthread_join(ta, NULL);
+    assert_int_equal(a.result, DASH_OK);
+    n = read_log(f, &l);
+    double t429 = first_time(l, n, PEERS1, 429);
+    double t_other = first_time(l, n, "/api/v1/networks/L_300", 200);
+    free(l);
+    print_message("one organization's bare 429: another's request %.3f s later\n", t_other - t429);
+    assert_true(t429 > 0 && t_other > 0);
+    assert_true(t_other - t429 < 0.5);
+
+    /* Two organizations' within the second: a third waits out the backoff too. */
+    assert_int_equal(harness_log_clear(&f->fd), 0);
+    add_fault(f, "{\"path_prefix\": \"" PEERS1 "\", \"count\": 1, \"kind\": \"429\"}");
+    add_fault(f, "{\"path_prefix\": \"" PEERS2 "\", \"count\": 1, \"kind\": \"429\"}");
+    assert_int_equal(pthread_create(&ta, NULL, peers_call_main, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, peers_call_main, &b), 0);
+    while (harness_log_count(&f->fd, "GET", PEERS1) < 1 ||
+           harness_log_count(&f->fd, "GET", PEERS2) < 1)
+        harness_sleep_ms(5);
+    harness_sleep_ms(50);
+    assert_int_equal(dash_get_network(f->c, "3003", "L_300", &net, &err), DASH_OK);
+    dj_network_clear(&net);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.result, DASH_OK);
+    assert_int_equal(b.result, DASH_OK);
+    n = read_log(f, &l);
+    double t1 = first_time(l, n, PEERS1, 429), t2 = first_time(l, n, PEERS2, 429);
+    t_other = first_time(l, n, "/api/v1/networks/L_300", 200);
+    free(l);
+    double last429 = t1 > t2 ? t1 : t2;
+    print_message("two organizations' bare 429s %.3f s apart: a third's request %.3f s after "
+                  "the second\n",
+                  fabs(t1 - t2), t_other - last429);
+    assert_true(t1 > 0 && t2 > 0 && t_other > 0);
+    assert_true(fabs(t1 - t2) <= 1.0);
+    /* The pause began when the second 429 arrived, after the fake logged it. */
+    assert_true(t_other - last429 >= 1.0 - 0.002);
+    assert_true(t_other - last429 < 2.5);
+}
+
 struct burst {
     dash_shared *s;
     int calls;
@@ -1013,6 +1113,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_429_without_retry_after, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_cancel_interrupts_wait, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit_burst, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_bare_429_on_two_orgs_pauses_all, fx_setup,
+                                        fx_teardown),
         cmocka_unit_test_setup_teardown(test_key_never_logged, fx_setup, fx_teardown),
     };
 

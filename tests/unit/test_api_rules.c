@@ -51,6 +51,9 @@ static const api_params default_params = {
 #define BACKOFF(e, s)  .action = API_BACKOFF, .err = (e), .wait_s = (s)
 #define WAIT(s)        .action = API_WAIT, .err = API_ERR_RATE_LIMITED, .wait_s = (s), .pause = true
 #define FAIL_PAUSED(s) FAIL(API_ERR_RATE_LIMITED), .wait_s = (s), .pause = true
+/* The same for a 429 without a usable Retry-After: the backoff, and the per-IP hint. */
+#define WAIT_BARE(s)        WAIT(s), .bare = true
+#define FAIL_PAUSED_BARE(s) FAIL_PAUSED(s), .bare = true
 
 struct classify_case {
     const char *name;
@@ -62,6 +65,7 @@ struct classify_case {
     api_err err;
     double wait_s;
     bool pause;
+    bool bare; /* the decision's bare_429 */
 };
 
 static const struct classify_case classify_cases[] = {
@@ -113,18 +117,18 @@ static const struct classify_case classify_cases[] = {
     {"429 with a huge Retry-After waits the cap", LIMITED("100000"),
      WAIT(TF_API_MAX_RETRY_AFTER_S)},
     {"429 with Retry-After ignores the jitter", LIMITED("2"), .jitter = 0.9, WAIT(2)},
-    {"429 without Retry-After backs off from the base", LIMITED(NULL), WAIT(1)},
-    {"429 without Retry-After, jitter 0.5: x1.25", LIMITED(NULL), .jitter = 0.5, WAIT(1.25)},
-    {"429 without Retry-After at the third retry: 4 s", LIMITED(NULL), RETRIES(2), WAIT(4)},
+    {"429 without Retry-After backs off from the base", LIMITED(NULL), WAIT_BARE(1)},
+    {"429 without Retry-After, jitter 0.5: x1.25", LIMITED(NULL), .jitter = 0.5, WAIT_BARE(1.25)},
+    {"429 without Retry-After at the third retry: 4 s", LIMITED(NULL), RETRIES(2), WAIT_BARE(4)},
     {"429 with an HTTP date (not used by the API) backs off",
-     LIMITED("Wed, 21 Oct 2015 07:28:00 GMT"), WAIT(1)},
-    {"429 with a malformed Retry-After backs off", LIMITED("soon"), WAIT(1)},
-    {"429 with a negative Retry-After backs off", LIMITED("-1"), WAIT(1)},
+     LIMITED("Wed, 21 Oct 2015 07:28:00 GMT"), WAIT_BARE(1)},
+    {"429 with a malformed Retry-After backs off", LIMITED("soon"), WAIT_BARE(1)},
+    {"429 with a negative Retry-After backs off", LIMITED("-1"), WAIT_BARE(1)},
     {"429 at the last retry still waits", LIMITED("2"), RETRIES(4), WAIT(2)},
     {"429 with retries spent fails, and the organization still pauses", LIMITED("2"), RETRIES(5),
      FAIL_PAUSED(2)},
     {"429 with retries spent and no Retry-After pauses for the backoff", LIMITED(NULL), RETRIES(5),
-     FAIL_PAUSED(32)},
+     FAIL_PAUSED_BARE(32)},
     {"429 with max_retries 0 fails at once and pauses", LIMITED("3"), .p = PARAMS(0, 1.0),
      FAIL_PAUSED(3)},
 
@@ -182,14 +186,14 @@ static const struct classify_case classify_cases[] = {
 };
 
 static void check_decision(const char *name, const api_decision *d, api_action action, api_err err,
-                           double wait_s, bool pause)
+                           double wait_s, bool pause, bool bare)
 {
     if (d->action != action || d->err != err || fabs(d->wait_s - wait_s) > 1e-9 ||
-        d->pause_org != pause)
-        fail_msg("%s: got %s %s wait %.4f%s, want %s %s wait %.4f%s", name,
+        d->pause_org != pause || d->bare_429 != bare)
+        fail_msg("%s: got %s %s wait %.4f%s%s, want %s %s wait %.4f%s%s", name,
                  api_action_name(d->action), api_strerror(d->err), d->wait_s,
-                 d->pause_org ? " paused" : "", api_action_name(action), api_strerror(err), wait_s,
-                 pause ? " paused" : "");
+                 d->pause_org ? " paused" : "", d->bare_429 ? " bare" : "", api_action_name(action),
+                 api_strerror(err), wait_s, pause ? " paused" : "", bare ? " bare" : "");
 }
 
 static void test_classify_table(void **state)
@@ -202,7 +206,7 @@ static void test_classify_table(void **state)
         print_message("classify: %s\n", c->name);
         memset(&d, 0x5a, sizeof(d)); /* a dirty answer must be fully overwritten */
         d = api_classify(&c->a, &c->t, c->p != NULL ? c->p : &default_params, c->jitter);
-        check_decision(c->name, &d, c->action, c->err, c->wait_s, c->pause);
+        check_decision(c->name, &d, c->action, c->err, c->wait_s, c->pause, c->bare);
     }
 }
 
@@ -216,6 +220,7 @@ struct step {
     api_err err;
     double wait_s;
     bool pause;
+    bool bare;
 };
 
 struct sequence_case {
@@ -256,7 +261,7 @@ static const struct sequence_case sequence_cases[] = {
      .p = PARAMS(2, 0.1),
      .steps = {{LIMITED("1"), WAIT(1)},
                {NO_ANSWER(API_TRANSPORT_FAILED), BACKOFF(API_ERR_TRANSPORT, 0.2)},
-               {LIMITED(NULL), FAIL_PAUSED(0.4)}},
+               {LIMITED(NULL), FAIL_PAUSED_BARE(0.4)}},
      .n = 3},
     {"redirects use no retries: 307, then 500 until max_retries 1 is spent", .p = PARAMS(1, 1.0),
      .steps = {{A_307, FOLLOW},
@@ -265,7 +270,7 @@ static const struct sequence_case sequence_cases[] = {
                {HTTP(500), FAIL(API_ERR_HTTP_5XX)}},
      .n = 4},
     {"429 twice, then the answer",
-     .steps = {{LIMITED("2"), WAIT(2)}, {LIMITED(NULL), WAIT(2)}, {HTTP(200), DONE}}, .n = 3},
+     .steps = {{LIMITED("2"), WAIT(2)}, {LIMITED(NULL), WAIT_BARE(2)}, {HTTP(200), DONE}}, .n = 3},
 };
 
 static void test_call_sequences(void **state)
@@ -281,7 +286,7 @@ static void test_call_sequences(void **state)
             char name[256];
             api_decision d = api_classify(&s->a, &t, c->p != NULL ? c->p : &default_params, 0.0);
             snprintf(name, sizeof(name), "%s, attempt %zu", c->name, k + 1);
-            check_decision(name, &d, s->action, s->err, s->wait_s, s->pause);
+            check_decision(name, &d, s->action, s->err, s->wait_s, s->pause, s->bare);
             api_tally_step(&t, &d);
         }
     }

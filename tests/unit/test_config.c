@@ -151,13 +151,13 @@ static bool config_is_zero(const config *c)
 
 /* ---- field checks ---------------------------------------------------------------------------- */
 
-typedef enum { T_STR, T_INT, T_LONG, T_DBL, T_BOOL, T_ENUM, T_STRS, T_CIDRS } field_type;
+typedef enum { T_STR, T_INT, T_LONG, T_DBL, T_BOOL, T_ENUM, T_STRS, T_CIDRS, T_SHARD } field_type;
 
 typedef struct {
     const char *name;
     field_type type;
     size_t off;
-    const char *s; /* T_STR (NULL: unset), T_STRS and T_CIDRS joined with "," */
+    const char *s; /* T_STR (NULL: unset), T_STRS and T_CIDRS joined with ",", T_SHARD "i/N" */
     long i;        /* T_INT, T_LONG, T_BOOL, T_ENUM */
     double d;      /* T_DBL */
 } field_check;
@@ -193,6 +193,10 @@ typedef struct {
 #define F_CIDR(m, v)                                                                               \
     {                                                                                              \
 #m, T_CIDRS, offsetof(config, m), .s = (v)                                                 \
+    }
+#define F_SHARD(m, v)                                                                              \
+    {                                                                                              \
+#m, T_SHARD, offsetof(config, m), .s = (v)                                                 \
     }
 
 static void join_strs(const config_strs *l, char *buf, size_t size)
@@ -255,6 +259,12 @@ static void check_fields(const config *c, const field_check *checks, size_t n)
             join_cidrs((const config_cidr_list *)(const void *)m, buf, sizeof buf);
             assert_string_equal(buf, f->s);
             break;
+        case T_SHARD: {
+            const shard_spec *sh = (const shard_spec *)(const void *)m;
+            snprintf(buf, sizeof buf, "%u/%u", sh->index, sh->count);
+            assert_string_equal(buf, f->s);
+            break;
+        }
         }
     }
 }
@@ -266,6 +276,8 @@ static const field_check default_fields[] = {
     F_STRS(organization_ids, ""),
     F_DBL(requests_per_second, 9),
     F_INT(requests_burst, 5),
+    F_DBL(requests_per_second_total, 90),
+    F_SHARD(shard, "0/1"),
     F_INT(data_lag_s, 120),
     F_INT(timeout_s, 30),
     F_INT(max_retries, 5),
@@ -357,6 +369,8 @@ static const char all_keys_text[] =
     "organization_ids = 111, 222 ,333\n"
     "requests_per_second = 2.5\n"
     "requests_burst = 7\n"
+    "requests_per_second_total = 45.5\n"
+    "shard = 2/3\n"
     "data_lag_s = 0\n"
     "timeout_s = 12\n"
     "max_retries = 0\n"
@@ -411,6 +425,8 @@ static const field_check all_keys_fields[] = {
     F_STRS(organization_ids, "111,222,333"),
     F_DBL(requests_per_second, 2.5),
     F_INT(requests_burst, 7),
+    F_DBL(requests_per_second_total, 45.5),
+    F_SHARD(shard, "2/3"),
     F_INT(data_lag_s, 0),
     F_INT(timeout_s, 12),
     F_INT(max_retries, 0),
@@ -523,6 +539,14 @@ static const accept_case accept_cases[] = {
     {"[dashboard]\nrequests_per_second = 10\n", F_DBL(requests_per_second, 10)},
     {"[dashboard]\nrequests_per_second = 0.5\n", F_DBL(requests_per_second, 0.5)},
     {"[dashboard]\nrequests_per_second = 1e-1\n", F_DBL(requests_per_second, 0.1)},
+    {"[dashboard]\nrequests_per_second_total = 1000\n", F_DBL(requests_per_second_total, 1000)},
+    {"[dashboard]\nrequests_per_second_total = 9\n", F_DBL(requests_per_second_total, 9)},
+    {"[dashboard]\nrequests_per_second = 0.5\nrequests_per_second_total = 0.5\n",
+     F_DBL(requests_per_second_total, 0.5)},
+    {"[dashboard]\nshard = 0/1\n", F_SHARD(shard, "0/1")},
+    {"[dashboard]\nshard = 1/2\n", F_SHARD(shard, "1/2")},
+    {"[dashboard]\nshard = 999/1000\n", F_SHARD(shard, "999/1000")},
+    {"[dashboard]\nshard = 03/08 ; leading zeros\n", F_SHARD(shard, "3/8")},
     {"[dashboard]\nmax_retries = 20\n", F_INT(max_retries, 20)},
     {"[dashboard]\ntimeout_s = 1\n", F_INT(timeout_s, 1)},
     {"[listener]\nmode = off\nport = 65535\n", F_INT(listener_port, 65535)},
@@ -670,6 +694,31 @@ static const error_case error_cases[] = {
      NULL},
     {"[dashboard]\nrequests_burst = 0\n" OFF,
      "t.conf:2: requests_burst: must be a whole number from 1 to 100 (got '0')\n", 0, NULL},
+    {"[dashboard]\nrequests_per_second_total = 0\n" OFF,
+     "t.conf:2: requests_per_second_total: must be a number above 0 and at most 1000 (got '0')\n",
+     0, NULL},
+    {"[dashboard]\nrequests_per_second_total = 1000.5\n" OFF,
+     "t.conf:2: requests_per_second_total: must be", 0, NULL},
+    {"[dashboard]\nrequests_per_second_total = -90\n" OFF,
+     "t.conf:2: requests_per_second_total: must be", 0, NULL},
+    {"[dashboard]\nrequests_per_second_total = 8\n" OFF,
+     "t.conf:2: requests_per_second_total: must not be below requests_per_second (9): it is the "
+     "budget of every organization together\n",
+     0, NULL},
+    {"[dashboard]\nrequests_per_second = 4\nrequests_per_second_total = 3.5\n" OFF,
+     "t.conf:3: requests_per_second_total: must not be below requests_per_second (4)", 0, NULL},
+    {"[dashboard]\nshard = 2/2\n" OFF,
+     "t.conf:2: shard: must be i/N, this replica's number i (from 0) of N replicas, with i below "
+     "N and N from 1 to 1000 (got '2/2')\n",
+     0, NULL},
+    {"[dashboard]\nshard = 0/0\n" OFF, "t.conf:2: shard: must be i/N", 0, NULL},
+    {"[dashboard]\nshard = 1/1\n" OFF, "t.conf:2: shard: must be i/N", 0, NULL},
+    {"[dashboard]\nshard = 0/1001\n" OFF, "t.conf:2: shard: must be i/N", 0, NULL},
+    {"[dashboard]\nshard = 1\n" OFF, "t.conf:2: shard: must be i/N", 0, NULL},
+    {"[dashboard]\nshard = -1/2\n" OFF, "t.conf:2: shard: must be i/N", 0, NULL},
+    {"[dashboard]\nshard = 1 / 2\n" OFF, "t.conf:2: shard: must be i/N", 0, NULL},
+    {"[dashboard]\nshard = a/b\n" OFF, "(got 'a/b')", 0, NULL},
+    {"[dashboard]\nshard =\n" OFF, "t.conf:2: shard: must be i/N", 0, NULL},
     {"[dashboard]\ndata_lag_s = -1\n" OFF,
      "t.conf:2: data_lag_s: must be a whole number of seconds from 0 to 3600 (got '-1')\n", 0,
      NULL},
@@ -1065,6 +1114,9 @@ static void assert_config_equal(const config *a, const config *b, bool secrets)
             join_cidrs((const config_cidr_list *)(const void *)ma, x, sizeof x);
             join_cidrs((const config_cidr_list *)(const void *)mb, y, sizeof y);
             assert_string_equal(x, y);
+            break;
+        case T_SHARD:
+            assert_memory_equal(ma, mb, sizeof(shard_spec));
             break;
         }
     }
