@@ -14,12 +14,13 @@
  *
  * Behaviour, in short: redirects (301/302/303/307/308) are followed by hand, at most
  * TF_API_MAX_REDIRECTS in a row, keeping the method, the body and the Authorization header,
- * and only to a URL with the base URL's scheme whose host is the base URL's host or ends in
- * .meraki.com (or the base URL's regional domain); any other Location is DASH_ERR_REDIRECT and
- * nothing is sent there. `Link: <...>; rel=next` pages are followed to the end under the same
- * host rule. 429 waits Retry-After (else exponential backoff with jitter, capped at 60 s) and
- * pauses the whole organization meanwhile; 5xx and transport errors back off (1 s, doubling,
- * with jitter) and retry; other 4xx fail at once with the API's `errors` message. At most
+ * only to a URL with the base URL's scheme whose host is the base URL's host or ends in
+ * .meraki.com (or the base URL's regional domain), and only when it keeps the request's path
+ * and query exactly; a write is never re-sent after 301/302/303. Any other Location is
+ * DASH_ERR_REDIRECT and nothing is sent there. `Link: <...>; rel=next` pages are followed to the
+ * end under the same host rule. 429 waits Retry-After (else exponential backoff with jitter, capped
+ * at 60 s) and pauses the whole organization meanwhile; 5xx and transport errors back off (1 s,
+ * doubling, with jitter) and retry; other 4xx fail at once with the API's `errors` message. At most
  * max_retries retries per call. Responses are capped (TF_API_MAX_RESPONSE) and must parse.
  * The rules themselves are the core's (api_rules.h); this client only acts on them.
  *

@@ -41,7 +41,7 @@ const char *apply_strerror(apply_err e)
     case APPLY_ERR_STATE:
         return "the network's tags do not allow this action";
     case APPLY_ERR_VERIFY:
-        return "the API answered the PUT with other tags than the ones sent";
+        return "the API answered the PUT with another network or other tags than the ones sent";
     case APPLY_ERR_NOMEM:
         return "out of memory";
     }
@@ -121,6 +121,11 @@ static apply_err apply_write(const apply_env *env, const char *org_id, const cha
     apply_err rc = APPLY_OK;
     if (dash_put_network_tags(env->client, org_id, network_id, target, &answer, err) != DASH_OK) {
         rc = APPLY_ERR_API;
+    } else if (strcmp(answer.id, network_id) != 0) {
+        /* An answer about another network proves nothing about this one. */
+        snprintf(err->message, sizeof(err->message), "the API answered the PUT of %s with %s",
+                 network_id, answer.id);
+        rc = APPLY_ERR_VERIFY;
     } else if (!tags_list_equal(&answer.tags, target)) {
         snprintf(err->message, sizeof(err->message),
                  "the API answered the PUT with %zu tags other than the %zu sent", answer.tags.n,

@@ -6,8 +6,8 @@
  * classify, act. The core decides (api_classify: done, back off, wait out a 429, follow a
  * redirect, fail) and keeps the rules; this file only sends, reads the clock, draws the
  * jitter, sleeps and pauses. Every Location and next-page URL is resolved by libcurl, and the
- * resolved string, which is what libcurl will then be handed, passes api_url_allowed before
- * anything is sent to it.
+ * resolved string, which is what libcurl will then be handed, passes api_url_allowed (and, for
+ * a Location, api_url_same_resource) before anything is sent to it.
  *
  * Logging: a failure is the caller's to log, once, from the dash_error it gets back (code,
  * status, the API's message, request ID, method and path); nothing here logs one. Only what
@@ -151,6 +151,8 @@ static dash_err api_to_dash(api_err e)
         return DASH_ERR_HTTP_OTHER;
     case API_ERR_TOO_MANY_REDIRECTS:
     case API_ERR_HOST_REFUSED:
+    case API_ERR_PATH_REFUSED:
+    case API_ERR_WRITE_REDIRECT:
         return DASH_ERR_REDIRECT;
     case API_ERR_TOO_LARGE:
         return DASH_ERR_TOO_LARGE;
@@ -274,6 +276,8 @@ static void dash_attempt(struct dash_run *r)
         .retry_after = c->h.has_retry_after ? c->h.retry_after : NULL,
         .location = c->h.location,
         .target = r->target,
+        .url = r->url,
+        .write = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0,
     };
 }
 
@@ -300,8 +304,16 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
                  c->h.too_large ? (size_t)TF_API_MAX_HEADER : c->s->max_response);
         break;
     case API_ERR_NO_LOCATION:
+    case API_ERR_WRITE_REDIRECT:
         copy_str(err->message, sizeof(err->message), api_strerror(d->err));
         break;
+    case API_ERR_PATH_REFUSED: {
+        /* The path the answer wanted the request moved to, for the operator (no query). */
+        char where[sizeof(err->path)];
+        url_path_for_log(r->target, where, sizeof(where));
+        snprintf(err->message, sizeof(err->message), "%s: %s", api_strerror(d->err), where);
+        break;
+    }
     case API_ERR_TOO_MANY_REDIRECTS:
         snprintf(err->message, sizeof(err->message), "more than %d redirects in a row",
                  TF_API_MAX_REDIRECTS);
