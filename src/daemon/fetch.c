@@ -154,6 +154,7 @@ fetch_err fetch_read(const fetch_env *env, const char *org_id, fetch_peers *peer
         .n_loss = out->n_loss,
         .peers = peers->peers,
         .n_peers = peers->n_peers,
+        .peers_read = peers->have,
     };
 out:
     if (rc != FETCH_OK)
