@@ -137,8 +137,12 @@ bool api_url_same_resource(const char *from, const char *to) __attribute__((warn
 bool api_url_host(const char *url, char *buf, size_t size) __attribute__((warn_unused_result));
 
 /* Finds the rel="next" target of a Link header value. Returns a heap copy (the caller frees
- * it), or NULL when there is none, `link` is NULL, or memory runs out. */
+ * it), or NULL when there is none, `link` is NULL, or memory runs out (api_link_has_next
+ * tells the last apart: a listing must never end early because an allocation failed). */
 char *api_link_next(const char *link) __attribute__((warn_unused_result));
+
+/* True when the Link header value names a rel="next" target (that api_link_next returns). */
+bool api_link_has_next(const char *link) __attribute__((warn_unused_result));
 
 /* Parses a Retry-After value: delta seconds, maybe with a fraction, capped at
  * TF_API_MAX_RETRY_AFTER_S (an HTTP date is not used by the API and counts as absent). False

@@ -18,11 +18,13 @@
  * .meraki.com (or the base URL's regional domain), and only when it keeps the request's path
  * and query exactly; a write is never re-sent after 301/302/303. Any other Location is
  * DASH_ERR_REDIRECT and nothing is sent there. `Link: <...>; rel=next` pages are followed to the
- * end under the same host rule. 429 waits Retry-After (else exponential backoff with jitter, capped
- * at 60 s) and pauses the whole organization meanwhile; 5xx and transport errors back off (1 s,
- * doubling, with jitter) and retry; other 4xx fail at once with the API's `errors` message. At most
- * max_retries retries per call. Responses are capped (TF_API_MAX_RESPONSE) and must parse.
- * The rules themselves are the core's (api_rules.h); this client only acts on them.
+ * end under the same host rule; a next page that repeats one already read in the same listing,
+ * or a link that does not resolve, ends the listing as DASH_ERR_PAGINATION. 429 waits Retry-After
+ * (else exponential backoff with jitter, capped at 60 s) and pauses the whole organization
+ * meanwhile; 5xx and transport errors back off (1 s, doubling, with jitter) and retry; other 4xx
+ * fail at once with the API's `errors` message. At most max_retries retries per call. Responses are
+ * capped (TF_API_MAX_RESPONSE) and must parse. The rules themselves are the core's (api_rules.h);
+ * this client only acts on them.
  *
  * Errors are values: every call returns a dash_err and fills the caller's dash_error (code,
  * status, the API's `errors`, request ID, method and path, never the key), and logs no failure:
@@ -53,6 +55,8 @@ typedef enum {
     DASH_ERR_PARSE,        /* the answer is not the documented JSON */
     DASH_ERR_TOO_LARGE,    /* the answer, a kept header, or the page count is over its cap */
     DASH_ERR_REDIRECT,     /* a Location or next-page URL off the allowed hosts, or too many */
+    DASH_ERR_PAGINATION,   /* a next-page link that does not resolve, or repeats a page of the
+                              same listing (a loop): never a silently partial list */
     DASH_ERR_CANCELLED,    /* dash_shared_cancel was called */
     DASH_ERR_NOMEM,
     DASH_ERR_INVALID, /* a bad option or argument (base_url that does not parse, ...) */

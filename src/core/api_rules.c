@@ -219,23 +219,25 @@ static bool rel_has_next(const char *v, size_t n)
     return false;
 }
 
-char *api_link_next(const char *link)
+/* Finds the rel="next" target of a Link header value: true with its text at *found
+ * (*found_len bytes, not terminated), false when there is none. */
+static bool link_find_next(const char *link, const char **found, size_t *found_len)
 {
     const char *p = link;
 
     if (link == NULL)
-        return NULL;
+        return false;
     for (;;) {
         const char *url, *url_end;
         bool next = false;
 
         p = strchr(p, '<');
         if (p == NULL)
-            return NULL;
+            return false;
         url = p + 1;
         url_end = strchr(url, '>');
         if (url_end == NULL)
-            return NULL;
+            return false;
         p = url_end + 1;
         /* Parameters: `; name=value` or `; name="quoted value"`, up to the next ','. */
         while (*p != '\0' && *p != ',') {
@@ -278,15 +280,32 @@ char *api_link_next(const char *link)
                 next = true;
         }
         if (next) {
-            size_t n = (size_t)(url_end - url);
-            char *out = malloc(n + 1);
-            if (out == NULL)
-                return NULL;
-            memcpy(out, url, n);
-            out[n] = '\0';
-            return out;
+            *found = url;
+            *found_len = (size_t)(url_end - url);
+            return true;
         }
     }
+}
+
+bool api_link_has_next(const char *link)
+{
+    const char *url;
+    size_t n;
+
+    return link_find_next(link, &url, &n);
+}
+
+char *api_link_next(const char *link)
+{
+    const char *url;
+    size_t n;
+    char *out;
+
+    if (!link_find_next(link, &url, &n) || (out = malloc(n + 1)) == NULL)
+        return NULL;
+    memcpy(out, url, n);
+    out[n] = '\0';
+    return out;
 }
 
 bool api_parse_retry_after(const char *value, double *seconds)

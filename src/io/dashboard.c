@@ -68,6 +68,8 @@ const char *dash_strerror(dash_err e)
         return "response too large";
     case DASH_ERR_REDIRECT:
         return "redirect refused";
+    case DASH_ERR_PAGINATION:
+        return "pagination broken (a next page repeats one already read, or does not resolve)";
     case DASH_ERR_CANCELLED:
         return "cancelled";
     case DASH_ERR_NOMEM:

@@ -364,18 +364,28 @@ static void dash_log_retry(const struct dash_run *r, double wait_s)
     log_event(LOG_WARN, "api_retry", f);
 }
 
-/* Sets *r->next to the checked `rel=next` page of a 2xx, if there is one. */
+/* Sets *r->next to the checked `rel=next` page of a 2xx, if there is one. A link that names a
+ * next page but cannot be read (out of memory) or resolved is an error: taking it for the last
+ * page would hand the caller a silently partial list. */
 static dash_err dash_next_page(struct dash_run *r)
 {
     dash_client *c = r->c;
     char *ref, *target;
 
-    if (c->h.link[0] == '\0')
+    if (c->h.link[0] == '\0' || !api_link_has_next(c->h.link))
         return DASH_OK;
     ref = api_link_next(c->h.link);
-    target = ref != NULL ? resolve_url(r->url, ref) : NULL;
+    if (ref == NULL) {
+        copy_str(r->err->message, sizeof(r->err->message), "out of memory reading the next page");
+        return DASH_ERR_NOMEM;
+    }
+    target = resolve_url(r->url, ref);
     free(ref);
-    if (target != NULL && !api_url_allowed(c->s->base_url, target)) {
+    if (target == NULL) {
+        copy_str(r->err->message, sizeof(r->err->message), "next-page link does not resolve");
+        return DASH_ERR_PAGINATION;
+    }
+    if (!api_url_allowed(c->s->base_url, target)) {
         free(target);
         copy_str(r->err->message, sizeof(r->err->message),
                  "next-page link to a host that is not the API's refused");

@@ -200,11 +200,71 @@ static const struct page_kind kind_appliances = {"uplink statuses", sizeof(dj_ap
 static const struct page_kind kind_vpn = {"vpn statuses", sizeof(dj_vpn_status), parse_vpn_v,
                                           free_vpn_v};
 
+/* The URLs one listing has read, so a `rel=next` that comes back to one of them ends it. Each
+ * URL is kept with its FNV-1a hash, so the check costs a string compare only on a match. */
+struct page_seen {
+    char **urls;
+    uint64_t *hashes;
+    size_t n, cap;
+};
+
+static uint64_t page_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+static bool page_seen_has(const struct page_seen *ps, const char *url)
+{
+    uint64_t h = page_hash(url);
+
+    for (size_t i = 0; i < ps->n; i++) {
+        if (ps->hashes[i] == h && strcmp(ps->urls[i], url) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Remembers a copy of `url`; false when out of memory. */
+static bool page_seen_add(struct page_seen *ps, const char *url)
+{
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 8;
+        char **urls = realloc(ps->urls, cap * sizeof(*urls));
+        if (urls == NULL)
+            return false;
+        ps->urls = urls;
+        uint64_t *hashes = realloc(ps->hashes, cap * sizeof(*hashes));
+        if (hashes == NULL)
+            return false;
+        ps->hashes = hashes;
+        ps->cap = cap;
+    }
+    if ((ps->urls[ps->n] = strdup(url)) == NULL)
+        return false;
+    ps->hashes[ps->n++] = page_hash(url);
+    return true;
+}
+
+static void page_seen_free(struct page_seen *ps)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        free(ps->urls[i]);
+    free(ps->urls);
+    free(ps->hashes);
+    memset(ps, 0, sizeof(*ps));
+}
+
 /*
  * GETs `first_url` and every `rel=next` page after it, parses each with `kind` and appends
- * the elements to *out (n of them). The pages' element structs are moved, not copied: the
- * dj arrays are plain malloc'd arrays (dashboard_json.h), so after the move only the page's
- * array itself is freed.
+ * the elements to *out (n of them). A next page that repeats a URL this listing has read ends
+ * it as DASH_ERR_PAGINATION: a `Link` loop would otherwise hold the organization's thread
+ * (and its rate budget) for TF_API_MAX_PAGES requests. The pages' element structs are moved,
+ * not copied: the dj arrays are plain malloc'd arrays (dashboard_json.h), so after the move
+ * only the page's array itself is freed.
  */
 static dash_err dash_paginate(dash_client *c, const char *org, const char *first_url,
                               const struct page_kind *kind, void **out, size_t *n, dash_error *err)
@@ -214,6 +274,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
     size_t n_all = 0;
     dash_err result = DASH_OK;
     unsigned pages = 0;
+    struct page_seen seen = {0};
 
     *out = NULL;
     *n = 0;
@@ -233,9 +294,20 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
                      TF_API_MAX_PAGES);
             goto out;
         }
+        if (!page_seen_add(&seen, url)) {
+            result = err->code = DASH_ERR_NOMEM;
+            snprintf(err->message, sizeof(err->message), "%s: out of memory", kind->what);
+            goto out;
+        }
         result = dash_call(c, org, "GET", url, NULL, &next, err);
         if (result != DASH_OK)
             goto out;
+        if (next != NULL && page_seen_has(&seen, next)) {
+            result = err->code = DASH_ERR_PAGINATION;
+            snprintf(err->message, sizeof(err->message),
+                     "%s: the next page after page %u is one already read", kind->what, pages);
+            goto out;
+        }
         pe = kind->parse(c->body.p != NULL ? c->body.p : "", c->body.len, &page, &n_page);
         if (pe != DJ_OK) {
             result = dash_parse_failed(c, kind->what, pe, err);
@@ -246,6 +318,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
             if (grown == NULL) {
                 kind->free(page, n_page);
                 result = DASH_ERR_NOMEM;
+                snprintf(err->message, sizeof(err->message), "%s: out of memory", kind->what);
                 goto out;
             }
             all = grown;
@@ -263,6 +336,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
 out:
     if (all != NULL)
         kind->free(all, n_all);
+    page_seen_free(&seen);
     free(url);
     free(next);
     dash_trim_buffer(c);
@@ -531,8 +605,8 @@ dash_err dash_request(dash_client *c, const char *org_id, const char *method,
     if (c->body.len > 0) {
         tfjson_err js = tfjson_parse(c->body.p, c->body.len, &parsed);
         if (js != TFJSON_OK) {
-            result = dash_parse_failed(c, "response",
-                                       js == TFJSON_ERR_NOMEM ? DJ_ERR_NOMEM : DJ_ERR_NOT_JSON, err);
+            result = dash_parse_failed(
+                c, "response", js == TFJSON_ERR_NOMEM ? DJ_ERR_NOMEM : DJ_ERR_NOT_JSON, err);
             goto out;
         }
     }

@@ -597,8 +597,13 @@ static void test_link_next(void **state)
          "https://api.meraki.com/api/v1/organizations/1/networks?perPage=3&startingAfter=L_5"},
     };
     assert_null(api_link_next(NULL));
+    assert_false(api_link_has_next(NULL));
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *got = api_link_next(cases[i].link);
+        /* has_next says exactly when there is a next page, so a NULL from api_link_next with
+         * has_next true can only be memory running out. */
+        if (api_link_has_next(cases[i].link) != (cases[i].next != NULL))
+            fail_msg("case %zu: has_next says %s", i, cases[i].next ? "none" : "one");
         if (cases[i].next == NULL && got != NULL)
             fail_msg("case %zu: want none, got %s", i, got);
         if (cases[i].next != NULL && (got == NULL || strcmp(got, cases[i].next) != 0))
