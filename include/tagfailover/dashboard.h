@@ -23,7 +23,8 @@
  * (else exponential backoff with jitter, capped at 60 s) and pauses the whole organization
  * meanwhile; 5xx and transport errors back off (1 s, doubling, with jitter) and retry; other 4xx
  * fail at once with the API's `errors` message. At most max_retries retries per call. Responses are
- * capped (TF_API_MAX_RESPONSE) and must parse. The rules themselves are the core's (api_rules.h);
+ * capped on the wire and after decoding (TF_API_MAX_RESPONSE; TF_API_MAX_OBJECT_RESPONSE for the
+ * answers parsed as one tree) and must parse. The rules themselves are the core's (api_rules.h);
  * this client only acts on them.
  *
  * Errors are values: every call returns a dash_err and fills the caller's dash_error (code,
@@ -130,6 +131,11 @@ void dash_client_free(dash_client *c);
 
 /* How many HTTP requests this client has sent (every attempt, redirect and page). */
 unsigned long dash_client_requests(const dash_client *c);
+
+/* Hands freed memory back to the system (malloc_trim) when an answer over 1 MiB has come since
+ * the last call; else does nothing. Call it once the parsed data of a round is freed, so one
+ * huge answer does not stay resident. NULL is a no-op. */
+void dash_client_release_memory(dash_client *c);
 
 /* GET /organizations (all pages). *out is the caller's (dj_orgs_free). Counts against no
  * organization. */

@@ -168,6 +168,95 @@ static dj_err dj_array(json_object *arr, size_t size, dj_elem_fn parse, dj_clear
     return DJ_OK;
 }
 
+/* Frees `n` elements of `size` bytes with `clear`, then the array. */
+static void dj_free_list(void *v, size_t n, size_t size, dj_clear_fn clear)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        clear((unsigned char *)v + i * size);
+    free(v);
+}
+
+/* A top-level array being read one element at a time (dj_parse_top_array). */
+struct dj_walk {
+    size_t size;
+    dj_elem_fn parse;
+    unsigned char *v; /* the elements so far, `n` of them, room for `cap` */
+    size_t n, cap;
+    dj_err err; /* why the walk stopped */
+};
+
+/* tfjson_each_element's callback: one element into the growing array. */
+static int dj_walk_one(json_object *e, void *p)
+{
+    struct dj_walk *w = p;
+
+    if (!json_object_is_type(e, json_type_object)) {
+        w->err = DJ_ERR_SHAPE;
+        return 1;
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        unsigned char *v = cap <= SIZE_MAX / w->size ? realloc(w->v, cap * w->size) : NULL;
+        if (v == NULL) {
+            w->err = DJ_ERR_NOMEM;
+            return 1;
+        }
+        w->v = v;
+        w->cap = cap;
+    }
+    memset(w->v + w->n * w->size, 0, w->size);
+    w->err = w->parse(e, w->v + w->n * w->size);
+    w->n++; /* a failed element may hold members too: the clear frees them */
+    return w->err != DJ_OK;
+}
+
+/* Parses a whole answer that is a top-level array of objects, one element at a time: the
+ * answers that can be large (every network, every appliance, the loss data) never become one
+ * json-c tree, which takes ten to thirty-six times the text's size. On error nothing is left
+ * allocated and *out is NULL. */
+static dj_err dj_parse_top_array(const char *json, size_t len, size_t size, dj_elem_fn parse,
+                                 dj_clear_fn clear, void **out, size_t *n)
+{
+    struct dj_walk w = {.size = size, .parse = parse};
+    json_object *root = NULL;
+    bool not_array = false;
+    int stopped = 0;
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    switch (tfjson_each_element(json, len, dj_walk_one, &w, &not_array, &stopped)) {
+    case TFJSON_OK:
+        err = stopped ? w.err : DJ_OK;
+        break;
+    case TFJSON_ERR_NOMEM:
+        err = DJ_ERR_NOMEM;
+        break;
+    case TFJSON_ERR_TOO_LARGE:
+        err = DJ_ERR_TOO_LARGE;
+        break;
+    default:
+        err = DJ_ERR_NOT_JSON;
+        break;
+    }
+    if (err == DJ_OK && not_array) {
+        /* Not an array: the wrong shape if it is JSON at all. A small text is read whole to
+         * say which; a large one is not worth its tree to tell two errors apart. */
+        err = len <= TF_API_MAX_OBJECT_RESPONSE ? dj_root(json, len, json_type_array, &root)
+                                                : DJ_ERR_SHAPE;
+        json_object_put(root);
+        if (err == DJ_OK)
+            err = DJ_ERR_SHAPE;
+    }
+    if (err != DJ_OK) {
+        dj_free_list(w.v, w.n, size, clear);
+        return err;
+    }
+    *out = w.v;
+    *n = w.n;
+    return DJ_OK;
+}
+
 /* Parses a whole answer that is a list of objects: the top-level array when `key` is NULL,
  * else the required array member `key` of a top-level object. On error nothing is left
  * allocated and *out is NULL. */
@@ -179,7 +268,9 @@ static dj_err dj_parse_list(const char *json, size_t len, const char *key, size_
 
     *out = NULL;
     *n = 0;
-    err = dj_root(json, len, key == NULL ? json_type_array : json_type_object, &root);
+    if (key == NULL)
+        return dj_parse_top_array(json, len, size, parse, clear, out, n);
+    err = dj_root(json, len, json_type_object, &root);
     arr = root;
     if (err == DJ_OK && key != NULL)
         err = dj_req_array(root, key, &arr);
@@ -187,14 +278,6 @@ static dj_err dj_parse_list(const char *json, size_t len, const char *key, size_
         err = dj_array(arr, size, parse, clear, out, n);
     json_object_put(root);
     return err;
-}
-
-/* Frees `n` elements of `size` bytes with `clear`, then the array. */
-static void dj_free_list(void *v, size_t n, size_t size, dj_clear_fn clear)
-{
-    for (size_t i = 0; v != NULL && i < n; i++)
-        clear((unsigned char *)v + i * size);
-    free(v);
 }
 
 /* Organizations. */

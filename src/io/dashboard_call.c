@@ -13,6 +13,7 @@
  * status, the API's message, request ID, method and path); nothing here logs one. Only what
  * the caller never sees is logged here: each retry (warn) and a debug trace of every attempt.
  */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,7 +81,9 @@ static void message_from_body(dash_client *c, dash_error *err)
     err->message[0] = '\0';
     if (c->body.len == 0)
         return;
-    if (dj_parse_errors(c->body.p, c->body.len, &msg) == DJ_OK && msg != NULL) {
+    /* An error body is parsed as one tree: a large one is only read as text. */
+    if (c->body.len <= TF_API_MAX_OBJECT_RESPONSE &&
+        dj_parse_errors(c->body.p, c->body.len, &msg) == DJ_OK && msg != NULL) {
         copy_str(err->message, sizeof(err->message), msg);
         free(msg);
         return;
@@ -105,6 +108,7 @@ struct dash_run {
     const char *org;    /* whose bucket and pauses; NULL: none */
     const char *method; /* "GET", "PUT", ... */
     const char *body;   /* JSON text or NULL */
+    size_t max;         /* the answer's cap, on the wire and decoded */
     char *url;          /* where the next attempt goes (malloc'd) */
     char **next;        /* where a 2xx puts its next page; NULL: the caller wants none */
     api_params rules;   /* the settings the decision depends on */
@@ -207,13 +211,15 @@ static api_outcome outcome_of(const dash_client *c, CURLcode rc)
     return transport_retryable(rc) ? API_TRANSPORT_FAILED : API_TRANSPORT_FATAL;
 }
 
-/* Sends one HTTP request; the answer is in c->body and c->h. */
+/* Sends one HTTP request, taking an answer of at most `max` bytes on the wire and decoded;
+ * the answer is in c->body and c->h. */
 static CURLcode dash_send(dash_client *c, const char *method, const char *url, const char *body,
-                          long *status)
+                          size_t max, long *status)
 {
     CURL *h = c->curl;
     CURLcode rc;
 
+    c->body.max = max;
     c->body.len = 0;
     c->body.too_large = false;
     c->body.nomem = false;
@@ -224,6 +230,10 @@ static CURLcode dash_send(dash_client *c, const char *method, const char *url, c
     *status = 0;
 
     rc = curl_easy_setopt(h, CURLOPT_URL, url);
+    /* The wire's cap (a Content-Length over it is refused before the body is read); the
+     * decoded bytes are counted against body.max as they arrive (on_body). */
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
     /* HTTPGET resets any body option a previous request of this handle left. */
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -255,7 +265,7 @@ static void dash_attempt(struct dash_run *r)
 
     free(r->target);
     r->target = NULL;
-    r->rc = dash_send(c, r->method, r->url, r->body, &status);
+    r->rc = dash_send(c, r->method, r->url, r->body, r->max, &status);
     err->http_status = status;
     if (c->h.request_id[0] != '\0')
         copy_str(err->request_id, sizeof(err->request_id), c->h.request_id);
@@ -301,7 +311,7 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
     case API_ERR_TOO_LARGE:
         snprintf(err->message, sizeof(err->message), "%s over %zu bytes",
                  c->h.too_large ? "a response header" : "the response",
-                 c->h.too_large ? (size_t)TF_API_MAX_HEADER : c->s->max_response);
+                 c->h.too_large ? (size_t)TF_API_MAX_HEADER : r->max);
         break;
     case API_ERR_NO_LOCATION:
     case API_ERR_WRITE_REDIRECT:
@@ -428,13 +438,15 @@ static dash_err dash_act(struct dash_run *r, const api_decision *d)
 
 /* The loop of one call; `once` makes it a single best-effort attempt. */
 static dash_err dash_call_run(dash_client *c, const char *org, const char *method, const char *url,
-                              const char *body, char **next, dash_error *err, bool once)
+                              const char *body, size_t max_bytes, char **next, dash_error *err,
+                              bool once)
 {
     struct dash_run r = {
         .c = c,
         .org = org,
         .method = method,
         .body = body,
+        .max = max_bytes > 0 && max_bytes < c->s->max_response ? max_bytes : c->s->max_response,
         .url = strdup(url),
         .next = next,
         .rules = {.base_url = c->s->base_url,
@@ -470,15 +482,16 @@ static dash_err dash_call_run(dash_client *c, const char *org, const char *metho
 }
 
 dash_err dash_call(dash_client *c, const char *org, const char *method, const char *url,
-                   const char *body, char **next, dash_error *err)
+                   const char *body, size_t max_bytes, char **next, dash_error *err)
 {
-    return dash_call_run(c, org, method, url, body, next, err, false);
+    return dash_call_run(c, org, method, url, body, max_bytes, next, err, false);
 }
 
 dash_err dash_call_once(dash_client *c, const char *org, const char *method, const char *url,
                         const char *body, dash_error *err)
 {
-    return dash_call_run(c, org, method, url, body, NULL, err, true);
+    /* A live ping's answer is one small object, parsed as one tree. */
+    return dash_call_run(c, org, method, url, body, TF_API_MAX_OBJECT_RESPONSE, NULL, err, true);
 }
 
 void dash_trim_buffer(dash_client *c)
@@ -488,5 +501,18 @@ void dash_trim_buffer(dash_client *c)
         c->body.p = NULL;
         c->body.cap = 0;
         c->body.len = 0;
+        c->large_answer = true;
+    }
+}
+
+void dash_client_release_memory(dash_client *c)
+{
+    /* What the parse of a large answer allocated is small pieces, freed by the caller long
+     * after the answer; glibc keeps the freed heap for reuse, so without a trim one 40-MiB
+     * listing leaves ~100 MB resident for the life of the process. Trimming costs a few
+     * milliseconds, and only follows a large answer. */
+    if (c != NULL && c->large_answer) {
+        c->large_answer = false;
+        malloc_trim(0);
     }
 }

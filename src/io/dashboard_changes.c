@@ -83,7 +83,7 @@ dash_err dash_list_changes(dash_client *c, const char *org_id, long timespan_s,
                      TF_API_MAX_PAGES);
             break;
         }
-        result = dash_call(c, org_id, "GET", at, NULL, &next, err);
+        result = dash_call(c, org_id, "GET", at, NULL, TF_API_MAX_RESPONSE, &next, err);
         if (result != DASH_OK)
             break;
         chg_entry *v = NULL;

@@ -49,7 +49,7 @@ struct dash_buf {
     char *p; /* NUL-terminated; NULL before the first byte of the first answer */
     size_t len;
     size_t cap;
-    size_t max;
+    size_t max; /* the call's cap on the decoded bytes (the wire's is CURLOPT_MAXFILESIZE) */
     bool too_large;
     bool nomem;
 };
@@ -64,6 +64,8 @@ struct dash_client {
     struct dash_headers h;
     uint64_t prng; /* xorshift64* state for backoff jitter; seeded from RAND_bytes */
     unsigned long requests;
+    bool large_answer; /* an answer over DASH_KEEP_BUFFER_BYTES came since the last
+                          dash_client_release_memory */
 };
 
 /* Parses `url` into a new handle (NULL when it does not parse as an absolute URL); the caller
@@ -72,12 +74,13 @@ CURLU *dash_url_parse(const char *url);
 
 /*
  * Performs one API call: `method` on `url` with the JSON text `body` (or NULL), counting
- * against `org` (NULL: none). On DASH_OK the answer is in c->body and, when `next` is not
- * NULL, *next is the checked, absolute URL of the `rel=next` page, or NULL when there is none
- * (the caller frees it). Fills *err in every case.
+ * against `org` (NULL: none), taking an answer of at most `max_bytes` on the wire and decoded
+ * (0, or more than the client's cap: the client's cap). On DASH_OK the answer is in c->body
+ * and, when `next` is not NULL, *next is the checked, absolute URL of the `rel=next` page, or
+ * NULL when there is none (the caller frees it). Fills *err in every case.
  */
 dash_err dash_call(dash_client *c, const char *org, const char *method, const char *url,
-                   const char *body, char **next, dash_error *err)
+                   const char *body, size_t max_bytes, char **next, dash_error *err)
     __attribute__((warn_unused_result));
 
 /* dash_call as one best-effort attempt: paced like any request, but never retried, and a 429

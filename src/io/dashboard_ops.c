@@ -299,7 +299,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
             snprintf(err->message, sizeof(err->message), "%s: out of memory", kind->what);
             goto out;
         }
-        result = dash_call(c, org, "GET", url, NULL, &next, err);
+        result = dash_call(c, org, "GET", url, NULL, TF_API_MAX_RESPONSE, &next, err);
         if (result != DASH_OK)
             goto out;
         if (next != NULL && page_seen_has(&seen, next)) {
@@ -414,7 +414,8 @@ static dash_err dash_network_call(dash_client *c, const char *org_id, const char
         result = err->code = DASH_ERR_NOMEM;
         goto out;
     }
-    result = dash_call(c, org_id, method, url, body, NULL, err);
+    /* One network, parsed as one tree: the smaller cap. */
+    result = dash_call(c, org_id, method, url, body, TF_API_MAX_OBJECT_RESPONSE, NULL, err);
     if (result != DASH_OK)
         goto out;
     pe = dj_parse_network(c->body.p != NULL ? c->body.p : "", c->body.len, out);
@@ -488,7 +489,7 @@ dash_err dash_get_loss(dash_client *c, const char *org_id, int64_t t0, int64_t t
         result = err->code = DASH_ERR_NOMEM;
         goto out;
     }
-    result = dash_call(c, org_id, "GET", url, NULL, NULL, err);
+    result = dash_call(c, org_id, "GET", url, NULL, TF_API_MAX_RESPONSE, NULL, err);
     if (result != DASH_OK)
         goto out;
     pe = dj_parse_loss(c->body.p != NULL ? c->body.p : "", c->body.len, out, n);
@@ -564,7 +565,8 @@ dash_err dash_get_peers(dash_client *c, const char *org_id, dj_peer **out, size_
         result = err->code = DASH_ERR_NOMEM;
         goto out;
     }
-    result = dash_call(c, org_id, "GET", url, NULL, NULL, err);
+    /* The peers are one object, parsed as one tree: the smaller cap. */
+    result = dash_call(c, org_id, "GET", url, NULL, TF_API_MAX_OBJECT_RESPONSE, NULL, err);
     if (result != DASH_OK)
         goto out;
     pe = dj_parse_peers(c->body.p != NULL ? c->body.p : "", c->body.len, out, n);
@@ -599,7 +601,8 @@ dash_err dash_request(dash_client *c, const char *org_id, const char *method,
         result = err->code = DASH_ERR_NOMEM;
         goto out;
     }
-    result = dash_call(c, org_id, method, url, json_body, NULL, err);
+    /* Checked by a whole parse below, and parsed again by the caller: the smaller cap. */
+    result = dash_call(c, org_id, method, url, json_body, TF_API_MAX_OBJECT_RESPONSE, NULL, err);
     if (result != DASH_OK)
         goto out;
     if (c->body.len > 0) {
