@@ -59,7 +59,51 @@ static void log_write_line(const char *line, size_t len)
     }
 }
 
-/* Renders the text format: `ts level event key=value ...`, values as compact JSON. */
+/* Appends `s` to out (len bytes used, cap allocated) with every byte that could end or forge a
+ * line escaped: a backslash as `\\` (when `backslash`; a JSON value's backslashes are its own
+ * escapes), newline, return and tab as `\n`, `\r`, `\t`, any other control byte or DEL as
+ * `\xHH`. So a value holds exactly one line, and an escape in it is always ours. Returns
+ * false when out of memory (out is then freed). */
+static bool log_add_escaped(char **out, size_t *len, size_t *cap, const char *s, bool backslash)
+{
+    size_t n = strlen(s);
+
+    /* At most four bytes for one, plus the NUL. */
+    if (*len + 4 * n + 1 > *cap) {
+        size_t ncap = (*len + 4 * n + 1) * 2;
+        char *p = realloc(*out, ncap);
+        if (p == NULL) {
+            free(*out);
+            *out = NULL;
+            return false;
+        }
+        *out = p;
+        *cap = ncap;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        char *o = *out + *len;
+        if (c == '\\' && backslash) {
+            memcpy(o, "\\\\", 2);
+            *len += 2;
+        } else if (c == '\n' || c == '\r' || c == '\t') {
+            o[0] = '\\';
+            o[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+            *len += 2;
+        } else if (c < 0x20 || c == 0x7f) {
+            snprintf(o, 5, "\\x%02x", c);
+            *len += 4;
+        } else {
+            *o = (char)c;
+            *len += 1;
+        }
+    }
+    (*out)[*len] = '\0';
+    return true;
+}
+
+/* Renders the text format: `ts level event key=value ...`, strings as they are and other
+ * values as compact JSON, each escaped by log_add_escaped so no field can forge a line. */
 static char *log_render_text(const char *ts, log_level level, const char *event,
                              struct json_object *fields)
 {
@@ -67,32 +111,25 @@ static char *log_render_text(const char *ts, log_level level, const char *event,
     char *out = malloc(cap);
     if (out == NULL)
         return NULL;
-    int n = snprintf(out, cap, "%s %-5s %s", ts, level_names[level], event);
-    if (n < 0) {
+    int n = snprintf(out, cap, "%s %-5s ", ts, level_names[level]);
+    if (n < 0 || (size_t)n >= cap) {
         free(out);
         return NULL;
     }
-    len = (size_t)n < cap ? (size_t)n : cap - 1;
+    len = (size_t)n;
+    if (!log_add_escaped(&out, &len, &cap, event, true))
+        return NULL;
     if (fields != NULL) {
         json_object_object_foreach(fields, key, val)
         {
-            const char *v;
-            if (json_object_is_type(val, json_type_string))
-                v = json_object_get_string(val);
-            else
-                v = json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
-            size_t need = len + strlen(key) + strlen(v) + 4;
-            if (need > cap) {
-                size_t ncap = need * 2;
-                char *p = realloc(out, ncap);
-                if (p == NULL) {
-                    free(out);
-                    return NULL;
-                }
-                out = p;
-                cap = ncap;
-            }
-            len += (size_t)snprintf(out + len, cap - len, " %s=%s", key, v);
+            bool is_string = json_object_is_type(val, json_type_string);
+            const char *v = is_string ? json_object_get_string(val)
+                                      : json_object_to_json_string_ext(val, JSON_C_TO_STRING_PLAIN);
+            if (!log_add_escaped(&out, &len, &cap, " ", true) ||
+                !log_add_escaped(&out, &len, &cap, key, true) ||
+                !log_add_escaped(&out, &len, &cap, "=", true) ||
+                !log_add_escaped(&out, &len, &cap, v, is_string))
+                return NULL;
         }
     }
     if (len + 2 > cap) {
