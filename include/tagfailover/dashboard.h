@@ -28,9 +28,12 @@
  * this client only acts on them.
  *
  * Errors are values: every call returns a dash_err and fills the caller's dash_error (code,
- * status, the API's `errors`, request ID, method and path, never the key), and logs no failure:
- * the caller logs it, once. Only what the caller never sees is logged here: each retry (warn)
- * and a debug trace of every attempt. Each response counts in metrics_api_request, each retry
+ * status, the API's `errors`, request ID, method and path), and logs no failure:
+ * the caller logs it, once. Text that comes from the answer (an error body, a Location, a
+ * request ID, curl's message) enters the dash_error with the API key and the shared secret
+ * replaced by "[REDACTED]" wherever they appear: an API that echoes the request cannot put
+ * them in a log. Only what the caller never sees is logged here: each retry (warn) and a debug
+ * trace of every attempt. Each response counts in metrics_api_request, each retry
  * in metrics_api_retry.
  */
 #ifndef TAGFAILOVER_DASHBOARD_H
@@ -92,6 +95,8 @@ typedef struct {
     double backoff_base_s;      /* first backoff of a 5xx, transport error or bare 429;
                                    default 1 (as the official SDK); tests lower it */
     size_t max_response_bytes;  /* default and ceiling TF_API_MAX_RESPONSE; tests lower it */
+    const char *shared_secret;  /* the webhook shared secret (set-up sends it), or NULL: like
+                                   the key, never shown in a dash_error */
 } dash_options;
 
 typedef struct dash_shared dash_shared;

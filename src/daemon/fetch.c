@@ -29,6 +29,7 @@ void fetch_dash_options(const config *cfg, dash_options *out)
     memset(out, 0, sizeof(*out));
     out->base_url = cfg->base_url;
     out->api_key = cfg->api_key;
+    out->shared_secret = cfg->shared_secret;
     out->timeout_s = cfg->timeout_s;
     /* The client reads 0 as "the default"; a configured 0 means no retry at all. */
     out->max_retries = cfg->max_retries > 0 ? cfg->max_retries : -1;

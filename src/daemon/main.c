@@ -149,6 +149,8 @@ static void main_log_init(const config *cfg)
         break;
     }
     log_init(cfg->log_format == CONFIG_LOG_JSON, level);
+    const char *const secrets[] = {cfg->api_key, cfg->shared_secret};
+    log_set_secrets(secrets, 2);
 }
 
 /* Logs that a listener is up. */

@@ -58,19 +58,54 @@ static void url_path_for_log(const char *url, char *buf, size_t size)
     buf[n] = '\0';
 }
 
-/* Fills err->message with printable text from `body` (an HTML error page from a proxy, say):
- * control characters and non-ASCII become '?', at most 200 characters. */
-static void message_from_text(dash_error *err, const char *body, size_t len)
+/* The length of the longest secret of `s` that starts `src` (n bytes), or 0. */
+static size_t secret_at(const dash_shared *s, const char *src, size_t n)
 {
-    size_t n = 0, max = 200;
+    size_t best = 0;
 
-    if (max > sizeof(err->message) - 1)
-        max = sizeof(err->message) - 1;
-    for (size_t i = 0; i < len && n < max; i++) {
-        unsigned char ch = (unsigned char)body[i];
-        err->message[n++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : (ch == '\n' ? ' ' : '?');
+    for (size_t k = 0; k < sizeof(s->secrets) / sizeof(s->secrets[0]); k++) {
+        size_t len = s->secrets[k] != NULL ? strlen(s->secrets[k]) : 0;
+        if (len > best && len <= n && memcmp(src, s->secrets[k], len) == 0)
+            best = len;
     }
-    err->message[n] = '\0';
+    return best;
+}
+
+/* Copies n bytes of `src` into dst (size bytes, NUL-terminated, cut to fit) with every
+ * occurrence of the API key or the shared secret written as "[REDACTED]". The whole source is
+ * matched before anything is cut, so a secret that straddles the cut never shows in part.
+ * This is the one way text from an answer enters a dash_error. */
+static void copy_redacted(const dash_shared *s, char *dst, size_t size, const char *src, size_t n)
+{
+    static const char mark[] = "[REDACTED]";
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && o + 1 < size;) {
+        size_t k = secret_at(s, src + i, n - i);
+        if (k == 0) {
+            dst[o++] = src[i++];
+            continue;
+        }
+        if (o + sizeof(mark) > size)
+            break;
+        memcpy(dst + o, mark, sizeof(mark) - 1);
+        o += sizeof(mark) - 1;
+        i += k;
+    }
+    dst[o] = '\0';
+}
+
+/* Fills err->message with printable text from `body` (an HTML error page from a proxy, say):
+ * secrets redacted, control characters and non-ASCII as '?', at most 200 characters. */
+static void message_from_text(const dash_shared *s, dash_error *err, const char *body, size_t len)
+{
+    size_t max = 200 < sizeof(err->message) ? 201 : sizeof(err->message);
+
+    copy_redacted(s, err->message, max, body, len);
+    for (char *p = err->message; *p != '\0'; p++) {
+        unsigned char ch = (unsigned char)*p;
+        *p = (ch >= 0x20 && ch < 0x7f) ? (char)ch : (ch == '\n' ? ' ' : '?');
+    }
 }
 
 /* Fills err->message from an error answer: the API's `errors` joined, else its text. */
@@ -84,11 +119,11 @@ static void message_from_body(dash_client *c, dash_error *err)
     /* An error body is parsed as one tree: a large one is only read as text. */
     if (c->body.len <= TF_API_MAX_OBJECT_RESPONSE &&
         dj_parse_errors(c->body.p, c->body.len, &msg) == DJ_OK && msg != NULL) {
-        copy_str(err->message, sizeof(err->message), msg);
+        copy_redacted(c->s, err->message, sizeof(err->message), msg, strlen(msg));
         free(msg);
         return;
     }
-    message_from_text(err, c->body.p, c->body.len);
+    message_from_text(c->s, err, c->body.p, c->body.len);
 }
 
 /* A uniform double in [0, 1) (xorshift64*). */
@@ -268,7 +303,8 @@ static void dash_attempt(struct dash_run *r)
     r->rc = dash_send(c, r->method, r->url, r->body, r->max, &status);
     err->http_status = status;
     if (c->h.request_id[0] != '\0')
-        copy_str(err->request_id, sizeof(err->request_id), c->h.request_id);
+        copy_redacted(c->s, err->request_id, sizeof(err->request_id), c->h.request_id,
+                      strlen(c->h.request_id));
     copy_str(err->method, sizeof(err->method), r->method);
     url_path_for_log(r->url, err->path, sizeof(err->path));
     metrics_api_request(r->rc == CURLE_OK ? (int)status : 0);
@@ -298,14 +334,18 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
     dash_client *c = r->c;
     dash_error *err = r->err;
     char host[256];
+    /* A message that quotes the answer (a Location, curl's text) is written here whole, then
+     * copied in redacted. */
+    char quoted[TF_API_MAX_HEADER + 128];
 
     err->message[0] = '\0';
+    quoted[0] = '\0';
     switch (d->err) {
     case API_OK:
     case API_ERR_NOMEM:
         break;
     case API_ERR_TRANSPORT:
-        copy_str(err->message, sizeof(err->message),
+        copy_str(quoted, sizeof(quoted),
                  c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(r->rc));
         break;
     case API_ERR_TOO_LARGE:
@@ -319,9 +359,9 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
         break;
     case API_ERR_PATH_REFUSED: {
         /* The path the answer wanted the request moved to, for the operator (no query). */
-        char where[sizeof(err->path)];
+        char where[TF_API_MAX_HEADER + 1];
         url_path_for_log(r->target, where, sizeof(where));
-        snprintf(err->message, sizeof(err->message), "%s: %s", api_strerror(d->err), where);
+        snprintf(quoted, sizeof(quoted), "%s: %s", api_strerror(d->err), where);
         break;
     }
     case API_ERR_TOO_MANY_REDIRECTS:
@@ -332,7 +372,7 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
         /* The message names the refused host for the operator; the key never went. */
         if (r->target == NULL || !api_url_host(r->target, host, sizeof(host)))
             copy_str(host, sizeof(host), "(unparsable)");
-        snprintf(err->message, sizeof(err->message), "%s: %s", api_strerror(d->err), host);
+        snprintf(quoted, sizeof(quoted), "%s: %s", api_strerror(d->err), host);
         break;
     case API_ERR_HTTP_4XX:
     case API_ERR_HTTP_5XX:
@@ -341,6 +381,8 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
         message_from_body(c, err);
         break;
     }
+    if (quoted[0] != '\0')
+        copy_redacted(c->s, err->message, sizeof(err->message), quoted, strlen(quoted));
     return err->code = api_to_dash(d->err);
 }
 

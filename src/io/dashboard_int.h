@@ -23,6 +23,8 @@
 struct dash_shared {
     char *base_url;     /* no trailing '/' */
     char *auth_header;  /* "Authorization: Bearer KEY": the secret; wiped on free */
+    char *secrets[2];   /* the API key and the shared secret (NULL: none): no dash_error
+                           shows them (they are "[REDACTED]"); wiped on free */
     char *ca_file;      /* NULL: the system bundle */
     long timeout_s;     /* connect and whole-request timeout */
     int max_retries;    /* retries after the first attempt */

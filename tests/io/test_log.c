@@ -1,6 +1,7 @@
 /*
  * test_log.c - the log lines (log.h): in the text format no field can forge a line (control
- * characters and backslashes are escaped), and the JSON format escapes them too.
+ * characters and backslashes are escaped), the JSON format escapes them too, and a registered
+ * secret never shows, in whatever form a line holds it.
  *
  * stderr is pointed at a temporary file for each case and read back.
  */
@@ -115,11 +116,61 @@ static void test_json_escapes(void **state)
     free(out);
 }
 
+/* Secrets as a careless caller might pass them: in a message, in a field, in an array, and
+ * with characters both formats escape. */
+static const char key[] = "0123456789abcdef\"key\\\n";
+static const char secret[] = "sh4red-secret";
+
+static void emit_secrets(void)
+{
+    struct json_object *f = json_object_new_object();
+    struct json_object *tags = json_object_new_array();
+
+    json_object_array_add(tags, json_object_new_string(secret));
+    json_object_object_add(f, "message", json_object_new_string(key));
+    json_object_object_add(f, "tags", tags);
+    json_object_object_add(f, "body",
+                           json_object_new_string("Authorization: Bearer sh4red-secret!"));
+    log_event(LOG_ERROR, "api_error", f);
+    log_msg(LOG_WARN, "retry", "key=%s secret=%s", key, secret);
+}
+
+static void emit_plain(void)
+{
+    log_msg(LOG_INFO, "plain", "sh4red-secret");
+}
+
+static void test_secrets_redacted(void **state)
+{
+    const char *const secrets[] = {key, NULL, "", secret};
+
+    (void)state;
+    for (int json = 0; json < 2; json++) {
+        log_init(json, LOG_DEBUG);
+        log_set_secrets(secrets, 4);
+        char *out = capture(emit_secrets);
+
+        assert_int_equal(lines(out), 2);
+        assert_null(strstr(out, "sh4red"));
+        assert_null(strstr(out, "0123456789abcdef"));
+        assert_non_null(strstr(out, "Bearer [REDACTED]!"));
+        assert_non_null(strstr(out, json ? "\"tags\":[\"[REDACTED]\"]" : "tags=[\"[REDACTED]\"]"));
+        assert_non_null(strstr(out, "key=[REDACTED] secret=[REDACTED]"));
+        free(out);
+    }
+    /* A new call replaces the list: with none, nothing is redacted. */
+    log_set_secrets(NULL, 0);
+    char *out = capture(emit_plain);
+    assert_non_null(strstr(out, "sh4red-secret"));
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_escapes),
         cmocka_unit_test(test_json_escapes),
+        cmocka_unit_test(test_secrets_redacted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
