@@ -93,7 +93,8 @@ look_err look_ctx_new(const look_data *data, const config *cfg, look_ctx **out)
 void look_ctx_free(look_ctx *ctx);
 
 /* Decides for one network at data end time t1. A network whose tags are not managed gives
- * state TAGS_UNMANAGED and action none. */
+ * state TAGS_UNMANAGED and action none; an unreadable one (dj_network) is invalid with reason
+ * unreadable. */
 look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, look_result *out)
     __attribute__((warn_unused_result));
 

@@ -344,6 +344,13 @@ static dj_err dj_network_one(json_object *v, void *p)
         err = dj_opt_string(v, "name", SIZE_MAX, &net->name);
     if (err == DJ_OK)
         err = dj_opt_tags(v, "tags", &net->tags);
+    /* Too many tags, or one too long: this network cannot be judged, but the others can. It is
+     * kept, without tags, for /status to name (and is never acted on). */
+    if (err == DJ_ERR_TOO_LARGE) {
+        tags_list_free(&net->tags);
+        net->unreadable = true;
+        err = DJ_OK;
+    }
     return err;
 }
 

@@ -320,6 +320,13 @@ look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, lo
 
     memset(out, 0, sizeof(*out));
     tags_classify(&net->tags, ctx->cfg->hold_tag, &out->tags);
+    /* A record over a cap has no tags to judge: managed as far as anyone can tell, and never
+     * touched. */
+    if (net->unreadable) {
+        memset(&out->tags, 0, sizeof(out->tags));
+        out->tags.state = TAGS_INVALID;
+        out->tags.reason = TF_REASON_UNREADABLE;
+    }
 
     const look_data *d = ctx->data;
     if (out->tags.has_primary)

@@ -164,6 +164,7 @@ static apply_err apply_copy_network(const dj_network *src, dj_network *dst)
     dst->id = strdup(src->id);
     dst->organization_id = src->organization_id ? strdup(src->organization_id) : NULL;
     dst->name = src->name ? strdup(src->name) : NULL;
+    dst->unreadable = src->unreadable;
     if (dst->id == NULL || (src->organization_id && !dst->organization_id) ||
         (src->name && !dst->name) || tags_list_copy(&dst->tags, &src->tags) != TAGS_OK) {
         dj_network_clear(dst);
@@ -276,6 +277,12 @@ apply_err apply_manual(const apply_env *env, const dj_network *net, policy_actio
     const char *org_id = net->organization_id != NULL ? net->organization_id : "";
     bool nothing = false;
     apply_err rc = apply_copy_network(net, &out->fresh);
+    if (rc == APPLY_OK && net->unreadable) {
+        /* Its tags were not read: a write would drop every one of them. */
+        snprintf(out->error.message, sizeof(out->error.message),
+                 "network is invalid (unreadable: its tags are over a cap)");
+        rc = APPLY_ERR_STATE;
+    }
     if (rc == APPLY_OK)
         rc = apply_manual_target(env->cfg, &out->fresh.tags, want, hold, &out->after, &nothing,
                                  out->error.message, sizeof(out->error.message));

@@ -550,7 +550,9 @@ static void test_loss_sort_large(void **state)
     free(json);
 }
 
-/* Tag caps: TF_TAGS_MAX_COUNT tags pass, one more is too large; the same for tag length. */
+/* Tag caps: TF_TAGS_MAX_COUNT tags pass, one more makes the record unreadable (kept with its
+ * id, no tags); the same for tag length. (Before, one more was DJ_ERR_TOO_LARGE for the whole
+ * answer, and so for the whole listing.) */
 static void test_tag_caps(void **state)
 {
     size_t cap = (TF_TAGS_MAX_COUNT + 1) * 8 + TF_TAG_MAX_LEN + 64, at;
@@ -564,10 +566,10 @@ static void test_tag_caps(void **state)
         for (size_t i = 0; i < count; i++)
             at += (size_t)snprintf(json + at, cap - at, "%s\"t%zu\"", i > 0 ? "," : "", i);
         at += (size_t)snprintf(json + at, cap - at, "]}");
-        assert_int_equal(dj_parse_network(json, at, &net),
-                         count <= TF_TAGS_MAX_COUNT ? DJ_OK : DJ_ERR_TOO_LARGE);
-        if (count <= TF_TAGS_MAX_COUNT)
-            assert_int_equal(net.tags.n, count);
+        assert_int_equal(dj_parse_network(json, at, &net), DJ_OK);
+        assert_int_equal(net.unreadable, count > TF_TAGS_MAX_COUNT);
+        assert_int_equal(net.tags.n, count <= TF_TAGS_MAX_COUNT ? count : 0);
+        assert_string_equal(net.id, "N");
         dj_network_clear(&net);
     }
     for (size_t len = TF_TAG_MAX_LEN; len <= TF_TAG_MAX_LEN + 1; len++) {
@@ -575,11 +577,48 @@ static void test_tag_caps(void **state)
         memset(json + at, 'x', len);
         at += len;
         at += (size_t)snprintf(json + at, cap - at, "\"]}");
-        assert_int_equal(dj_parse_network(json, at, &net),
-                         len <= TF_TAG_MAX_LEN ? DJ_OK : DJ_ERR_TOO_LARGE);
+        assert_int_equal(dj_parse_network(json, at, &net), DJ_OK);
+        assert_int_equal(net.unreadable, len > TF_TAG_MAX_LEN);
+        assert_int_equal(net.tags.n, len <= TF_TAG_MAX_LEN ? 1 : 0);
         dj_network_clear(&net);
     }
     free(json);
+}
+
+/* One network over a cap in a listing: it is kept as an unreadable record (id and name, no
+ * tags), and the networks before and after it are read as usual. A shape error is still an
+ * error for the whole listing. */
+static void test_unreadable_in_listing(void **state)
+{
+    size_t cap = (TF_TAGS_MAX_COUNT + 2) * 8 + 256, at;
+    char *json = malloc(cap);
+    dj_network *v;
+    size_t n;
+
+    (void)state;
+    assert_non_null(json);
+    at = (size_t)snprintf(json, cap,
+                          "[{\"id\":\"L_1\",\"tags\":[\"a\"]},"
+                          "{\"id\":\"L_2\",\"name\":\"Big\",\"tags\":[");
+    for (size_t i = 0; i <= TF_TAGS_MAX_COUNT; i++)
+        at += (size_t)snprintf(json + at, cap - at, "%s\"t%zu\"", i > 0 ? "," : "", i);
+    at += (size_t)snprintf(json + at, cap - at, "]},{\"id\":\"L_3\",\"tags\":[\"b\"]}]");
+    assert_int_equal(dj_parse_networks(json, at, &v, &n), DJ_OK);
+    assert_int_equal(n, 3);
+    assert_false(v[0].unreadable);
+    assert_string_equal(v[0].tags.v[0], "a");
+    assert_true(v[1].unreadable);
+    assert_string_equal(v[1].id, "L_2");
+    assert_string_equal(v[1].name, "Big");
+    assert_int_equal(v[1].tags.n, 0);
+    assert_false(v[2].unreadable);
+    assert_string_equal(v[2].tags.v[0], "b");
+    dj_networks_free(v, n);
+    free(json);
+
+    static const char shape[] = "[{\"id\":\"L_1\"},{\"id\":\"L_2\",\"tags\":[1]}]";
+    assert_int_equal(dj_parse_networks(shape, sizeof(shape) - 1, &v, &n), DJ_ERR_SHAPE);
+    assert_null(v);
 }
 
 static void test_errors_message(void **state)
@@ -768,6 +807,7 @@ int main(void)
         cmocka_unit_test(test_loss_sorted_stable),
         cmocka_unit_test(test_loss_sort_large),
         cmocka_unit_test(test_tag_caps),
+        cmocka_unit_test(test_unreadable_in_listing),
         cmocka_unit_test(test_errors_message),
         cmocka_unit_test(test_tags_body),
         cmocka_unit_test(test_parse_time),

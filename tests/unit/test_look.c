@@ -453,6 +453,43 @@ static void test_no_peer(void **state)
     config_free(&with_site);
 }
 
+/* A record over a cap (dj_network.unreadable) is managed but never touched: invalid with
+ * reason unreadable, whatever the loss, even with tags that would fail over. */
+static void test_unreadable(void **state)
+{
+    (void)state;
+    dj_network net;
+    dj_appliance app;
+    dj_loss_item item;
+    look_ctx *ctx;
+    look_result r;
+    make_network(&net, "L_1", normal_tags);
+    net.unreadable = true;
+    make_appliance(&app, "L_1", (const char *const[]){"wan1", "active", NULL});
+    make_item(&item, "L_1", "wan1", "203.0.113.10", T1 - 10, T1, 1, 90, 0, 0);
+    look_data d = {.appliances = &app,
+                   .n_appliances = 1,
+                   .loss = &item,
+                   .n_loss = 1,
+                   .peers = peers,
+                   .n_peers = 2,
+                   .peers_read = true};
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+    assert_int_equal(r.decision.action, POLICY_NONE);
+    assert_int_equal(r.decision.reason, TF_REASON_UNREADABLE);
+    assert_int_equal(look_network_state(&r), LOOK_STATE_INVALID);
+    assert_null(r.tracked_ip);
+    /* The same record, readable, fails over. */
+    net.unreadable = false;
+    assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+    assert_int_equal(r.decision.action, POLICY_FAILOVER);
+    look_ctx_free(ctx);
+    free_items(&item, 1);
+    free_appliance(&app);
+    dj_network_clear(&net);
+}
+
 /* 2,000 networks, every tenth losing packets: the index finds each network's own series. */
 /* Every state has its own name, the one /status and tagfailover_networks{state} use. */
 static void test_state_names(void **state)
@@ -518,7 +555,7 @@ int main(void)
         cmocka_unit_test(test_no_active_uplink), cmocka_unit_test(test_chunk_merge),
         cmocka_unit_test(test_backup_guard),     cmocka_unit_test(test_states),
         cmocka_unit_test(test_many_networks),    cmocka_unit_test(test_state_names),
-        cmocka_unit_test(test_no_peer),
+        cmocka_unit_test(test_no_peer),          cmocka_unit_test(test_unreadable),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
