@@ -34,15 +34,15 @@ wait_log() { # PATTERN COUNT SECONDS
   return 1
 }
 
-fault "{\"kind\":\"oversize\",\"size_mib\":50,\"path_prefix\":\"$LIST\"}"
-fault "{\"kind\":\"answer\",\"body_file\":\"$H_TMP/bomb.gz\",\"headers\":{\"Content-Encoding\":\"gzip\"},\"path_prefix\":\"$LIST\"}"
 H_FAILOVER_EXTRA="reconcile_interval_s = 1"
 conf() { h_write_config "$H_TMP/tf.conf" "organization_ids = 1001"; }
-conf
-h_start_daemon "$H_TMP/tf.conf"
+check "ready" h_serve conf "$H_TMP/tf.conf"
+# The next two reconciles (one a second) meet the two answers.
+fault "{\"kind\":\"oversize\",\"size_mib\":50,\"path_prefix\":\"$LIST\"}"
+fault "{\"kind\":\"answer\",\"body_file\":\"$H_TMP/bomb.gz\",\"headers\":{\"Content-Encoding\":\"gzip\"},\"path_prefix\":\"$LIST\"}"
 
-check "the 50-MiB answer fails the first reconcile" wait_log '"event":"reconcile_failed".*response is not the documented shape' 1 30
-check "the gzip bomb fails the second, over the decoded cap" wait_log '"event":"reconcile_failed".*over 67108864 bytes' 1 30
+check "the 50-MiB answer fails a reconcile" wait_log '"event":"reconcile_failed".*response is not the documented shape' 1 30
+check "the gzip bomb fails the next, over the decoded cap" wait_log '"event":"reconcile_failed".*over 67108864 bytes' 1 30
 check "the daemon is ready once the listing is sane again" h_wait_ready
 if ! $sanitized; then
   sleep 1
