@@ -44,8 +44,14 @@
 /* Longest site name in a pair tag (DESIGN section 2). */
 #define TF_SITE_MAX_LEN 64
 
-/* Longest ID (organization, network, alert) accepted from a webhook. */
-#define TF_ID_MAX_LEN 128
+/* Longest ID (organization, network, alert, alert type), from a webhook, the command line, the
+ * configuration or the API: IDs go into API paths, so they are also held to id.h's characters.
+ * Meraki's are under 25 characters. */
+#define TF_ID_MAX_LEN 64
+
+/* Longest short field of an API answer that is not an ID (a serial, an uplink's name or status,
+ * a destination IP). */
+#define TF_API_FIELD_MAX_LEN 128
 
 /* Most redirects followed in a row (DESIGN section 10). */
 #define TF_API_MAX_REDIRECTS 3

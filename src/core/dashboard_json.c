@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tagfailover/caps.h"
+#include "tagfailover/id.h"
 #include "tagfailover/json.h"
 
 /* Reads the text and checks its top-level type. */
@@ -280,6 +281,15 @@ static dj_err dj_parse_list(const char *json, size_t len, const char *key, size_
     return err;
 }
 
+/* A required ID that goes into API paths: a string (see dj_req_string) that passes id.h's
+ * rule; one that does not is the wrong shape, refused with its record. */
+static dj_err dj_req_id(json_object *obj, const char *key, char **dst)
+{
+    dj_err err = dj_req_string(obj, key, TF_ID_MAX_LEN, dst);
+
+    return err == DJ_OK && !id_valid(*dst) ? DJ_ERR_SHAPE : err;
+}
+
 /* Organizations. */
 
 static void dj_org_clear(void *p)
@@ -294,7 +304,7 @@ static void dj_org_clear(void *p)
 static dj_err dj_org_one(json_object *v, void *p)
 {
     dj_org *o = p;
-    dj_err err = dj_req_string(v, "id", TF_ID_MAX_LEN, &o->id);
+    dj_err err = dj_req_id(v, "id", &o->id);
 
     if (err == DJ_OK)
         err = dj_opt_string(v, "name", SIZE_MAX, &o->name);
@@ -336,10 +346,12 @@ static void dj_network_clear_v(void *p)
 static dj_err dj_network_one(json_object *v, void *p)
 {
     dj_network *net = p;
-    dj_err err = dj_req_string(v, "id", TF_ID_MAX_LEN, &net->id);
+    dj_err err = dj_req_id(v, "id", &net->id);
 
     if (err == DJ_OK)
         err = dj_opt_string(v, "organizationId", TF_ID_MAX_LEN, &net->organization_id);
+    if (err == DJ_OK && net->organization_id != NULL && !id_valid(net->organization_id))
+        err = DJ_ERR_SHAPE;
     if (err == DJ_OK)
         err = dj_opt_string(v, "name", SIZE_MAX, &net->name);
     if (err == DJ_OK)
@@ -464,14 +476,14 @@ static dj_err dj_loss_one(json_object *v, void *p)
     dj_loss_item *it = p;
     json_object *series; /* borrowed */
     size_t n;
-    dj_err err = dj_req_string(v, "networkId", TF_ID_MAX_LEN, &it->network_id);
+    dj_err err = dj_req_string(v, "networkId", TF_API_FIELD_MAX_LEN, &it->network_id);
 
     if (err == DJ_OK)
-        err = dj_opt_string(v, "serial", TF_ID_MAX_LEN, &it->serial);
+        err = dj_opt_string(v, "serial", TF_API_FIELD_MAX_LEN, &it->serial);
     if (err == DJ_OK)
-        err = dj_req_string(v, "uplink", TF_ID_MAX_LEN, &it->uplink);
+        err = dj_req_string(v, "uplink", TF_API_FIELD_MAX_LEN, &it->uplink);
     if (err == DJ_OK)
-        err = dj_req_string(v, "ip", TF_ID_MAX_LEN, &it->ip);
+        err = dj_req_string(v, "ip", TF_API_FIELD_MAX_LEN, &it->ip);
     if (err == DJ_OK)
         err = dj_req_array(v, "timeSeries", &series);
     if (err != DJ_OK)
@@ -559,10 +571,10 @@ static void dj_uplink_clear(void *p)
 static dj_err dj_uplink_one(json_object *v, void *p)
 {
     dj_uplink *u = p;
-    dj_err err = dj_req_string(v, "interface", TF_ID_MAX_LEN, &u->interface);
+    dj_err err = dj_req_string(v, "interface", TF_API_FIELD_MAX_LEN, &u->interface);
 
     if (err == DJ_OK)
-        err = dj_req_string(v, "status", TF_ID_MAX_LEN, &u->status);
+        err = dj_req_string(v, "status", TF_API_FIELD_MAX_LEN, &u->status);
     return err;
 }
 
@@ -583,10 +595,10 @@ static dj_err dj_appliance_one(json_object *v, void *p)
     dj_appliance *a = p;
     json_object *uplinks; /* borrowed */
     void *arr = NULL;
-    dj_err err = dj_req_string(v, "networkId", TF_ID_MAX_LEN, &a->network_id);
+    dj_err err = dj_req_string(v, "networkId", TF_API_FIELD_MAX_LEN, &a->network_id);
 
     if (err == DJ_OK)
-        err = dj_opt_string(v, "serial", TF_ID_MAX_LEN, &a->serial);
+        err = dj_opt_string(v, "serial", TF_API_FIELD_MAX_LEN, &a->serial);
     /* highAvailability.role: in an HA pair only the primary carries the traffic (and pings). */
     json_object *ha, *role;
     a->ha_spare = json_object_object_get_ex(v, "highAvailability", &ha) &&
@@ -641,7 +653,7 @@ static dj_err dj_vpn_status_one(json_object *v, void *p)
     dj_vpn_status *s = p;
     json_object *peers; /* borrowed */
     size_t n;
-    dj_err err = dj_req_string(v, "networkId", TF_ID_MAX_LEN, &s->network_id);
+    dj_err err = dj_req_string(v, "networkId", TF_API_FIELD_MAX_LEN, &s->network_id);
 
     if (err != DJ_OK)
         return err;
@@ -707,7 +719,7 @@ static dj_err dj_destination_one(json_object *v, void *p)
 {
     dj_destination *d = p;
     json_object *def; /* borrowed */
-    dj_err err = dj_req_string(v, "ip", TF_ID_MAX_LEN, &d->ip);
+    dj_err err = dj_req_string(v, "ip", TF_API_FIELD_MAX_LEN, &d->ip);
 
     if (err == DJ_OK)
         err = dj_opt_string(v, "description", SIZE_MAX, &d->description);

@@ -17,6 +17,7 @@
 
 #include "dashboard_int.h"
 #include "tagfailover/caps.h"
+#include "tagfailover/id.h"
 #include "tagfailover/json.h"
 
 /* ---- URLs ------------------------------------------------------------------------------- */
@@ -109,13 +110,20 @@ static void url_start_id(struct dash_sb *sb, dash_client *c, const char *prefix,
     sb_add(sb, suffix);
 }
 
-/* Validates the arguments every call has and clears the error. */
+/* Validates the arguments every call has and clears the error. `id` goes into the path, so
+ * it must pass id.h's rule whoever passed it (a last gate: its source checked it already). */
 static bool args_ok(dash_client *c, const char *id, dash_error *err)
 {
     memset(err, 0, sizeof(*err));
     if (c == NULL || id == NULL || id[0] == '\0') {
         err->code = DASH_ERR_INVALID;
         snprintf(err->message, sizeof(err->message), "missing client or ID");
+        return false;
+    }
+    if (!id_valid(id)) {
+        err->code = DASH_ERR_INVALID;
+        snprintf(err->message, sizeof(err->message),
+                 "an ID must be 1 to %d letters, digits, '_' or '-'", TF_ID_MAX_LEN);
         return false;
     }
     return true;

@@ -293,7 +293,8 @@ typedef struct {
 } shape_case;
 
 #define A16          "aaaaaaaaaaaaaaaa"
-#define A128         A16 A16 A16 A16 A16 A16 A16 A16
+#define A64          A16 A16 A16 A16
+#define A128         A64 A64
 #define LOSS(series) "[{\"networkId\":\"N_1\",\"uplink\":\"wan1\",\"ip\":\"1.2.3.4\"," series "}]"
 #define TS           "\"ts\":\"2019-01-31T18:46:13Z\""
 
@@ -326,7 +327,19 @@ static const shape_case shape_cases[] = {
     {"orgs item null", run_orgs, "[null]", DJ_ERR_SHAPE, 0},
     {"orgs item array", run_orgs, "[[]]", DJ_ERR_SHAPE, 0},
     {"orgs id over cap", run_orgs, "[{\"id\":\"" A128 "1\"}]", DJ_ERR_TOO_LARGE, 0},
-    {"orgs id at cap", run_orgs, "[{\"id\":\"" A128 "\"}]", DJ_OK, 1},
+    /* IDs go into API paths: 1..64 of [A-Za-z0-9_-] (before the rule, 128 characters of
+     * anything passed). */
+    {"orgs id at cap", run_orgs, "[{\"id\":\"" A64 "\"}]", DJ_OK, 1},
+    {"orgs id one over the cap", run_orgs, "[{\"id\":\"" A64 "b\"}]", DJ_ERR_TOO_LARGE, 0},
+    {"orgs id ..", run_orgs, "[{\"id\":\"1\"},{\"id\":\"..\"}]", DJ_ERR_SHAPE, 0},
+    {"orgs id with a space", run_orgs, "[{\"id\":\"1 2\"}]", DJ_ERR_SHAPE, 0},
+    {"networks id with a slash", run_networks, "[{\"id\":\"L_1/../L_2\"}]", DJ_ERR_SHAPE, 0},
+    {"networks id ..", run_networks, "[{\"id\":\"N\"},{\"id\":\"..\"}]", DJ_ERR_SHAPE, 0},
+    {"networks orgId with a slash", run_networks, "[{\"id\":\"N\",\"organizationId\":\"1/2\"}]",
+     DJ_ERR_SHAPE, 0},
+    {"network id with a query", run_network, "{\"id\":\"L_1?x\"}", DJ_ERR_SHAPE, 0},
+    {"network id of every allowed character", run_network,
+     "{\"id\":\"L_aZ09-_\",\"organizationId\":\"549236\"}", DJ_OK, 0},
 
     /* Networks and one network (n is the tag count for run_network). */
     {"networks empty", run_networks, "[]", DJ_OK, 0},
