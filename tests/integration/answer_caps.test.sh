@@ -3,7 +3,7 @@
 #
 # The networks listing is answered once with 50 MiB of JSON that is not a listing (fakedash's
 # oversize fault), then once with a gzip bomb (~0.4 MB on the wire, 100 MiB decoded, over the
-# 64-MiB decoded cap). The daemon's reconcile fails both (and says why), its peak resident
+# 64-MiB decoded cap); then the change log, once a network is seen failed over, with 50 MiB. The daemon's reconcile fails both (and says why), its peak resident
 # memory stays under 160 MiB (it was ~450 MiB and ~900 MiB: the whole text became one json-c
 # tree), its resident memory afterwards under 64 MiB, and the next reconcile works. Under a
 # sanitizer the memory figures mean nothing and only the errors are checked.
@@ -44,6 +44,10 @@ fault "{\"kind\":\"answer\",\"body_file\":\"$H_TMP/bomb.gz\",\"headers\":{\"Cont
 check "the 50-MiB answer fails a reconcile" wait_log '"event":"reconcile_failed".*response is not the documented shape' 1 30
 check "the gzip bomb fails the next, over the decoded cap" wait_log '"event":"reconcile_failed".*over 67108864 bytes' 1 30
 check "the daemon is ready once the listing is sane again" h_wait_ready
+# The change log, read when a network is first seen failed over, is a listing too.
+fault "{\"kind\":\"oversize\",\"size_mib\":50,\"path_prefix\":\"/api/v1/organizations/1001/configurationChanges\"}"
+curl -s -o /dev/null -X POST "$H_FAKE/_control/tags" -d '{"networkId":"L_200","tags":["london_primary_down","paris_backup_up"]}'
+check "a 50-MiB change log fails its read" wait_log '"event":"changes_failed"' 1 30
 if ! $sanitized; then
   sleep 1
   hwm=$(kb VmHWM)
