@@ -93,6 +93,25 @@ dash_err dash_call(dash_client *c, const char *org, const char *method, const ch
 dash_err dash_call_once(dash_client *c, const char *org, const char *method, const char *url,
                         const char *body, dash_error *err) __attribute__((warn_unused_result));
 
+/* The URLs one listing has read, so a `rel=next` that comes back to one of them ends it as
+ * DASH_ERR_PAGINATION (a `Link` loop would otherwise hold the organization's thread and rate
+ * budget for TF_API_MAX_PAGES requests). Each URL is kept with its FNV-1a hash, so a check
+ * costs a string compare only on a match. Zero-initialised is empty; dash_pages_free frees. */
+typedef struct {
+    char **urls;
+    uint64_t *hashes;
+    size_t n, cap;
+} dash_pages;
+
+/* True when `url` is one of the listing's pages already. */
+bool dash_pages_seen(const dash_pages *ps, const char *url);
+
+/* Remembers a copy of `url`; false when out of memory. */
+bool dash_pages_add(dash_pages *ps, const char *url) __attribute__((warn_unused_result));
+
+/* Frees what the list holds and empties it. */
+void dash_pages_free(dash_pages *ps);
+
 /* Frees the answer buffer when it grew large, so one huge read does not stay pinned; called
  * by every operation once it has parsed the answer. */
 void dash_trim_buffer(dash_client *c);

@@ -208,15 +208,7 @@ static const struct page_kind kind_appliances = {"uplink statuses", sizeof(dj_ap
 static const struct page_kind kind_vpn = {"vpn statuses", sizeof(dj_vpn_status), parse_vpn_v,
                                           free_vpn_v};
 
-/* The URLs one listing has read, so a `rel=next` that comes back to one of them ends it. Each
- * URL is kept with its FNV-1a hash, so the check costs a string compare only on a match. */
-struct page_seen {
-    char **urls;
-    uint64_t *hashes;
-    size_t n, cap;
-};
-
-static uint64_t page_hash(const char *s)
+static uint64_t dash_pages_hash(const char *s)
 {
     uint64_t h = 14695981039346656037ULL;
 
@@ -225,9 +217,9 @@ static uint64_t page_hash(const char *s)
     return h;
 }
 
-static bool page_seen_has(const struct page_seen *ps, const char *url)
+bool dash_pages_seen(const dash_pages *ps, const char *url)
 {
-    uint64_t h = page_hash(url);
+    uint64_t h = dash_pages_hash(url);
 
     for (size_t i = 0; i < ps->n; i++) {
         if (ps->hashes[i] == h && strcmp(ps->urls[i], url) == 0)
@@ -236,8 +228,7 @@ static bool page_seen_has(const struct page_seen *ps, const char *url)
     return false;
 }
 
-/* Remembers a copy of `url`; false when out of memory. */
-static bool page_seen_add(struct page_seen *ps, const char *url)
+bool dash_pages_add(dash_pages *ps, const char *url)
 {
     if (ps->n == ps->cap) {
         size_t cap = ps->cap ? ps->cap * 2 : 8;
@@ -253,11 +244,11 @@ static bool page_seen_add(struct page_seen *ps, const char *url)
     }
     if ((ps->urls[ps->n] = strdup(url)) == NULL)
         return false;
-    ps->hashes[ps->n++] = page_hash(url);
+    ps->hashes[ps->n++] = dash_pages_hash(url);
     return true;
 }
 
-static void page_seen_free(struct page_seen *ps)
+void dash_pages_free(dash_pages *ps)
 {
     for (size_t i = 0; i < ps->n; i++)
         free(ps->urls[i]);
@@ -282,7 +273,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
     size_t n_all = 0;
     dash_err result = DASH_OK;
     unsigned pages = 0;
-    struct page_seen seen = {0};
+    dash_pages seen = {0};
 
     *out = NULL;
     *n = 0;
@@ -302,7 +293,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
                      TF_API_MAX_PAGES);
             goto out;
         }
-        if (!page_seen_add(&seen, url)) {
+        if (!dash_pages_add(&seen, url)) {
             result = err->code = DASH_ERR_NOMEM;
             snprintf(err->message, sizeof(err->message), "%s: out of memory", kind->what);
             goto out;
@@ -310,7 +301,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
         result = dash_call(c, org, "GET", url, NULL, TF_API_MAX_RESPONSE, &next, err);
         if (result != DASH_OK)
             goto out;
-        if (next != NULL && page_seen_has(&seen, next)) {
+        if (next != NULL && dash_pages_seen(&seen, next)) {
             result = err->code = DASH_ERR_PAGINATION;
             snprintf(err->message, sizeof(err->message),
                      "%s: the next page after page %u is one already read", kind->what, pages);
@@ -344,7 +335,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
 out:
     if (all != NULL)
         kind->free(all, n_all);
-    page_seen_free(&seen);
+    dash_pages_free(&seen);
     free(url);
     free(next);
     dash_trim_buffer(c);

@@ -5,7 +5,8 @@
 # The networks listing is answered with `Link: <the same URL>; rel=next` (each page its own
 # next) for up to 10,000 pages: `status` must fail within seconds, not follow it for ~18
 # minutes at 9 requests a second. A loop over two pages (1 -> 2 -> 1) ends the same way. A
-# `rel=next` that does not resolve ends the listing as an error too.
+# `rel=next` that does not resolve ends the listing as an error too. The change log's pages
+# are held to the same rule.
 set -euo pipefail
 # shellcheck source=../harness/harness.sh
 source "$TF_SOURCE_DIR/tests/harness/harness.sh"
@@ -49,6 +50,20 @@ run_status
 check "a next page that does not resolve: status fails (exit $rc)" test "$rc" -eq 1
 check "that link is named" grep -q 'next-page link does not resolve' "$H_TMP/err"
 
+# The change log (read for a failed-over network) pages through the same check: a loop over
+# two pages (.../configurationChanges -> .../configurationChanges/ -> the first) ends after
+# two reads. The change log is a hint, so `status` still succeeds without it.
 reset
+CHANGES=/api/v1/organizations/1001/configurationChanges
+curl -s -o /dev/null -X POST "$H_FAKE/_control/tags" -d '{"networkId":"L_100","tags":["london_primary_down","paris_backup_up"]}'
+fault "{\"kind\":\"answer\",\"count\":10000,\"method\":\"GET\",\"path_prefix\":\"$CHANGES/\",\"body\":\"[]\",\"headers\":{\"Link\":\"<$H_FAKE$CHANGES?timespan=604800\u0026perPage=5000>; rel=next\"}}"
+fault "{\"kind\":\"answer\",\"count\":10000,\"method\":\"GET\",\"path_prefix\":\"$CHANGES\",\"body\":\"[]\",\"headers\":{\"Link\":\"<$H_FAKE$CHANGES/?timespan=604800\u0026perPage=5000>; rel=next\"}}"
+run_status
+changes_gets=$(curl -s "$H_FAKE/_control/log" | jq '[.[] | select(.path | startswith("/api/v1/organizations/1001/configurationChanges"))] | length')
+check "a change-log loop over two pages: status still works (exit $rc)" test "$rc" -eq 0
+check "a change-log loop over two pages: read twice ($changes_gets)" test "$changes_gets" -eq 2
+
+reset
+curl -s -o /dev/null -X POST "$H_FAKE/_control/tags" -d '{"networkId":"L_100","tags":["retail","london_primary_up","paris_backup_down","north"]}'
 check "without faults the listing works" bash -c "\"$TF_BIN\" -c \"$H_TMP/tf.conf\" status --json >/dev/null"
 h_summary
