@@ -27,7 +27,9 @@ typedef enum {
     ALERT_ERR_NOT_OBJECT,    /* valid JSON, but not an object */
     ALERT_ERR_MISSING_FIELD, /* alertTypeId, networkId or organizationId absent or not a
                                 non-empty string (the secret is still filled in) */
-    ALERT_ERR_BAD_FIELD,     /* a field has a type we cannot use or is longer than TF_ID_MAX_LEN */
+    ALERT_ERR_BAD_FIELD,     /* a field has a type we cannot use, is longer than TF_ID_MAX_LEN,
+                                or is an ID (organizationId, networkId, alertId) that is not one
+                                by id.h's rule */
     ALERT_ERR_NOMEM,
 } alert_err;
 

@@ -10,7 +10,10 @@
  * anything here; nothing is kept between calls.
  *
  * The rules, in short: 2xx is done. 301/302/303/307/308 go to the Location, at most
- * TF_API_MAX_REDIRECTS in a row, and only to a URL api_url_allowed accepts. 429 waits
+ * TF_API_MAX_REDIRECTS in a row, only to a URL api_url_allowed accepts, and only when it keeps
+ * the request's path and query exactly (api_url_same_resource): a redirect moves a request to
+ * another shard host, never to another resource. A write (any method but GET and HEAD) is
+ * never re-sent after 301, 302 or 303, which by HTTP's rules turn it into a GET. 429 waits
  * Retry-After (else the backoff) and pauses the whole organization for that long, even when no
  * retry is left. 5xx and transport errors that may pass back off and retry. Other statuses
  * fail at once. At most max_retries retries per call; a redirect is not a retry.
@@ -36,6 +39,8 @@ typedef enum {
     API_ERR_NO_LOCATION,        /* a redirect status without a Location */
     API_ERR_TOO_MANY_REDIRECTS, /* one more redirect than TF_API_MAX_REDIRECTS in a row */
     API_ERR_HOST_REFUSED,       /* a Location that does not resolve or is off the allowed hosts */
+    API_ERR_PATH_REFUSED,       /* a Location with another path or query than the request's */
+    API_ERR_WRITE_REDIRECT,     /* a write answered 301, 302 or 303: never re-sent */
     API_ERR_TOO_LARGE,          /* the answer or a kept header is over its cap */
     API_ERR_NOMEM,
 } api_err;
@@ -57,6 +62,9 @@ typedef struct {
     const char *location;    /* the Location header as received; NULL or "" when none */
     const char *target;      /* `location` resolved against the request's URL (absolute);
                                 NULL when there is none or it does not resolve */
+    const char *url;         /* the URL this attempt was sent to; a redirect must keep its path
+                                and query. NULL: no redirect is followed */
+    bool write;              /* the request changes something (PUT, POST, DELETE, ...) */
 } api_answer;
 
 /* The client's settings the decision depends on. */
@@ -120,14 +128,23 @@ bool api_is_redirect(long status);
  */
 bool api_url_allowed(const char *base_url, const char *url) __attribute__((warn_unused_result));
 
+/* True when `to` names the same resource as `from`: both are of the plain form api_url_allowed
+ * accepts, and what follows their hosts (path and query, up to a '#') is byte for byte the
+ * same. Hosts, schemes and ports are not compared here: that is api_url_allowed's rule. */
+bool api_url_same_resource(const char *from, const char *to) __attribute__((warn_unused_result));
+
 /* Copies the host of `url`, lower-cased and without a trailing dot, into buf (IPv6 literals
  * keep their brackets). False, with buf "", when `url` is not of the plain form
  * api_url_allowed accepts or the host does not fit. */
 bool api_url_host(const char *url, char *buf, size_t size) __attribute__((warn_unused_result));
 
 /* Finds the rel="next" target of a Link header value. Returns a heap copy (the caller frees
- * it), or NULL when there is none, `link` is NULL, or memory runs out. */
+ * it), or NULL when there is none, `link` is NULL, or memory runs out (api_link_has_next
+ * tells the last apart: a listing must never end early because an allocation failed). */
 char *api_link_next(const char *link) __attribute__((warn_unused_result));
+
+/* True when the Link header value names a rel="next" target (that api_link_next returns). */
+bool api_link_has_next(const char *link) __attribute__((warn_unused_result));
 
 /* Parses a Retry-After value: delta seconds, maybe with a fraction, capped at
  * TF_API_MAX_RETRY_AFTER_S (an HTTP date is not used by the API and counts as absent). False

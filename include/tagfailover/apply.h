@@ -3,10 +3,10 @@
  *
  * A retag reads the network fresh (a person may have edited, held or swapped it since the look
  * that called for it), remakes the decision in the core from the tags that read shows, writes
- * the whole list back with exactly the two pair tags swapped, and checks that the answer holds
- * the tags sent. Nothing here decides: the decision is look.c's and policy.c's, remade from
- * fresh tags; the manual commands' target is tags.c's. The retag's log line (`failover` /
- * `failback`, or `retag_failed`) and its metrics are written here and nowhere else.
+ * the whole list back with exactly the two pair tags swapped, and checks that the answer names
+ * the network written and holds the tags sent. Nothing here decides: the decision is look.c's and
+ * policy.c's, remade from fresh tags; the manual commands' target is tags.c's. The retag's log line
+ * (`failover` / `failback`, or `retag_failed`) and its metrics are written here and nowhere else.
  *
  * Threads: runs on the calling thread with the caller's dash_client (one organization thread,
  * or a one-shot command).
@@ -28,7 +28,7 @@ typedef enum {
     APPLY_OK = 0,
     APPLY_ERR_API,    /* an API call failed; the result's `error` says which and why */
     APPLY_ERR_STATE,  /* a manual command found the network in a state it cannot act on */
-    APPLY_ERR_VERIFY, /* the PUT was answered with other tags than the ones sent */
+    APPLY_ERR_VERIFY, /* the PUT was answered with another network or other tags than sent */
     APPLY_ERR_NOMEM,
 } apply_err;
 

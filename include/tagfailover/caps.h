@@ -17,9 +17,20 @@
 /* Ceiling for [listener] max_connections. */
 #define TF_MAX_CONNECTIONS_CEILING 65536
 
-/* Largest Dashboard API response we buffer (10,000 networks are ~6 MiB; loss data for a large
- * organization with 1-s samples is larger). Anything bigger is an error, never truncated. */
-#define TF_API_MAX_RESPONSE (256L * 1024 * 1024)
+/* Largest Dashboard API response we buffer, counted on the wire (CURLOPT_MAXFILESIZE_LARGE)
+ * and again after decoding (gzip and the like: a 100-KB answer can decode to 100 MiB).
+ * 10,000 networks are ~6 MiB; one 300-s loss read of a 10,000-appliance organization with
+ * Meraki's 60-s samples is ~20 MiB. Anything bigger is an error, never truncated. The answers
+ * that can be this large (listings, loss) are parsed one element at a time, so one costs the
+ * buffer plus the structs it becomes: about two to three times its size, not the ten to
+ * thirty-six times of a json-c tree of the whole text. */
+#define TF_API_MAX_RESPONSE (64L * 1024 * 1024)
+
+/* Largest answer parsed as one json-c tree (ten to thirty-six times its size in memory): one
+ * network (1,024 tags of 1,024 characters are 1 MiB), the third-party peers, an error body,
+ * the set-up calls' answers. Over it such an answer is too large (an error body is then
+ * reported as text). */
+#define TF_API_MAX_OBJECT_RESPONSE (4L * 1024 * 1024)
 
 /* Largest response header line we keep (Link headers of paginated answers are ~600 bytes). */
 #define TF_API_MAX_HEADER 8192
@@ -33,8 +44,14 @@
 /* Longest site name in a pair tag (DESIGN section 2). */
 #define TF_SITE_MAX_LEN 64
 
-/* Longest ID (organization, network, alert) accepted from a webhook. */
-#define TF_ID_MAX_LEN 128
+/* Longest ID (organization, network, alert, alert type), from a webhook, the command line, the
+ * configuration or the API: IDs go into API paths, so they are also held to id.h's characters.
+ * Meraki's are under 25 characters. */
+#define TF_ID_MAX_LEN 64
+
+/* Longest short field of an API answer that is not an ID (a serial, an uplink's name or status,
+ * a destination IP). */
+#define TF_API_FIELD_MAX_LEN 128
 
 /* Most redirects followed in a row (DESIGN section 10). */
 #define TF_API_MAX_REDIRECTS 3

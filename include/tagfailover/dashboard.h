@@ -17,20 +17,27 @@
  * Behaviour, in short: redirects (301/302/303/307/308) are followed by hand, at most
  * TF_API_MAX_REDIRECTS in a row, keeping the method, the body and the Authorization header,
  * and only to a URL with the base URL's scheme whose host is the base URL's host or ends in
- * .meraki.com (or the base URL's regional domain); any other Location is DASH_ERR_REDIRECT and
- * nothing is sent there. `Link: <...>; rel=next` pages are followed to the end under the same
- * host rule. 429 waits Retry-After (else exponential backoff with jitter, capped at 60 s) and
- * pauses the whole organization meanwhile; 429s without Retry-After for two organizations
- * within RL_IP_LIMIT_WINDOW_S are the per-IP limit, and pause every organization; 5xx and
- * transport errors back off (1 s, doubling, with jitter) and retry; other 4xx fail at once
- * with the API's `errors` message. At most max_retries retries per call. Responses are capped
- * (TF_API_MAX_RESPONSE) and must parse. The rules themselves are the core's (api_rules.h);
+ * .meraki.com (or the base URL's regional domain), and only when it keeps the request's path
+ * and query exactly; a write is never re-sent after 301/302/303. Any other Location is
+ * DASH_ERR_REDIRECT and nothing is sent there. `Link: <...>; rel=next` pages are followed to the
+ * end under the same host rule; a next page that repeats one already read in the same listing,
+ * or a link that does not resolve, ends the listing as DASH_ERR_PAGINATION. 429 waits Retry-After
+ * (else exponential backoff with jitter, capped at 60 s) and pauses the whole organization
+ * meanwhile; 429s without Retry-After for two organizations within RL_IP_LIMIT_WINDOW_S are the
+ * per-IP limit, and pause every organization; 5xx and transport errors back off (1 s, doubling,
+ * with jitter) and retry; other 4xx fail at once with the API's `errors` message. At most
+ * max_retries retries per call. Responses are capped on the wire and after decoding
+ * (TF_API_MAX_RESPONSE; TF_API_MAX_OBJECT_RESPONSE for the answers parsed as one tree) and must
+ * parse. The rules themselves are the core's (api_rules.h);
  * this client only acts on them.
  *
  * Errors are values: every call returns a dash_err and fills the caller's dash_error (code,
- * status, the API's `errors`, request ID, method and path, never the key), and logs no failure:
- * the caller logs it, once. Only what the caller never sees is logged here: each retry (warn)
- * and a debug trace of every attempt. Each response counts in metrics_api_request, each retry
+ * status, the API's `errors`, request ID, method and path), and logs no failure:
+ * the caller logs it, once. Text that comes from the answer (an error body, a Location, a
+ * request ID, curl's message) enters the dash_error with the API key and the shared secret
+ * replaced by "[REDACTED]" wherever they appear: an API that echoes the request cannot put
+ * them in a log. Only what the caller never sees is logged here: each retry (warn) and a debug
+ * trace of every attempt. Each response counts in metrics_api_request, each retry
  * in metrics_api_retry.
  */
 #ifndef TAGFAILOVER_DASHBOARD_H
@@ -56,6 +63,8 @@ typedef enum {
     DASH_ERR_PARSE,        /* the answer is not the documented JSON */
     DASH_ERR_TOO_LARGE,    /* the answer, a kept header, or the page count is over its cap */
     DASH_ERR_REDIRECT,     /* a Location or next-page URL off the allowed hosts, or too many */
+    DASH_ERR_PAGINATION,   /* a next-page link that does not resolve, or repeats a page of the
+                              same listing (a loop): never a silently partial list */
     DASH_ERR_CANCELLED,    /* dash_shared_cancel was called */
     DASH_ERR_NOMEM,
     DASH_ERR_INVALID, /* a bad option or argument (base_url that does not parse, ...) */
@@ -93,6 +102,8 @@ typedef struct {
     /* Every organization together (one source IP); default 90. Its bucket's depth is
      * DASH_TOTAL_BURST_FACTOR x requests_burst. */
     double requests_per_second_total;
+    const char *shared_secret;  /* the webhook shared secret (set-up sends it), or NULL: like
+                                   the key, never shown in a dash_error */
 } dash_options;
 
 /* The depth of the total bucket, in per-organization bursts: two organizations' bursts may go
@@ -137,6 +148,11 @@ void dash_client_free(dash_client *c);
 
 /* How many HTTP requests this client has sent (every attempt, redirect and page). */
 unsigned long dash_client_requests(const dash_client *c);
+
+/* Hands freed memory back to the system (malloc_trim) when an answer over 1 MiB has come since
+ * the last call; else does nothing. Call it once the parsed data of a round is freed, so one
+ * huge answer does not stay resident. NULL is a no-op. */
+void dash_client_release_memory(dash_client *c);
 
 /* GET /organizations (all pages). *out is the caller's (dj_orgs_free). Counts against no
  * organization. */

@@ -7,8 +7,10 @@
  * meraki/openapi-v1.42-subset.json. Anything unexpected (not JSON, the wrong top-level type, a
  * required field missing or of the wrong type, nesting deeper than TF_JSON_MAX_DEPTH) is an
  * error, never "empty": an empty array is the only way to say "none". Unknown fields are
- * ignored. Every `*_parse_*` function zeroes its output first; on error the
- * output is left empty (nothing to free, though freeing it is harmless).
+ * ignored. One exception: a network whose tags are over a cap is not an error but a record
+ * flagged `unreadable` (dj_network), so the rest of its listing goes on. Every `*_parse_*`
+ * function zeroes its output first; on error the output is left empty (nothing to free,
+ * though freeing it is harmless).
  */
 #ifndef TAGFAILOVER_DASHBOARD_JSON_H
 #define TAGFAILOVER_DASHBOARD_JSON_H
@@ -40,6 +42,10 @@ typedef struct {
     char *organization_id; /* NULL when absent */
     char *name;            /* NULL when absent */
     tags_list tags;        /* `tags`; absent or null is the empty list */
+    bool unreadable;       /* `tags` is over a cap (more than TF_TAGS_MAX_COUNT, or one longer
+                              than TF_TAG_MAX_LEN): the record is kept with its id and name and
+                              no tags, so one such network does not fail its whole listing, and
+                              it is never acted on */
 } dj_network;
 
 /* One item of GET /organizations/{id}/devices/uplinksLossAndLatency. */

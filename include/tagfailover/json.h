@@ -15,6 +15,7 @@
 #ifndef TAGFAILOVER_JSON_H
 #define TAGFAILOVER_JSON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Why a text was refused; finer than "not JSON" because the webhook reports each apart. */
@@ -49,6 +50,26 @@ void tfjson_tokener_free(struct json_tokener *tok);
  * NULL: a tokener is made for this call alone. */
 tfjson_err tfjson_parse_with(struct json_tokener *tok, const char *json, size_t len,
                              struct json_object **out) __attribute__((warn_unused_result));
+
+/* Called by tfjson_each_element for one element (borrowed: released after the call; NULL for
+ * the element `null`). Returns 0 to go on, anything else to stop calling. */
+typedef int (*tfjson_each_fn)(struct json_object *elem, void *ctx);
+
+/*
+ * Reads a text that should be a top-level array one element at a time: the whole text gets
+ * the same checks as tfjson_parse (bytes, grammar, the depth cap counting the array itself),
+ * but only one element at a time becomes a json-c value, and `each` is called with it. So an
+ * answer of a million elements costs one element's tree, not a tree of ten to thirty-six times
+ * the text's size.
+ *
+ * Returns TFJSON_OK when the whole text is one array (or is not an array: then *not_array is
+ * true, no element was read, and nothing is said about the text, which the caller may parse
+ * whole if it wants to know more), else the text's error. When `each` stops the walk, *stopped
+ * is set to what it returned and the rest of the text is still checked, so an error of the
+ * text wins over the caller's: the result is the same as a whole parse followed by a walk.
+ */
+tfjson_err tfjson_each_element(const char *json, size_t len, tfjson_each_fn each, void *ctx,
+                               bool *not_array, int *stopped) __attribute__((warn_unused_result));
 
 /* A message for an error code; never NULL. */
 const char *tfjson_strerror(tfjson_err e);

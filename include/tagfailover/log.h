@@ -15,6 +15,7 @@
 #define TAGFAILOVER_LOG_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 struct json_object;
 
@@ -23,6 +24,13 @@ typedef enum { LOG_DEBUG = 0, LOG_INFO, LOG_WARN, LOG_ERROR } log_level;
 /* Sets the format (json when `json`, else text) and the lowest level written. Call before any
  * thread starts; the default is JSON at info. */
 void log_init(bool json, log_level min_level);
+
+/* Sets the secrets (the API key, the shared secret) that no line may show: wherever one appears
+ * in a line, as given or escaped as the line's format writes it, it is written "[REDACTED]".
+ * A last line of defence: callers still never pass secrets. Copies them (NULL and "" are
+ * skipped, at most 4); a new call replaces and wipes the old ones. Like log_init, call it while
+ * no other thread logs. */
+void log_set_secrets(const char *const *secrets, size_t n);
 
 /* True when a line at `level` would be written (to skip building fields). */
 bool log_enabled(log_level level);

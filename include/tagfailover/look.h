@@ -59,6 +59,8 @@ typedef struct {
     size_t n_loss;
     const dj_peer *peers; /* third-party VPN peers (may be stale by up to 10 minutes) */
     size_t n_peers;
+    bool peers_read; /* the peers above are the organization's (a read succeeded): a retag
+                        then needs a peer where it leads, else reason no_peer */
     const look_moved *moved; /* when networks moved to their backup, sorted by network_id */
     size_t n_moved;
 } look_data;
@@ -91,9 +93,15 @@ look_err look_ctx_new(const look_data *data, const config *cfg, look_ctx **out)
 void look_ctx_free(look_ctx *ctx);
 
 /* Decides for one network at data end time t1. A network whose tags are not managed gives
- * state TAGS_UNMANAGED and action none. */
+ * state TAGS_UNMANAGED and action none; an unreadable one (dj_network) is invalid with reason
+ * unreadable. */
 look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, look_result *out)
     __attribute__((warn_unused_result));
+
+/* True when some peer's networkTags hold `<site>_primary_up` (primary) or `<site>_backup_up`
+ * (backup): the peer a network of that site in that role is connected to when up. A [site]
+ * tracked_ip does not stand in for it: the tag must lead somewhere. */
+bool look_peer_serves(const dj_peer *peers, size_t n_peers, const char *site, tags_role role);
 
 /* The tracked IP of a site in a role: the [site NAME] override, else the publicIp of the first
  * peer whose networkTags hold `<site>_primary_up` (primary) or `<site>_backup_up` (backup).

@@ -19,6 +19,8 @@
  *   detect window with loss >= threshold, the answer is none / backup_unhealthy.
  * - Failback (state failed_over, failback auto): [t1 - clean_window_s, t1] is covered and
  *   every sample in it has loss <= failback_max_loss_pct.
+ * - A retag needs somewhere to go: when the caller says no third-party peer carries the tag
+ *   the retag would set up (`missing_peer`), the answer is none / no_peer, whatever the loss.
  */
 #ifndef TAGFAILOVER_POLICY_H
 #define TAGFAILOVER_POLICY_H
@@ -52,6 +54,9 @@ typedef struct {
     tags_state state;             /* from tags_classify; only NORMAL/FAILED_OVER can act */
     tf_reason state_reason;       /* tags_info.reason, reported when the state cannot act */
     bool has_tracked_ip;          /* false: state is reported as no_tracked_ip */
+    const char *missing_peer;     /* the "up" tag the retag would set (Y_backup_up when normal,
+                                     X_primary_up when failed over) when the organization's
+                                     peers were read and none has it in networkTags; else NULL */
     const policy_series *primary; /* one series per considered uplink for the tracked IP */
     size_t n_primary;             /* a considered uplink with no series counts as no data */
     size_t n_considered_uplinks;  /* how many uplinks are considered (>= n_primary) */

@@ -24,6 +24,8 @@ typedef enum {
     TF_REASON_NO_BACKUP,
     TF_REASON_BOTH_UP,
     TF_REASON_BOTH_DOWN,
+    TF_REASON_NO_PEER,    /* no third-party peer leads where the retag would go (a typo) */
+    TF_REASON_UNREADABLE, /* the API's record of the network is over a cap (tags, tag length) */
     TF_REASON_NO_TRACKED_IP,
     TF_REASON_COUNT
 } tf_reason;

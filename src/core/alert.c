@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tagfailover/caps.h"
+#include "tagfailover/id.h"
 #include "tagfailover/json.h"
 
 /* No cap beyond the body's own for free-text fields such as names. */
@@ -30,15 +31,18 @@ static alert_err alert_dup_string(json_object *v, size_t cap, char **dst)
     return *dst == NULL ? ALERT_ERR_NOMEM : ALERT_OK;
 }
 
-/* A required ID: a non-empty string of at most TF_ID_MAX_LEN bytes. */
-static alert_err alert_required(json_object *obj, const char *key, char **dst)
+/* A required ID: a non-empty string of at most TF_ID_MAX_LEN bytes; with `path_id`, one that
+ * also passes id.h's rule (it goes into API paths), else a bad field. */
+static alert_err alert_required(json_object *obj, const char *key, bool path_id, char **dst)
 {
     json_object *v; /* borrowed */
+    alert_err err;
 
     if (!json_object_object_get_ex(obj, key, &v) || !json_object_is_type(v, json_type_string) ||
         json_object_get_string_len(v) == 0)
         return ALERT_ERR_MISSING_FIELD;
-    return alert_dup_string(v, TF_ID_MAX_LEN, dst);
+    err = alert_dup_string(v, TF_ID_MAX_LEN, dst);
+    return err == ALERT_OK && path_id && !id_valid(*dst) ? ALERT_ERR_BAD_FIELD : err;
 }
 
 /* An optional string: absent or null leaves *dst NULL; another type is a bad field. */
@@ -101,9 +105,9 @@ static alert_err alert_fields(json_object *root, alert *out)
 
     /* The three IDs the listener cannot do without come first: a missing one is reported as
      * such even when some other field is also wrong. */
-    if ((err = alert_required(root, "alertTypeId", &out->alert_type_id)) != ALERT_OK ||
-        (err = alert_required(root, "networkId", &out->network_id)) != ALERT_OK ||
-        (err = alert_required(root, "organizationId", &out->organization_id)) != ALERT_OK)
+    if ((err = alert_required(root, "alertTypeId", false, &out->alert_type_id)) != ALERT_OK ||
+        (err = alert_required(root, "networkId", true, &out->network_id)) != ALERT_OK ||
+        (err = alert_required(root, "organizationId", true, &out->organization_id)) != ALERT_OK)
         return err;
     if ((err = alert_string_or_number(root, "version", &out->version)) != ALERT_OK ||
         (err = alert_optional(root, "organizationName", ALERT_NO_CAP, &out->organization_name)) !=
@@ -115,6 +119,8 @@ static alert_err alert_fields(json_object *root, alert *out)
         (err = alert_optional(root, "alertType", ALERT_NO_CAP, &out->alert_type)) != ALERT_OK ||
         (err = alert_optional(root, "occurredAt", ALERT_NO_CAP, &out->occurred_at)) != ALERT_OK)
         return err;
+    if (out->alert_id != NULL && !id_valid(out->alert_id))
+        return ALERT_ERR_BAD_FIELD;
 
     if (!json_object_object_get_ex(root, "alertData", &data) || data == NULL)
         return ALERT_OK;

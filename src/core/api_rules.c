@@ -116,8 +116,9 @@ static bool split_authority(const char *auth, size_t n, struct api_url *u)
     return copy_lower(u->host, sizeof(u->host), auth, name_len);
 }
 
-/* Parses a URL of the plain form (see the top of this file) into `u`. */
-static bool url_split(const char *url, struct api_url *u)
+/* Parses a URL of the plain form (see the top of this file) into `u`; *rest, when rest is not
+ * NULL, is set to what follows the authority (the path, query and fragment). */
+static bool url_split_rest(const char *url, struct api_url *u, const char **rest)
 {
     const char *p, *auth;
     size_t scheme_len;
@@ -137,7 +138,29 @@ static bool url_split(const char *url, struct api_url *u)
         return false;
     auth = p + 3;
     /* The authority ends at the path, query or fragment. */
+    if (rest != NULL)
+        *rest = auth + strcspn(auth, "/?#");
     return split_authority(auth, strcspn(auth, "/?#"), u);
+}
+
+/* url_split_rest without the rest. */
+static bool url_split(const char *url, struct api_url *u)
+{
+    return url_split_rest(url, u, NULL);
+}
+
+bool api_url_same_resource(const char *from, const char *to)
+{
+    struct api_url a, b;
+    const char *ra, *rb;
+    size_t na, nb;
+
+    if (!url_split_rest(from, &a, &ra) || !url_split_rest(to, &b, &rb))
+        return false;
+    /* A fragment is never sent; everything before it is, and must not change. */
+    na = strcspn(ra, "#");
+    nb = strcspn(rb, "#");
+    return na == nb && memcmp(ra, rb, na) == 0;
 }
 
 bool api_url_host(const char *url, char *buf, size_t size)
@@ -196,23 +219,25 @@ static bool rel_has_next(const char *v, size_t n)
     return false;
 }
 
-char *api_link_next(const char *link)
+/* Finds the rel="next" target of a Link header value: true with its text at *found
+ * (*found_len bytes, not terminated), false when there is none. */
+static bool link_find_next(const char *link, const char **found, size_t *found_len)
 {
     const char *p = link;
 
     if (link == NULL)
-        return NULL;
+        return false;
     for (;;) {
         const char *url, *url_end;
         bool next = false;
 
         p = strchr(p, '<');
         if (p == NULL)
-            return NULL;
+            return false;
         url = p + 1;
         url_end = strchr(url, '>');
         if (url_end == NULL)
-            return NULL;
+            return false;
         p = url_end + 1;
         /* Parameters: `; name=value` or `; name="quoted value"`, up to the next ','. */
         while (*p != '\0' && *p != ',') {
@@ -255,15 +280,32 @@ char *api_link_next(const char *link)
                 next = true;
         }
         if (next) {
-            size_t n = (size_t)(url_end - url);
-            char *out = malloc(n + 1);
-            if (out == NULL)
-                return NULL;
-            memcpy(out, url, n);
-            out[n] = '\0';
-            return out;
+            *found = url;
+            *found_len = (size_t)(url_end - url);
+            return true;
         }
     }
+}
+
+bool api_link_has_next(const char *link)
+{
+    const char *url;
+    size_t n;
+
+    return link_find_next(link, &url, &n);
+}
+
+char *api_link_next(const char *link)
+{
+    const char *url;
+    size_t n;
+    char *out;
+
+    if (!link_find_next(link, &url, &n) || (out = malloc(n + 1)) == NULL)
+        return NULL;
+    memcpy(out, url, n);
+    out[n] = '\0';
+    return out;
 }
 
 bool api_parse_retry_after(const char *value, double *seconds)
@@ -336,15 +378,20 @@ static api_decision retry_or_fail(const api_tally *t, const api_params *p, api_e
     return decide(pause_org ? API_WAIT : API_BACKOFF, err, wait_s, pause_org);
 }
 
-/* A redirect status: follow the Location when it is there, not one too many, and allowed. */
+/* A redirect status: follow the Location when it is there, not one too many, allowed, and
+ * about the same resource; never re-send a write after 301, 302 or 303. */
 static api_decision redirect(const api_answer *a, const api_tally *t, const api_params *p)
 {
     if (a->location == NULL || a->location[0] == '\0')
         return decide(API_FAIL, API_ERR_NO_LOCATION, 0.0, false);
+    if (a->write && a->status != 307 && a->status != 308)
+        return decide(API_FAIL, API_ERR_WRITE_REDIRECT, 0.0, false);
     if (t->redirects >= TF_API_MAX_REDIRECTS)
         return decide(API_FAIL, API_ERR_TOO_MANY_REDIRECTS, 0.0, false);
     if (a->target == NULL || !api_url_allowed(p->base_url, a->target))
         return decide(API_FAIL, API_ERR_HOST_REFUSED, 0.0, false);
+    if (a->url == NULL || !api_url_same_resource(a->url, a->target))
+        return decide(API_FAIL, API_ERR_PATH_REFUSED, 0.0, false);
     return decide(API_REDIRECT, API_OK, 0.0, false);
 }
 
@@ -423,6 +470,10 @@ const char *api_strerror(api_err e)
         return "too many redirects in a row";
     case API_ERR_HOST_REFUSED:
         return "redirect to a host that is not the API's refused";
+    case API_ERR_PATH_REFUSED:
+        return "redirect to another path or query refused";
+    case API_ERR_WRITE_REDIRECT:
+        return "a write answered 301, 302 or 303 is not re-sent";
     case API_ERR_TOO_LARGE:
         return "response too large";
     case API_ERR_NOMEM:

@@ -96,60 +96,82 @@ static bool chg_value_tags(struct json_object *entry, const char *key, tags_list
     return found;
 }
 
+/* A change log page being read one entry at a time (chg_parse). */
+struct chg_walk {
+    chg_entry *v; /* the entries so far, `n` of them, room for `cap` */
+    size_t n, cap;
+    chg_err rc; /* why the walk stopped */
+};
+
+/* tfjson_each_element's callback: one entry into the growing array. */
+static int chg_one(struct json_object *o, void *ctx)
+{
+    struct chg_walk *w = ctx;
+    struct json_object *tsv;
+    bool ok = true;
+
+    if (!json_object_is_type(o, json_type_object)) {
+        w->rc = CHG_ERR_NOT_JSON;
+        return 1;
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 64;
+        chg_entry *v = realloc(w->v, cap * sizeof(*v));
+        if (v == NULL) {
+            w->rc = CHG_ERR_NOMEM;
+            return 1;
+        }
+        w->v = v;
+        w->cap = cap;
+    }
+    chg_entry *e = &w->v[w->n++];
+    memset(e, 0, sizeof(*e));
+    if (!json_object_object_get_ex(o, "ts", &tsv) || !json_object_is_type(tsv, json_type_string) ||
+        !dj_parse_time(json_object_get_string(tsv), &e->ts)) {
+        w->rc = CHG_ERR_SHAPE;
+        return 1;
+    }
+    e->network_id = chg_string(o, "networkId", TF_ID_MAX_LEN, &ok);
+    e->admin_name = chg_string(o, "adminName", 256, &ok);
+    e->label = chg_string(o, "label", 512, &ok);
+    bool old_has = chg_value_tags(o, "oldValue", &e->old_tags, &ok);
+    bool new_has = chg_value_tags(o, "newValue", &e->new_tags, &ok);
+    e->has_tags = old_has && new_has;
+    if (!ok) {
+        w->rc = CHG_ERR_NOMEM;
+        return 1;
+    }
+    return 0;
+}
+
 chg_err chg_parse(const char *json, size_t len, chg_entry **out, size_t *n)
 {
-    struct json_object *root = NULL;
-    chg_entry *v = NULL;
-    size_t count = 0;
-    chg_err rc = CHG_OK;
-    bool ok = true;
+    struct chg_walk w = {0};
+    bool not_array = false;
+    int stopped = 0;
+    chg_err rc;
 
     *out = NULL;
     *n = 0;
-    tfjson_err je = tfjson_parse(json, len, &root);
+    /* One entry at a time: a page of 5,000 entries, each with two copies of a network, never
+     * becomes one json-c tree. */
+    tfjson_err je = tfjson_each_element(json, len, chg_one, &w, &not_array, &stopped);
     if (je == TFJSON_ERR_NOMEM)
-        return CHG_ERR_NOMEM;
-    if (je != TFJSON_OK || !json_object_is_type(root, json_type_array)) {
-        json_object_put(root);
-        return CHG_ERR_NOT_JSON;
-    }
-    size_t total = json_object_array_length(root);
-    if (total > 0 && (v = calloc(total, sizeof(*v))) == NULL) {
         rc = CHG_ERR_NOMEM;
-        goto out;
-    }
-    for (size_t i = 0; i < total; i++) {
-        struct json_object *o = json_object_array_get_idx(root, i), *tsv;
-        if (!json_object_is_type(o, json_type_object)) {
-            rc = CHG_ERR_NOT_JSON;
-            goto out;
-        }
-        chg_entry *e = &v[count++];
-        if (!json_object_object_get_ex(o, "ts", &tsv) ||
-            !json_object_is_type(tsv, json_type_string) ||
-            !dj_parse_time(json_object_get_string(tsv), &e->ts)) {
-            rc = CHG_ERR_SHAPE;
-            goto out;
-        }
-        e->network_id = chg_string(o, "networkId", TF_ID_MAX_LEN, &ok);
-        e->admin_name = chg_string(o, "adminName", 256, &ok);
-        e->label = chg_string(o, "label", 512, &ok);
-        bool old_has = chg_value_tags(o, "oldValue", &e->old_tags, &ok);
-        bool new_has = chg_value_tags(o, "newValue", &e->new_tags, &ok);
-        e->has_tags = old_has && new_has;
-        if (!ok) {
-            rc = CHG_ERR_NOMEM;
-            goto out;
-        }
-    }
-out:
-    json_object_put(root);
+    else if (je != TFJSON_OK || not_array)
+        rc = CHG_ERR_NOT_JSON;
+    else
+        rc = stopped ? w.rc : CHG_OK;
     if (rc != CHG_OK) {
-        chg_free(v, count);
+        chg_free(w.v, w.n);
         return rc;
     }
-    *out = v;
-    *n = count;
+    if (w.n == 0) {
+        free(w.v);
+        w.v = NULL;
+    }
+    *out = w.v;
+    *n = w.n;
     return CHG_OK;
 }
 

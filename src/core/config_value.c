@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "config_internal.h"
+#include "tagfailover/id.h"
 
 /* ---- values ------------------------------------------------------------------------------ */
 
@@ -296,12 +297,6 @@ static bool config_set_strs(config_parser *p, int line, const char *key, const c
     return true;
 }
 
-/* Organization IDs go into URL paths: letters, digits, '_' and '-' only. */
-static bool config_org_id_valid(const char *s)
-{
-    return strlen(s) <= TF_ID_MAX_LEN && config_chars_in(s, "_-");
-}
-
 static bool config_alert_type_valid(const char *s)
 {
     return strlen(s) <= TF_ID_MAX_LEN && config_chars_in(s, "_");
@@ -438,8 +433,9 @@ bool config_set(config_parser *p, config_key_id k, const char *value)
         }
         return config_set_string(p, member, value, false);
     case KIND_ORG_IDS:
-        return config_set_strs(p, line, key->name, value, member, config_org_id_valid,
-                               "organization ID", true);
+        /* Organization IDs go into URL paths: id.h's rule. */
+        return config_set_strs(p, line, key->name, value, member, id_valid, "organization ID",
+                               true);
     case KIND_ALERT_TYPES:
         return config_set_strs(p, line, key->name, value, member, config_alert_type_valid,
                                "alert type", false);

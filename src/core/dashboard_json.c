@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "tagfailover/caps.h"
+#include "tagfailover/id.h"
 #include "tagfailover/json.h"
 
 /* Reads the text and checks its top-level type. */
@@ -168,6 +169,95 @@ static dj_err dj_array(json_object *arr, size_t size, dj_elem_fn parse, dj_clear
     return DJ_OK;
 }
 
+/* Frees `n` elements of `size` bytes with `clear`, then the array. */
+static void dj_free_list(void *v, size_t n, size_t size, dj_clear_fn clear)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        clear((unsigned char *)v + i * size);
+    free(v);
+}
+
+/* A top-level array being read one element at a time (dj_parse_top_array). */
+struct dj_walk {
+    size_t size;
+    dj_elem_fn parse;
+    unsigned char *v; /* the elements so far, `n` of them, room for `cap` */
+    size_t n, cap;
+    dj_err err; /* why the walk stopped */
+};
+
+/* tfjson_each_element's callback: one element into the growing array. */
+static int dj_walk_one(json_object *e, void *p)
+{
+    struct dj_walk *w = p;
+
+    if (!json_object_is_type(e, json_type_object)) {
+        w->err = DJ_ERR_SHAPE;
+        return 1;
+    }
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? w->cap * 2 : 16;
+        unsigned char *v = cap <= SIZE_MAX / w->size ? realloc(w->v, cap * w->size) : NULL;
+        if (v == NULL) {
+            w->err = DJ_ERR_NOMEM;
+            return 1;
+        }
+        w->v = v;
+        w->cap = cap;
+    }
+    memset(w->v + w->n * w->size, 0, w->size);
+    w->err = w->parse(e, w->v + w->n * w->size);
+    w->n++; /* a failed element may hold members too: the clear frees them */
+    return w->err != DJ_OK;
+}
+
+/* Parses a whole answer that is a top-level array of objects, one element at a time: the
+ * answers that can be large (every network, every appliance, the loss data) never become one
+ * json-c tree, which takes ten to thirty-six times the text's size. On error nothing is left
+ * allocated and *out is NULL. */
+static dj_err dj_parse_top_array(const char *json, size_t len, size_t size, dj_elem_fn parse,
+                                 dj_clear_fn clear, void **out, size_t *n)
+{
+    struct dj_walk w = {.size = size, .parse = parse};
+    json_object *root = NULL;
+    bool not_array = false;
+    int stopped = 0;
+    dj_err err;
+
+    *out = NULL;
+    *n = 0;
+    switch (tfjson_each_element(json, len, dj_walk_one, &w, &not_array, &stopped)) {
+    case TFJSON_OK:
+        err = stopped ? w.err : DJ_OK;
+        break;
+    case TFJSON_ERR_NOMEM:
+        err = DJ_ERR_NOMEM;
+        break;
+    case TFJSON_ERR_TOO_LARGE:
+        err = DJ_ERR_TOO_LARGE;
+        break;
+    default:
+        err = DJ_ERR_NOT_JSON;
+        break;
+    }
+    if (err == DJ_OK && not_array) {
+        /* Not an array: the wrong shape if it is JSON at all. A small text is read whole to
+         * say which; a large one is not worth its tree to tell two errors apart. */
+        err = len <= TF_API_MAX_OBJECT_RESPONSE ? dj_root(json, len, json_type_array, &root)
+                                                : DJ_ERR_SHAPE;
+        json_object_put(root);
+        if (err == DJ_OK)
+            err = DJ_ERR_SHAPE;
+    }
+    if (err != DJ_OK) {
+        dj_free_list(w.v, w.n, size, clear);
+        return err;
+    }
+    *out = w.v;
+    *n = w.n;
+    return DJ_OK;
+}
+
 /* Parses a whole answer that is a list of objects: the top-level array when `key` is NULL,
  * else the required array member `key` of a top-level object. On error nothing is left
  * allocated and *out is NULL. */
@@ -179,7 +269,9 @@ static dj_err dj_parse_list(const char *json, size_t len, const char *key, size_
 
     *out = NULL;
     *n = 0;
-    err = dj_root(json, len, key == NULL ? json_type_array : json_type_object, &root);
+    if (key == NULL)
+        return dj_parse_top_array(json, len, size, parse, clear, out, n);
+    err = dj_root(json, len, json_type_object, &root);
     arr = root;
     if (err == DJ_OK && key != NULL)
         err = dj_req_array(root, key, &arr);
@@ -189,12 +281,13 @@ static dj_err dj_parse_list(const char *json, size_t len, const char *key, size_
     return err;
 }
 
-/* Frees `n` elements of `size` bytes with `clear`, then the array. */
-static void dj_free_list(void *v, size_t n, size_t size, dj_clear_fn clear)
+/* A required ID that goes into API paths: a string (see dj_req_string) that passes id.h's
+ * rule; one that does not is the wrong shape, refused with its record. */
+static dj_err dj_req_id(json_object *obj, const char *key, char **dst)
 {
-    for (size_t i = 0; v != NULL && i < n; i++)
-        clear((unsigned char *)v + i * size);
-    free(v);
+    dj_err err = dj_req_string(obj, key, TF_ID_MAX_LEN, dst);
+
+    return err == DJ_OK && !id_valid(*dst) ? DJ_ERR_SHAPE : err;
 }
 
 /* Organizations. */
@@ -211,7 +304,7 @@ static void dj_org_clear(void *p)
 static dj_err dj_org_one(json_object *v, void *p)
 {
     dj_org *o = p;
-    dj_err err = dj_req_string(v, "id", TF_ID_MAX_LEN, &o->id);
+    dj_err err = dj_req_id(v, "id", &o->id);
 
     if (err == DJ_OK)
         err = dj_opt_string(v, "name", SIZE_MAX, &o->name);
@@ -253,14 +346,23 @@ static void dj_network_clear_v(void *p)
 static dj_err dj_network_one(json_object *v, void *p)
 {
     dj_network *net = p;
-    dj_err err = dj_req_string(v, "id", TF_ID_MAX_LEN, &net->id);
+    dj_err err = dj_req_id(v, "id", &net->id);
 
     if (err == DJ_OK)
         err = dj_opt_string(v, "organizationId", TF_ID_MAX_LEN, &net->organization_id);
+    if (err == DJ_OK && net->organization_id != NULL && !id_valid(net->organization_id))
+        err = DJ_ERR_SHAPE;
     if (err == DJ_OK)
         err = dj_opt_string(v, "name", SIZE_MAX, &net->name);
     if (err == DJ_OK)
         err = dj_opt_tags(v, "tags", &net->tags);
+    /* Too many tags, or one too long: this network cannot be judged, but the others can. It is
+     * kept, without tags, for /status to name (and is never acted on). */
+    if (err == DJ_ERR_TOO_LARGE) {
+        tags_list_free(&net->tags);
+        net->unreadable = true;
+        err = DJ_OK;
+    }
     return err;
 }
 
@@ -374,14 +476,14 @@ static dj_err dj_loss_one(json_object *v, void *p)
     dj_loss_item *it = p;
     json_object *series; /* borrowed */
     size_t n;
-    dj_err err = dj_req_string(v, "networkId", TF_ID_MAX_LEN, &it->network_id);
+    dj_err err = dj_req_string(v, "networkId", TF_API_FIELD_MAX_LEN, &it->network_id);
 
     if (err == DJ_OK)
-        err = dj_opt_string(v, "serial", TF_ID_MAX_LEN, &it->serial);
+        err = dj_opt_string(v, "serial", TF_API_FIELD_MAX_LEN, &it->serial);
     if (err == DJ_OK)
-        err = dj_req_string(v, "uplink", TF_ID_MAX_LEN, &it->uplink);
+        err = dj_req_string(v, "uplink", TF_API_FIELD_MAX_LEN, &it->uplink);
     if (err == DJ_OK)
-        err = dj_req_string(v, "ip", TF_ID_MAX_LEN, &it->ip);
+        err = dj_req_string(v, "ip", TF_API_FIELD_MAX_LEN, &it->ip);
     if (err == DJ_OK)
         err = dj_req_array(v, "timeSeries", &series);
     if (err != DJ_OK)
@@ -469,10 +571,10 @@ static void dj_uplink_clear(void *p)
 static dj_err dj_uplink_one(json_object *v, void *p)
 {
     dj_uplink *u = p;
-    dj_err err = dj_req_string(v, "interface", TF_ID_MAX_LEN, &u->interface);
+    dj_err err = dj_req_string(v, "interface", TF_API_FIELD_MAX_LEN, &u->interface);
 
     if (err == DJ_OK)
-        err = dj_req_string(v, "status", TF_ID_MAX_LEN, &u->status);
+        err = dj_req_string(v, "status", TF_API_FIELD_MAX_LEN, &u->status);
     return err;
 }
 
@@ -493,10 +595,10 @@ static dj_err dj_appliance_one(json_object *v, void *p)
     dj_appliance *a = p;
     json_object *uplinks; /* borrowed */
     void *arr = NULL;
-    dj_err err = dj_req_string(v, "networkId", TF_ID_MAX_LEN, &a->network_id);
+    dj_err err = dj_req_string(v, "networkId", TF_API_FIELD_MAX_LEN, &a->network_id);
 
     if (err == DJ_OK)
-        err = dj_opt_string(v, "serial", TF_ID_MAX_LEN, &a->serial);
+        err = dj_opt_string(v, "serial", TF_API_FIELD_MAX_LEN, &a->serial);
     /* highAvailability.role: in an HA pair only the primary carries the traffic (and pings). */
     json_object *ha, *role;
     a->ha_spare = json_object_object_get_ex(v, "highAvailability", &ha) &&
@@ -551,7 +653,7 @@ static dj_err dj_vpn_status_one(json_object *v, void *p)
     dj_vpn_status *s = p;
     json_object *peers; /* borrowed */
     size_t n;
-    dj_err err = dj_req_string(v, "networkId", TF_ID_MAX_LEN, &s->network_id);
+    dj_err err = dj_req_string(v, "networkId", TF_API_FIELD_MAX_LEN, &s->network_id);
 
     if (err != DJ_OK)
         return err;
@@ -617,7 +719,7 @@ static dj_err dj_destination_one(json_object *v, void *p)
 {
     dj_destination *d = p;
     json_object *def; /* borrowed */
-    dj_err err = dj_req_string(v, "ip", TF_ID_MAX_LEN, &d->ip);
+    dj_err err = dj_req_string(v, "ip", TF_API_FIELD_MAX_LEN, &d->ip);
 
     if (err == DJ_OK)
         err = dj_opt_string(v, "description", SIZE_MAX, &d->description);

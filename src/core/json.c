@@ -214,6 +214,127 @@ out:
     return st;
 }
 
+/* ---- a top-level array, one element at a time ---------------------------------------------- */
+
+static bool tfjson_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+/* Finds the end of the value that starts at s[pos] (not a blank): a string to its closing
+ * quote, an object or array to its matching bracket, anything else to the next delimiter.
+ * `depth` is the nesting the value stands at (1 for an element of the top-level array). The
+ * grammar inside is json-c's to judge; this only needs to find where the value ends, which
+ * brackets and quotes outside strings decide for any text json-c would accept. */
+static tfjson_err tfjson_value_end(const char *s, size_t len, size_t pos, int depth, size_t *end)
+{
+    size_t i = pos;
+    int d = 0;
+
+    if (s[i] != '"' && s[i] != '{' && s[i] != '[') {
+        while (i < len && !tfjson_blank(s[i]) && s[i] != ',' && s[i] != ']' && s[i] != '}')
+            i++;
+        *end = i;
+        return TFJSON_OK;
+    }
+    do {
+        char c = s[i];
+        if (c == '"') {
+            for (i++; i < len && s[i] != '"'; i++) {
+                if (s[i] == '\\')
+                    i++;
+            }
+            if (i >= len)
+                return TFJSON_ERR_SYNTAX;
+        } else if (c == '{' || c == '[') {
+            /* As json-c counts: TF_JSON_MAX_DEPTH levels, the top-level array included. */
+            if (depth + d >= TF_JSON_MAX_DEPTH)
+                return TFJSON_ERR_TOO_DEEP;
+            d++;
+        } else if (c == '}' || c == ']') {
+            d--;
+        }
+        i++;
+    } while (d > 0 && i < len);
+    if (d > 0)
+        return TFJSON_ERR_SYNTAX;
+    *end = i;
+    return TFJSON_OK;
+}
+
+tfjson_err tfjson_each_element(const char *json, size_t len, tfjson_each_fn each, void *ctx,
+                               bool *not_array, int *stopped)
+{
+    struct json_tokener *tok = NULL;
+    tfjson_err st;
+    size_t i = 0;
+
+    *not_array = false;
+    *stopped = 0;
+    if (len > INT_MAX - 1)
+        return TFJSON_ERR_TOO_LARGE;
+    if (len == 0)
+        return TFJSON_ERR_SYNTAX;
+    st = tfjson_text_check((const unsigned char *)json, len);
+    if (st != TFJSON_OK)
+        return st;
+    while (i < len && tfjson_blank(json[i]))
+        i++;
+    if (i == len || json[i] != '[') {
+        *not_array = i < len;
+        return i < len ? TFJSON_OK : TFJSON_ERR_SYNTAX;
+    }
+    tok = tfjson_tokener_new();
+    if (tok == NULL)
+        return TFJSON_ERR_NOMEM;
+    for (i++; i < len && tfjson_blank(json[i]); i++)
+        ;
+    if (i < len && json[i] == ']') {
+        i++;
+        goto tail;
+    }
+    for (;;) {
+        struct json_object *elem = NULL;
+        size_t end;
+
+        if (i >= len) {
+            st = TFJSON_ERR_SYNTAX;
+            goto out;
+        }
+        st = tfjson_value_end(json, len, i, 1, &end);
+        if (st == TFJSON_OK)
+            st = tfjson_parse_with(tok, json + i, end - i, &elem);
+        if (st != TFJSON_OK)
+            goto out;
+        if (*stopped == 0)
+            *stopped = each(elem, ctx);
+        json_object_put(elem);
+        for (i = end; i < len && tfjson_blank(json[i]); i++)
+            ;
+        if (i < len && json[i] == ']') {
+            i++;
+            break;
+        }
+        if (i >= len || json[i] != ',') {
+            st = TFJSON_ERR_SYNTAX;
+            goto out;
+        }
+        for (i++; i < len && tfjson_blank(json[i]); i++)
+            ;
+    }
+tail:
+    for (; i < len; i++) {
+        if (!tfjson_blank(json[i])) {
+            st = TFJSON_ERR_SYNTAX;
+            goto out;
+        }
+    }
+    st = TFJSON_OK;
+out:
+    tfjson_tokener_free(tok);
+    return st;
+}
+
 const char *tfjson_strerror(tfjson_err e)
 {
     switch (e) {

@@ -14,6 +14,9 @@
 
 #define LOOK_MAX_UPLINKS 4
 
+/* Room for `<site>_primary_up`. */
+#define LOOK_UP_TAG_MAX (TF_SITE_MAX_LEN + sizeof("_primary_up"))
+
 struct look_ctx {
     const config *cfg;
     const look_data *data;
@@ -96,6 +99,33 @@ void look_ctx_free(look_ctx *ctx)
     free(ctx);
 }
 
+/* Writes the tag a site's peer in a role is made available by, `<site>_primary_up` or
+ * `<site>_backup_up`, into buf; false when the site is too long. */
+static bool look_up_tag(const char *site, tags_role role, char *buf, size_t size)
+{
+    size_t len = strlen(site);
+    const char *suffix = role == TAGS_ROLE_PRIMARY ? "_primary_up" : "_backup_up";
+
+    if (len > TF_SITE_MAX_LEN || len + strlen(suffix) + 1 > size)
+        return false;
+    memcpy(buf, site, len);
+    strcpy(buf + len, suffix);
+    return true;
+}
+
+bool look_peer_serves(const dj_peer *peers, size_t n_peers, const char *site, tags_role role)
+{
+    char tag[LOOK_UP_TAG_MAX];
+
+    if (!look_up_tag(site, role, tag, sizeof(tag)))
+        return false;
+    for (size_t i = 0; i < n_peers; i++) {
+        if (tags_contains(&peers[i].network_tags, tag))
+            return true;
+    }
+    return false;
+}
+
 const char *look_tracked_ip(const config *cfg, const dj_peer *peers, size_t n_peers,
                             const char *site, tags_role role)
 {
@@ -105,12 +135,9 @@ const char *look_tracked_ip(const config *cfg, const dj_peer *peers, size_t n_pe
 
     /* The peer that serves this site in this role is the one made available to networks by
      * the site's "up" tag: `<site>_primary_up` or `<site>_backup_up`. */
-    char tag[TF_SITE_MAX_LEN + sizeof("_primary_up")];
-    size_t len = strlen(site);
-    if (len > TF_SITE_MAX_LEN)
+    char tag[LOOK_UP_TAG_MAX];
+    if (!look_up_tag(site, role, tag, sizeof(tag)))
         return NULL;
-    memcpy(tag, site, len);
-    strcpy(tag + len, role == TAGS_ROLE_PRIMARY ? "_primary_up" : "_backup_up");
     for (size_t i = 0; i < n_peers; i++) {
         if (peers[i].public_ip != NULL && peers[i].public_ip[0] != '\0' &&
             tags_contains(&peers[i].network_tags, tag))
@@ -293,6 +320,13 @@ look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, lo
 
     memset(out, 0, sizeof(*out));
     tags_classify(&net->tags, ctx->cfg->hold_tag, &out->tags);
+    /* A record over a cap has no tags to judge: managed as far as anyone can tell, and never
+     * touched. */
+    if (net->unreadable) {
+        memset(&out->tags, 0, sizeof(out->tags));
+        out->tags.state = TAGS_INVALID;
+        out->tags.reason = TF_REASON_UNREADABLE;
+    }
 
     const look_data *d = ctx->data;
     if (out->tags.has_primary)
@@ -308,6 +342,16 @@ look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, lo
         .has_tracked_ip = out->tracked_ip != NULL,
     };
     bool acts = out->tags.state == TAGS_NORMAL || out->tags.state == TAGS_FAILED_OVER;
+    /* Where the retag would lead: a failover to the backup's peer, a failback to the
+     * primary's. Judged only once the organization's peers are known. */
+    char need[LOOK_UP_TAG_MAX];
+    if (acts && d->peers_read) {
+        bool normal = out->tags.state == TAGS_NORMAL;
+        const char *site = normal ? out->tags.backup.site : out->tags.primary.site;
+        tags_role role = normal ? TAGS_ROLE_BACKUP : TAGS_ROLE_PRIMARY;
+        if (!look_peer_serves(d->peers, d->n_peers, site, role))
+            in.missing_peer = look_up_tag(site, role, need, sizeof(need)) ? need : site;
+    }
     /* A held or invalid network is never acted on, but its primary's series are still read
      * so that /status and `status` show its worst loss (DESIGN section 5: every managed
      * network's worst loss in the window); an operator deciding when to lift a hold needs

@@ -314,6 +314,18 @@ void policy_decide(const policy_input *in, const policy_params *p, int64_t t1, p
         snprintf(out->why, sizeof(out->why), "no tracked IP for the primary site");
         return;
     }
+    /* A swap to a tag no peer carries takes the branch off both data centers: a typo must
+     * never do that, so nothing is done whatever the loss. The worst loss of the window that
+     * would be judged is still shown. */
+    if (in->missing_peer != NULL) {
+        int64_t w = in->state == TAGS_NORMAL ? p->detect_window_s : p->clean_window_s;
+        out->reason = TF_REASON_NO_PEER;
+        out->has_worst =
+            policy_worst(in->primary, in->n_primary, policy_sub(t1, w), t1, &out->worst_loss_pct);
+        snprintf(out->why, sizeof(out->why), "no third-party peer has networkTags %s",
+                 in->missing_peer);
+        return;
+    }
     if (in->state == TAGS_NORMAL)
         policy_decide_normal(in, p, t1, out);
     else

@@ -43,7 +43,7 @@ const char *apply_strerror(apply_err e)
     case APPLY_ERR_STATE:
         return "the network's tags do not allow this action";
     case APPLY_ERR_VERIFY:
-        return "the API answered the PUT with other tags than the ones sent";
+        return "the API answered the PUT with another network or other tags than the ones sent";
     case APPLY_ERR_NOMEM:
         return "out of memory";
     }
@@ -124,6 +124,11 @@ static apply_err apply_write(const apply_env *env, const char *org_id, const cha
     apply_err rc = APPLY_OK;
     if (dash_put_network_tags(env->client, org_id, network_id, target, &answer, err) != DASH_OK) {
         rc = APPLY_ERR_API;
+    } else if (strcmp(answer.id, network_id) != 0) {
+        /* An answer about another network proves nothing about this one. */
+        snprintf(err->message, sizeof(err->message), "the API answered the PUT of %s with %s",
+                 network_id, answer.id);
+        rc = APPLY_ERR_VERIFY;
     } else if (!tags_list_equal(&answer.tags, target)) {
         snprintf(err->message, sizeof(err->message),
                  "the API answered the PUT with %zu tags other than the %zu sent", answer.tags.n,
@@ -167,6 +172,7 @@ apply_err apply_copy_network(const dj_network *src, dj_network *dst)
     dst->id = strdup(src->id);
     dst->organization_id = src->organization_id ? strdup(src->organization_id) : NULL;
     dst->name = src->name ? strdup(src->name) : NULL;
+    dst->unreadable = src->unreadable;
     if (dst->id == NULL || (src->organization_id && !dst->organization_id) ||
         (src->name && !dst->name) || tags_list_copy(&dst->tags, &src->tags) != TAGS_OK) {
         dj_network_clear(dst);
@@ -284,6 +290,12 @@ apply_err apply_manual(const apply_env *env, const dj_network *net, policy_actio
     const char *org_id = net->organization_id != NULL ? net->organization_id : "";
     bool nothing = false;
     apply_err rc = apply_copy_network(net, &out->fresh);
+    if (rc == APPLY_OK && net->unreadable) {
+        /* Its tags were not read: a write would drop every one of them. */
+        snprintf(out->error.message, sizeof(out->error.message),
+                 "network is invalid (unreadable: its tags are over a cap)");
+        rc = APPLY_ERR_STATE;
+    }
     if (rc == APPLY_OK)
         rc = apply_manual_target(env->cfg, &out->fresh.tags, want, hold, &out->after, &nothing,
                                  out->error.message, sizeof(out->error.message));

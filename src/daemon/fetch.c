@@ -29,6 +29,7 @@ void fetch_dash_options(const config *cfg, dash_options *out)
     memset(out, 0, sizeof(*out));
     out->base_url = cfg->base_url;
     out->api_key = cfg->api_key;
+    out->shared_secret = cfg->shared_secret;
     out->timeout_s = cfg->timeout_s;
     /* The client reads 0 as "the default"; a configured 0 means no retry at all. */
     out->max_retries = cfg->max_retries > 0 ? cfg->max_retries : -1;
@@ -155,6 +156,7 @@ fetch_err fetch_read(const fetch_env *env, const char *org_id, fetch_peers *peer
         .n_loss = out->n_loss,
         .peers = peers->peers,
         .n_peers = peers->n_peers,
+        .peers_read = peers->have,
     };
 out:
     if (rc != FETCH_OK)

@@ -22,6 +22,7 @@
 #include "tagfailover/dashboard.h"
 #include "tagfailover/engine.h"
 #include "tagfailover/httpd.h"
+#include "tagfailover/id.h"
 #include "tagfailover/log.h"
 #include "tagfailover/setup.h"
 #include "tagfailover/webhook.h"
@@ -149,6 +150,8 @@ static void main_log_init(const config *cfg)
         break;
     }
     log_init(cfg->log_format == CONFIG_LOG_JSON, level);
+    const char *const secrets[] = {cfg->api_key, cfg->shared_secret};
+    log_set_secrets(secrets, 2);
 }
 
 /* Logs that a listener is up. */
@@ -531,6 +534,8 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
     }
     if (takes_network && args->network_id == NULL)
         return usage_error("%s needs a NETWORK_ID", cmd);
+    if (takes_network && !id_valid(args->network_id))
+        return usage_error("NETWORK_ID must be 1 to %d letters, digits, '_' or '-'", TF_ID_MAX_LEN);
     return 0;
 }
 

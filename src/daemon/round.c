@@ -362,6 +362,7 @@ out:
     free(results);
     look_ctx_free(ctx);
     fetch_data_free(&d);
+    dash_client_release_memory(env->client);
     return rc;
 }
 
@@ -609,6 +610,8 @@ bool round_fresh_data(const apply_env *env, round_org *o, dash_error *err)
 {
     const fetch_env fenv = {.cfg = env->cfg, .client = env->client};
     round_drop_last(o);
+    /* The data just dropped may have come from a large answer. */
+    dash_client_release_memory(env->client);
     if (fetch_read(&fenv, o->model.id, &o->peers, false, time(NULL),
                    (double)round_now_ms() / 1000.0, &o->last, err) != FETCH_OK)
         return false;

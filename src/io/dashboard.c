@@ -69,6 +69,8 @@ const char *dash_strerror(dash_err e)
         return "response too large";
     case DASH_ERR_REDIRECT:
         return "redirect refused";
+    case DASH_ERR_PAGINATION:
+        return "pagination broken (a next page repeats one already read, or does not resolve)";
     case DASH_ERR_CANCELLED:
         return "cancelled";
     case DASH_ERR_NOMEM:
@@ -154,7 +156,13 @@ dash_err dash_shared_new(const dash_options *opt, dash_shared **out)
         snprintf(s->auth_header, n, "Authorization: Bearer %s", opt->api_key);
     if (opt->ca_file != NULL && opt->ca_file[0] != '\0')
         s->ca_file = strdup(opt->ca_file);
-    if (s->base_url == NULL || s->auth_header == NULL ||
+    s->secrets[0] = strdup(opt->api_key);
+    if (opt->shared_secret != NULL && opt->shared_secret[0] != '\0' &&
+        (s->secrets[1] = strdup(opt->shared_secret)) == NULL) {
+        result = DASH_ERR_NOMEM;
+        goto out;
+    }
+    if (s->base_url == NULL || s->auth_header == NULL || s->secrets[0] == NULL ||
         (opt->ca_file != NULL && opt->ca_file[0] != '\0' && s->ca_file == NULL)) {
         result = DASH_ERR_NOMEM;
         goto out;
@@ -190,6 +198,8 @@ void dash_shared_free(dash_shared *s)
     rl_registry_free(s->rl);
     free(s->base_url);
     free_secret(s->auth_header);
+    free_secret(s->secrets[0]);
+    free_secret(s->secrets[1]);
     free(s->ca_file);
     free(s);
 }

@@ -119,7 +119,7 @@ dash_err dash_action_batch(dash_client *c, const char *org_id, const dash_batch_
         return err->code = DASH_ERR_NOMEM;
     const char *text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
                                                                 JSON_C_TO_STRING_NOSLASHESCAPE);
-    result = dash_call(c, org_id, "POST", url, text, NULL, err);
+    result = dash_call(c, org_id, "POST", url, text, TF_API_MAX_OBJECT_RESPONSE, NULL, err);
     if (result == DASH_OK) {
         dash_batch_answer(c->body.p != NULL ? c->body.p : "", c->body.len, out);
         if (!out->written && out->error[0] == '\0')

@@ -6,13 +6,14 @@
  * classify, act. The core decides (api_classify: done, back off, wait out a 429, follow a
  * redirect, fail) and keeps the rules; this file only sends, reads the clock, draws the
  * jitter, sleeps and pauses. Every Location and next-page URL is resolved by libcurl, and the
- * resolved string, which is what libcurl will then be handed, passes api_url_allowed before
- * anything is sent to it.
+ * resolved string, which is what libcurl will then be handed, passes api_url_allowed (and, for
+ * a Location, api_url_same_resource) before anything is sent to it.
  *
  * Logging: a failure is the caller's to log, once, from the dash_error it gets back (code,
  * status, the API's message, request ID, method and path); nothing here logs one. Only what
  * the caller never sees is logged here: each retry (warn) and a debug trace of every attempt.
  */
+#include <malloc.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,19 +58,54 @@ static void url_path_for_log(const char *url, char *buf, size_t size)
     buf[n] = '\0';
 }
 
-/* Fills err->message with printable text from `body` (an HTML error page from a proxy, say):
- * control characters and non-ASCII become '?', at most 200 characters. */
-static void message_from_text(dash_error *err, const char *body, size_t len)
+/* The length of the longest secret of `s` that starts `src` (n bytes), or 0. */
+static size_t secret_at(const dash_shared *s, const char *src, size_t n)
 {
-    size_t n = 0, max = 200;
+    size_t best = 0;
 
-    if (max > sizeof(err->message) - 1)
-        max = sizeof(err->message) - 1;
-    for (size_t i = 0; i < len && n < max; i++) {
-        unsigned char ch = (unsigned char)body[i];
-        err->message[n++] = (ch >= 0x20 && ch < 0x7f) ? (char)ch : (ch == '\n' ? ' ' : '?');
+    for (size_t k = 0; k < sizeof(s->secrets) / sizeof(s->secrets[0]); k++) {
+        size_t len = s->secrets[k] != NULL ? strlen(s->secrets[k]) : 0;
+        if (len > best && len <= n && memcmp(src, s->secrets[k], len) == 0)
+            best = len;
     }
-    err->message[n] = '\0';
+    return best;
+}
+
+/* Copies n bytes of `src` into dst (size bytes, NUL-terminated, cut to fit) with every
+ * occurrence of the API key or the shared secret written as "[REDACTED]". The whole source is
+ * matched before anything is cut, so a secret that straddles the cut never shows in part.
+ * This is the one way text from an answer enters a dash_error. */
+static void copy_redacted(const dash_shared *s, char *dst, size_t size, const char *src, size_t n)
+{
+    static const char mark[] = "[REDACTED]";
+    size_t o = 0;
+
+    for (size_t i = 0; i < n && o + 1 < size;) {
+        size_t k = secret_at(s, src + i, n - i);
+        if (k == 0) {
+            dst[o++] = src[i++];
+            continue;
+        }
+        if (o + sizeof(mark) > size)
+            break;
+        memcpy(dst + o, mark, sizeof(mark) - 1);
+        o += sizeof(mark) - 1;
+        i += k;
+    }
+    dst[o] = '\0';
+}
+
+/* Fills err->message with printable text from `body` (an HTML error page from a proxy, say):
+ * secrets redacted, control characters and non-ASCII as '?', at most 200 characters. */
+static void message_from_text(const dash_shared *s, dash_error *err, const char *body, size_t len)
+{
+    size_t max = 200 < sizeof(err->message) ? 201 : sizeof(err->message);
+
+    copy_redacted(s, err->message, max, body, len);
+    for (char *p = err->message; *p != '\0'; p++) {
+        unsigned char ch = (unsigned char)*p;
+        *p = (ch >= 0x20 && ch < 0x7f) ? (char)ch : (ch == '\n' ? ' ' : '?');
+    }
 }
 
 /* Fills err->message from an error answer: the API's `errors` joined, else its text. */
@@ -80,12 +116,14 @@ static void message_from_body(dash_client *c, dash_error *err)
     err->message[0] = '\0';
     if (c->body.len == 0)
         return;
-    if (dj_parse_errors(c->body.p, c->body.len, &msg) == DJ_OK && msg != NULL) {
-        copy_str(err->message, sizeof(err->message), msg);
+    /* An error body is parsed as one tree: a large one is only read as text. */
+    if (c->body.len <= TF_API_MAX_OBJECT_RESPONSE &&
+        dj_parse_errors(c->body.p, c->body.len, &msg) == DJ_OK && msg != NULL) {
+        copy_redacted(c->s, err->message, sizeof(err->message), msg, strlen(msg));
         free(msg);
         return;
     }
-    message_from_text(err, c->body.p, c->body.len);
+    message_from_text(c->s, err, c->body.p, c->body.len);
 }
 
 /* A uniform double in [0, 1) (xorshift64*). */
@@ -105,6 +143,7 @@ struct dash_run {
     const char *org;    /* whose bucket and pauses; NULL: none */
     const char *method; /* "GET", "PUT", ... */
     const char *body;   /* JSON text or NULL */
+    size_t max;         /* the answer's cap, on the wire and decoded */
     char *url;          /* where the next attempt goes (malloc'd) */
     char **next;        /* where a 2xx puts its next page; NULL: the caller wants none */
     api_params rules;   /* the settings the decision depends on */
@@ -151,6 +190,8 @@ static dash_err api_to_dash(api_err e)
         return DASH_ERR_HTTP_OTHER;
     case API_ERR_TOO_MANY_REDIRECTS:
     case API_ERR_HOST_REFUSED:
+    case API_ERR_PATH_REFUSED:
+    case API_ERR_WRITE_REDIRECT:
         return DASH_ERR_REDIRECT;
     case API_ERR_TOO_LARGE:
         return DASH_ERR_TOO_LARGE;
@@ -205,13 +246,15 @@ static api_outcome outcome_of(const dash_client *c, CURLcode rc)
     return transport_retryable(rc) ? API_TRANSPORT_FAILED : API_TRANSPORT_FATAL;
 }
 
-/* Sends one HTTP request; the answer is in c->body and c->h. */
+/* Sends one HTTP request, taking an answer of at most `max` bytes on the wire and decoded;
+ * the answer is in c->body and c->h. */
 static CURLcode dash_send(dash_client *c, const char *method, const char *url, const char *body,
-                          long *status)
+                          size_t max, long *status)
 {
     CURL *h = c->curl;
     CURLcode rc;
 
+    c->body.max = max;
     c->body.len = 0;
     c->body.too_large = false;
     c->body.nomem = false;
@@ -222,6 +265,10 @@ static CURLcode dash_send(dash_client *c, const char *method, const char *url, c
     *status = 0;
 
     rc = curl_easy_setopt(h, CURLOPT_URL, url);
+    /* The wire's cap (a Content-Length over it is refused before the body is read); the
+     * decoded bytes are counted against body.max as they arrive (on_body). */
+    if (rc == CURLE_OK)
+        rc = curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
     /* HTTPGET resets any body option a previous request of this handle left. */
     if (rc == CURLE_OK)
         rc = curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
@@ -253,10 +300,11 @@ static void dash_attempt(struct dash_run *r)
 
     free(r->target);
     r->target = NULL;
-    r->rc = dash_send(c, r->method, r->url, r->body, &status);
+    r->rc = dash_send(c, r->method, r->url, r->body, r->max, &status);
     err->http_status = status;
     if (c->h.request_id[0] != '\0')
-        copy_str(err->request_id, sizeof(err->request_id), c->h.request_id);
+        copy_redacted(c->s, err->request_id, sizeof(err->request_id), c->h.request_id,
+                      strlen(c->h.request_id));
     copy_str(err->method, sizeof(err->method), r->method);
     url_path_for_log(r->url, err->path, sizeof(err->path));
     metrics_api_request(r->rc == CURLE_OK ? (int)status : 0);
@@ -274,6 +322,8 @@ static void dash_attempt(struct dash_run *r)
         .retry_after = c->h.has_retry_after ? c->h.retry_after : NULL,
         .location = c->h.location,
         .target = r->target,
+        .url = r->url,
+        .write = strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0,
     };
 }
 
@@ -284,24 +334,36 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
     dash_client *c = r->c;
     dash_error *err = r->err;
     char host[256];
+    /* A message that quotes the answer (a Location, curl's text) is written here whole, then
+     * copied in redacted. */
+    char quoted[TF_API_MAX_HEADER + 128];
 
     err->message[0] = '\0';
+    quoted[0] = '\0';
     switch (d->err) {
     case API_OK:
     case API_ERR_NOMEM:
         break;
     case API_ERR_TRANSPORT:
-        copy_str(err->message, sizeof(err->message),
+        copy_str(quoted, sizeof(quoted),
                  c->errbuf[0] != '\0' ? c->errbuf : curl_easy_strerror(r->rc));
         break;
     case API_ERR_TOO_LARGE:
         snprintf(err->message, sizeof(err->message), "%s over %zu bytes",
                  c->h.too_large ? "a response header" : "the response",
-                 c->h.too_large ? (size_t)TF_API_MAX_HEADER : c->s->max_response);
+                 c->h.too_large ? (size_t)TF_API_MAX_HEADER : r->max);
         break;
     case API_ERR_NO_LOCATION:
+    case API_ERR_WRITE_REDIRECT:
         copy_str(err->message, sizeof(err->message), api_strerror(d->err));
         break;
+    case API_ERR_PATH_REFUSED: {
+        /* The path the answer wanted the request moved to, for the operator (no query). */
+        char where[TF_API_MAX_HEADER + 1];
+        url_path_for_log(r->target, where, sizeof(where));
+        snprintf(quoted, sizeof(quoted), "%s: %s", api_strerror(d->err), where);
+        break;
+    }
     case API_ERR_TOO_MANY_REDIRECTS:
         snprintf(err->message, sizeof(err->message), "more than %d redirects in a row",
                  TF_API_MAX_REDIRECTS);
@@ -310,7 +372,7 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
         /* The message names the refused host for the operator; the key never went. */
         if (r->target == NULL || !api_url_host(r->target, host, sizeof(host)))
             copy_str(host, sizeof(host), "(unparsable)");
-        snprintf(err->message, sizeof(err->message), "%s: %s", api_strerror(d->err), host);
+        snprintf(quoted, sizeof(quoted), "%s: %s", api_strerror(d->err), host);
         break;
     case API_ERR_HTTP_4XX:
     case API_ERR_HTTP_5XX:
@@ -319,6 +381,8 @@ static dash_err dash_explain(struct dash_run *r, const api_decision *d)
         message_from_body(c, err);
         break;
     }
+    if (quoted[0] != '\0')
+        copy_redacted(c->s, err->message, sizeof(err->message), quoted, strlen(quoted));
     return err->code = api_to_dash(d->err);
 }
 
@@ -364,18 +428,28 @@ static void dash_log_retry(const struct dash_run *r, double wait_s)
     log_event(LOG_WARN, "api_retry", f);
 }
 
-/* Sets *r->next to the checked `rel=next` page of a 2xx, if there is one. */
+/* Sets *r->next to the checked `rel=next` page of a 2xx, if there is one. A link that names a
+ * next page but cannot be read (out of memory) or resolved is an error: taking it for the last
+ * page would hand the caller a silently partial list. */
 static dash_err dash_next_page(struct dash_run *r)
 {
     dash_client *c = r->c;
     char *ref, *target;
 
-    if (c->h.link[0] == '\0')
+    if (c->h.link[0] == '\0' || !api_link_has_next(c->h.link))
         return DASH_OK;
     ref = api_link_next(c->h.link);
-    target = ref != NULL ? resolve_url(r->url, ref) : NULL;
+    if (ref == NULL) {
+        copy_str(r->err->message, sizeof(r->err->message), "out of memory reading the next page");
+        return DASH_ERR_NOMEM;
+    }
+    target = resolve_url(r->url, ref);
     free(ref);
-    if (target != NULL && !api_url_allowed(c->s->base_url, target)) {
+    if (target == NULL) {
+        copy_str(r->err->message, sizeof(r->err->message), "next-page link does not resolve");
+        return DASH_ERR_PAGINATION;
+    }
+    if (!api_url_allowed(c->s->base_url, target)) {
         free(target);
         copy_str(r->err->message, sizeof(r->err->message),
                  "next-page link to a host that is not the API's refused");
@@ -417,13 +491,15 @@ static dash_err dash_act(struct dash_run *r, const api_decision *d)
 
 /* The loop of one call; `once` makes it a single best-effort attempt. */
 static dash_err dash_call_run(dash_client *c, const char *org, const char *method, const char *url,
-                              const char *body, char **next, dash_error *err, bool once)
+                              const char *body, size_t max_bytes, char **next, dash_error *err,
+                              bool once)
 {
     struct dash_run r = {
         .c = c,
         .org = org,
         .method = method,
         .body = body,
+        .max = max_bytes > 0 && max_bytes < c->s->max_response ? max_bytes : c->s->max_response,
         .url = strdup(url),
         .next = next,
         .rules = {.base_url = c->s->base_url,
@@ -460,15 +536,16 @@ static dash_err dash_call_run(dash_client *c, const char *org, const char *metho
 }
 
 dash_err dash_call(dash_client *c, const char *org, const char *method, const char *url,
-                   const char *body, char **next, dash_error *err)
+                   const char *body, size_t max_bytes, char **next, dash_error *err)
 {
-    return dash_call_run(c, org, method, url, body, next, err, false);
+    return dash_call_run(c, org, method, url, body, max_bytes, next, err, false);
 }
 
 dash_err dash_call_once(dash_client *c, const char *org, const char *method, const char *url,
                         const char *body, dash_error *err)
 {
-    return dash_call_run(c, org, method, url, body, NULL, err, true);
+    /* A live ping's answer is one small object, parsed as one tree. */
+    return dash_call_run(c, org, method, url, body, TF_API_MAX_OBJECT_RESPONSE, NULL, err, true);
 }
 
 void dash_trim_buffer(dash_client *c)
@@ -478,5 +555,18 @@ void dash_trim_buffer(dash_client *c)
         c->body.p = NULL;
         c->body.cap = 0;
         c->body.len = 0;
+        c->large_answer = true;
+    }
+}
+
+void dash_client_release_memory(dash_client *c)
+{
+    /* What the parse of a large answer allocated is small pieces, freed by the caller long
+     * after the answer; glibc keeps the freed heap for reuse, so without a trim one 40-MiB
+     * listing leaves ~100 MB resident for the life of the process. Trimming costs a few
+     * milliseconds, and only follows a large answer. */
+    if (c != NULL && c->large_answer) {
+        c->large_answer = false;
+        malloc_trim(0);
     }
 }

@@ -11,24 +11,10 @@
 
 #include "dashboard_int.h"
 #include "tagfailover/caps.h"
+#include "tagfailover/id.h"
 
 /* The most entries one page asks for (the spec allows 3..5000). */
 #define DASH_CHANGES_PAGE 5000
-
-/* True when `s` is 1..TF_ID_MAX_LEN characters of [A-Za-z0-9_-]: safe in a URL as it is. */
-static bool dash_changes_id(const char *s)
-{
-    size_t n = s != NULL ? strlen(s) : 0;
-    if (n == 0 || n > TF_ID_MAX_LEN)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
-            return false;
-    }
-    return true;
-}
 
 /* Appends `add` to *v (the entries change owner). */
 static dash_err dash_changes_append(chg_entry **v, size_t *n, chg_entry *add, size_t n_add)
@@ -57,11 +43,13 @@ dash_err dash_list_changes(dash_client *c, const char *org_id, long timespan_s,
     chg_entry *all = NULL;
     size_t count = 0;
     dash_err result = DASH_OK;
+    dash_pages seen = {0};
 
     memset(err, 0, sizeof(*err));
     *out = NULL;
     *n = 0;
-    if (!dash_changes_id(org_id) || (network_id != NULL && !dash_changes_id(network_id))) {
+    /* Both go into the URL as they are: id.h's rule makes that safe. */
+    if (!id_valid(org_id) || (network_id != NULL && !id_valid(network_id))) {
         err->code = DASH_ERR_INVALID;
         snprintf(err->message, sizeof(err->message), "an id the API could not have given");
         return err->code;
@@ -83,7 +71,12 @@ dash_err dash_list_changes(dash_client *c, const char *org_id, long timespan_s,
                      TF_API_MAX_PAGES);
             break;
         }
-        result = dash_call(c, org_id, "GET", at, NULL, &next, err);
+        if (!dash_pages_add(&seen, at)) {
+            result = err->code = DASH_ERR_NOMEM;
+            snprintf(err->message, sizeof(err->message), "change log: out of memory");
+            break;
+        }
+        result = dash_call(c, org_id, "GET", at, NULL, TF_API_MAX_RESPONSE, &next, err);
         if (result != DASH_OK)
             break;
         chg_entry *v = NULL;
@@ -99,10 +92,11 @@ dash_err dash_list_changes(dash_client *c, const char *org_id, long timespan_s,
             err->code = result;
             break;
         }
-        /* A next page that repeats the one just read would never end. */
-        if (next != NULL && url != NULL && strcmp(next, url) == 0) {
-            result = err->code = DASH_ERR_PARSE;
-            snprintf(err->message, sizeof(err->message), "change log: a next page repeats itself");
+        /* A next page that repeats one already read would never end. */
+        if (next != NULL && dash_pages_seen(&seen, next)) {
+            result = err->code = DASH_ERR_PAGINATION;
+            snprintf(err->message, sizeof(err->message),
+                     "change log: the next page after page %d is one already read", page + 1);
             break;
         }
         free(url);
@@ -112,6 +106,7 @@ dash_err dash_list_changes(dash_client *c, const char *org_id, long timespan_s,
     }
     free(url);
     free(next);
+    dash_pages_free(&seen);
     dash_trim_buffer(c);
     if (result != DASH_OK) {
         chg_free(all, count);

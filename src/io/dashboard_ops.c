@@ -17,6 +17,7 @@
 
 #include "dashboard_int.h"
 #include "tagfailover/caps.h"
+#include "tagfailover/id.h"
 #include "tagfailover/json.h"
 
 /* ---- URLs ------------------------------------------------------------------------------- */
@@ -109,13 +110,20 @@ static void url_start_id(struct dash_sb *sb, dash_client *c, const char *prefix,
     sb_add(sb, suffix);
 }
 
-/* Validates the arguments every call has and clears the error. */
+/* Validates the arguments every call has and clears the error. `id` goes into the path, so
+ * it must pass id.h's rule whoever passed it (a last gate: its source checked it already). */
 static bool args_ok(dash_client *c, const char *id, dash_error *err)
 {
     memset(err, 0, sizeof(*err));
     if (c == NULL || id == NULL || id[0] == '\0') {
         err->code = DASH_ERR_INVALID;
         snprintf(err->message, sizeof(err->message), "missing client or ID");
+        return false;
+    }
+    if (!id_valid(id)) {
+        err->code = DASH_ERR_INVALID;
+        snprintf(err->message, sizeof(err->message),
+                 "an ID must be 1 to %d letters, digits, '_' or '-'", TF_ID_MAX_LEN);
         return false;
     }
     return true;
@@ -200,11 +208,62 @@ static const struct page_kind kind_appliances = {"uplink statuses", sizeof(dj_ap
 static const struct page_kind kind_vpn = {"vpn statuses", sizeof(dj_vpn_status), parse_vpn_v,
                                           free_vpn_v};
 
+static uint64_t dash_pages_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037ULL;
+
+    for (; *s != '\0'; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+bool dash_pages_seen(const dash_pages *ps, const char *url)
+{
+    uint64_t h = dash_pages_hash(url);
+
+    for (size_t i = 0; i < ps->n; i++) {
+        if (ps->hashes[i] == h && strcmp(ps->urls[i], url) == 0)
+            return true;
+    }
+    return false;
+}
+
+bool dash_pages_add(dash_pages *ps, const char *url)
+{
+    if (ps->n == ps->cap) {
+        size_t cap = ps->cap ? ps->cap * 2 : 8;
+        char **urls = realloc(ps->urls, cap * sizeof(*urls));
+        if (urls == NULL)
+            return false;
+        ps->urls = urls;
+        uint64_t *hashes = realloc(ps->hashes, cap * sizeof(*hashes));
+        if (hashes == NULL)
+            return false;
+        ps->hashes = hashes;
+        ps->cap = cap;
+    }
+    if ((ps->urls[ps->n] = strdup(url)) == NULL)
+        return false;
+    ps->hashes[ps->n++] = dash_pages_hash(url);
+    return true;
+}
+
+void dash_pages_free(dash_pages *ps)
+{
+    for (size_t i = 0; i < ps->n; i++)
+        free(ps->urls[i]);
+    free(ps->urls);
+    free(ps->hashes);
+    memset(ps, 0, sizeof(*ps));
+}
+
 /*
  * GETs `first_url` and every `rel=next` page after it, parses each with `kind` and appends
- * the elements to *out (n of them). The pages' element structs are moved, not copied: the
- * dj arrays are plain malloc'd arrays (dashboard_json.h), so after the move only the page's
- * array itself is freed.
+ * the elements to *out (n of them). A next page that repeats a URL this listing has read ends
+ * it as DASH_ERR_PAGINATION: a `Link` loop would otherwise hold the organization's thread
+ * (and its rate budget) for TF_API_MAX_PAGES requests. The pages' element structs are moved,
+ * not copied: the dj arrays are plain malloc'd arrays (dashboard_json.h), so after the move
+ * only the page's array itself is freed.
  */
 static dash_err dash_paginate(dash_client *c, const char *org, const char *first_url,
                               const struct page_kind *kind, void **out, size_t *n, dash_error *err)
@@ -214,6 +273,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
     size_t n_all = 0;
     dash_err result = DASH_OK;
     unsigned pages = 0;
+    dash_pages seen = {0};
 
     *out = NULL;
     *n = 0;
@@ -233,9 +293,20 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
                      TF_API_MAX_PAGES);
             goto out;
         }
-        result = dash_call(c, org, "GET", url, NULL, &next, err);
+        if (!dash_pages_add(&seen, url)) {
+            result = err->code = DASH_ERR_NOMEM;
+            snprintf(err->message, sizeof(err->message), "%s: out of memory", kind->what);
+            goto out;
+        }
+        result = dash_call(c, org, "GET", url, NULL, TF_API_MAX_RESPONSE, &next, err);
         if (result != DASH_OK)
             goto out;
+        if (next != NULL && dash_pages_seen(&seen, next)) {
+            result = err->code = DASH_ERR_PAGINATION;
+            snprintf(err->message, sizeof(err->message),
+                     "%s: the next page after page %u is one already read", kind->what, pages);
+            goto out;
+        }
         pe = kind->parse(c->body.p != NULL ? c->body.p : "", c->body.len, &page, &n_page);
         if (pe != DJ_OK) {
             result = dash_parse_failed(c, kind->what, pe, err);
@@ -246,6 +317,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
             if (grown == NULL) {
                 kind->free(page, n_page);
                 result = DASH_ERR_NOMEM;
+                snprintf(err->message, sizeof(err->message), "%s: out of memory", kind->what);
                 goto out;
             }
             all = grown;
@@ -263,6 +335,7 @@ static dash_err dash_paginate(dash_client *c, const char *org, const char *first
 out:
     if (all != NULL)
         kind->free(all, n_all);
+    dash_pages_free(&seen);
     free(url);
     free(next);
     dash_trim_buffer(c);
@@ -340,7 +413,8 @@ static dash_err dash_network_call(dash_client *c, const char *org_id, const char
         result = err->code = DASH_ERR_NOMEM;
         goto out;
     }
-    result = dash_call(c, org_id, method, url, body, NULL, err);
+    /* One network, parsed as one tree: the smaller cap. */
+    result = dash_call(c, org_id, method, url, body, TF_API_MAX_OBJECT_RESPONSE, NULL, err);
     if (result != DASH_OK)
         goto out;
     pe = dj_parse_network(c->body.p != NULL ? c->body.p : "", c->body.len, out);
@@ -414,7 +488,7 @@ dash_err dash_get_loss(dash_client *c, const char *org_id, int64_t t0, int64_t t
         result = err->code = DASH_ERR_NOMEM;
         goto out;
     }
-    result = dash_call(c, org_id, "GET", url, NULL, NULL, err);
+    result = dash_call(c, org_id, "GET", url, NULL, TF_API_MAX_RESPONSE, NULL, err);
     if (result != DASH_OK)
         goto out;
     pe = dj_parse_loss(c->body.p != NULL ? c->body.p : "", c->body.len, out, n);
@@ -490,7 +564,8 @@ dash_err dash_get_peers(dash_client *c, const char *org_id, dj_peer **out, size_
         result = err->code = DASH_ERR_NOMEM;
         goto out;
     }
-    result = dash_call(c, org_id, "GET", url, NULL, NULL, err);
+    /* The peers are one object, parsed as one tree: the smaller cap. */
+    result = dash_call(c, org_id, "GET", url, NULL, TF_API_MAX_OBJECT_RESPONSE, NULL, err);
     if (result != DASH_OK)
         goto out;
     pe = dj_parse_peers(c->body.p != NULL ? c->body.p : "", c->body.len, out, n);
@@ -525,14 +600,15 @@ dash_err dash_request(dash_client *c, const char *org_id, const char *method,
         result = err->code = DASH_ERR_NOMEM;
         goto out;
     }
-    result = dash_call(c, org_id, method, url, json_body, NULL, err);
+    /* Checked by a whole parse below, and parsed again by the caller: the smaller cap. */
+    result = dash_call(c, org_id, method, url, json_body, TF_API_MAX_OBJECT_RESPONSE, NULL, err);
     if (result != DASH_OK)
         goto out;
     if (c->body.len > 0) {
         tfjson_err js = tfjson_parse(c->body.p, c->body.len, &parsed);
         if (js != TFJSON_OK) {
-            result = dash_parse_failed(c, "response",
-                                       js == TFJSON_ERR_NOMEM ? DJ_ERR_NOMEM : DJ_ERR_NOT_JSON, err);
+            result = dash_parse_failed(
+                c, "response", js == TFJSON_ERR_NOMEM ? DJ_ERR_NOMEM : DJ_ERR_NOT_JSON, err);
             goto out;
         }
     }

@@ -205,10 +205,12 @@ void api_handle(const struct http_request *req, const char *authorization,
             state_lock();
             api_authorized(state_get(), authorization, api_key_header, &out->auth);
             state_unlock();
-            faults_reply(&hit, req, reply);
+            faults_reply(&hit, req, authorization, reply);
+            faults_hit_clear(&hit);
             return;
         }
         api_sleep_ms(hit.delay_ms);
+        faults_hit_clear(&hit);
     }
 
     state_lock();

@@ -26,7 +26,7 @@ static unsigned long faults_request_id;
 
 static const char *const faults_names[] = {
     "429",   "500",       "502",  "503",      "redirect307", "redirect308", "redirect_foreign",
-    "delay", "malformed", "drop", "oversize",
+    "delay", "malformed", "drop", "oversize", "answer",
 };
 
 const char *faults_kind_name(enum faults_kind kind)
@@ -55,6 +55,84 @@ static int faults_parse_kind(struct json_object *v, enum faults_kind *out)
     return -1;
 }
 
+void faults_hit_clear(struct faults_hit *hit)
+{
+    free(hit->body);
+    free(hit->body_file);
+    for (size_t i = 0; i < hit->nheaders; i++) {
+        free(hit->header_names[i]);
+        free(hit->header_values[i]);
+    }
+    hit->body = hit->body_file = NULL;
+    hit->nheaders = 0;
+}
+
+/* A copy of `src` whose strings are its own (for faults_take). Returns -1 when out of memory. */
+static int faults_hit_copy(const struct faults_hit *src, struct faults_hit *dst)
+{
+    int ok = 1;
+
+    *dst = *src;
+    dst->body = src->body ? strdup(src->body) : NULL;
+    dst->body_file = src->body_file ? strdup(src->body_file) : NULL;
+    ok = (!src->body || dst->body) && (!src->body_file || dst->body_file);
+    for (size_t i = 0; i < src->nheaders; i++) {
+        dst->header_names[i] = strdup(src->header_names[i]);
+        dst->header_values[i] = strdup(src->header_values[i]);
+        ok = ok && dst->header_names[i] && dst->header_values[i];
+    }
+    if (!ok)
+        faults_hit_clear(dst);
+    return ok ? 0 : -1;
+}
+
+/* Reads the `answer` fields: status, body, body_file, headers. Returns -1 with a message. */
+static int faults_answer_fields(struct json_object *desc, struct faults_hit *hit, char *err,
+                                size_t errlen)
+{
+    struct json_object *v;
+    double status = 200;
+
+    if (jutil_num(desc, "status", 100, 599, &status)) {
+        snprintf(err, errlen, "status must be 100..599");
+        return -1;
+    }
+    hit->status = (int)status;
+    if (json_object_object_get_ex(desc, "body", &v) && !json_object_is_type(v, json_type_null)) {
+        if (!json_object_is_type(v, json_type_string)) {
+            snprintf(err, errlen, "body must be a string");
+            return -1;
+        }
+        hit->body = strdup(json_object_get_string(v));
+    }
+    if (json_object_object_get_ex(desc, "body_file", &v) &&
+        !json_object_is_type(v, json_type_null)) {
+        if (!json_object_is_type(v, json_type_string) || hit->body) {
+            snprintf(err, errlen, "body_file must be a string, and not given with body");
+            return -1;
+        }
+        hit->body_file = strdup(json_object_get_string(v));
+    }
+    if (json_object_object_get_ex(desc, "headers", &v) && !json_object_is_type(v, json_type_null)) {
+        if (!json_object_is_type(v, json_type_object)) {
+            snprintf(err, errlen, "headers must be an object of strings");
+            return -1;
+        }
+        json_object_object_foreach(v, name, value)
+        {
+            if (!json_object_is_type(value, json_type_string) ||
+                hit->nheaders >= FAULTS_MAX_HEADERS) {
+                snprintf(err, errlen, "headers must be at most %d strings", FAULTS_MAX_HEADERS);
+                return -1;
+            }
+            hit->header_names[hit->nheaders] = strdup(name);
+            hit->header_values[hit->nheaders] = strdup(json_object_get_string(value));
+            hit->nheaders++;
+        }
+    }
+    return 0;
+}
+
 int faults_add(struct json_object *desc, char *err, size_t errlen)
 {
     struct faults_rule r = {0};
@@ -68,7 +146,11 @@ int faults_add(struct json_object *desc, char *err, size_t errlen)
     if (!json_object_object_get_ex(desc, "kind", &v) || faults_parse_kind(v, &r.hit.kind)) {
         snprintf(err, errlen,
                  "kind must be one of 429 500 502 503 redirect307 redirect308 "
-                 "redirect_foreign delay malformed drop oversize");
+                 "redirect_foreign delay malformed drop oversize answer");
+        return -1;
+    }
+    if (r.hit.kind == FAULTS_ANSWER && faults_answer_fields(desc, &r.hit, err, errlen) != 0) {
+        faults_hit_clear(&r.hit);
         return -1;
     }
     if (jutil_num(desc, "count", 1, 1e9, &count) ||
@@ -76,12 +158,14 @@ int faults_add(struct json_object *desc, char *err, size_t errlen)
         jutil_num(desc, "delay_ms", 0, 600000, &delay) ||
         jutil_num(desc, "size_mib", 0.001, 4096, &size_mib)) {
         snprintf(err, errlen, "count, retry_after, delay_ms or size_mib out of range");
+        faults_hit_clear(&r.hit);
         return -1;
     }
     if (json_object_object_get_ex(desc, "method", &v) && !json_object_is_type(v, json_type_null)) {
         if (!json_object_is_type(v, json_type_string) ||
             json_object_get_string_len(v) >= (int)sizeof r.method) {
             snprintf(err, errlen, "method must be a string");
+            faults_hit_clear(&r.hit);
             return -1;
         }
         snprintf(r.method, sizeof r.method, "%s", json_object_get_string(v));
@@ -90,6 +174,7 @@ int faults_add(struct json_object *desc, char *err, size_t errlen)
         !json_object_is_type(v, json_type_null)) {
         if (!json_object_is_type(v, json_type_string)) {
             snprintf(err, errlen, "path_prefix must be a string");
+            faults_hit_clear(&r.hit);
             return -1;
         }
         r.path_prefix = strdup(json_object_get_string(v));
@@ -104,6 +189,7 @@ int faults_add(struct json_object *desc, char *err, size_t errlen)
     if (faults_n >= FAULTS_MAX) {
         pthread_mutex_unlock(&faults_mu);
         free(r.path_prefix);
+        faults_hit_clear(&r.hit);
         snprintf(err, errlen, "too many faults queued");
         return -1;
     }
@@ -124,10 +210,12 @@ int faults_take(const char *method, const char *path, struct faults_hit *hit)
             continue;
         if (r->path_prefix && strncmp(path, r->path_prefix, strlen(r->path_prefix)) != 0)
             continue;
-        *hit = r->hit;
+        if (faults_hit_copy(&r->hit, hit) != 0)
+            break; /* out of memory: answer normally */
         found = 1;
         if (--r->count == 0) {
             free(r->path_prefix);
+            faults_hit_clear(&r->hit);
             memmove(r, r + 1, (faults_n - i - 1) * sizeof *r);
             faults_n--;
         }
@@ -140,8 +228,10 @@ int faults_take(const char *method, const char *path, struct faults_hit *hit)
 void faults_clear(void)
 {
     pthread_mutex_lock(&faults_mu);
-    for (size_t i = 0; i < faults_n; i++)
+    for (size_t i = 0; i < faults_n; i++) {
         free(faults_rules[i].path_prefix);
+        faults_hit_clear(&faults_rules[i].hit);
+    }
     faults_n = 0;
     pthread_mutex_unlock(&faults_mu);
 }
@@ -183,8 +273,72 @@ static void faults_redirect(const struct http_request *req, struct http_reply *r
     free(loc);
 }
 
+/* `s` with {self} replaced by the request's own absolute URL and {auth} by its Authorization
+ * header (malloc'd; NULL when out of memory). */
+static char *faults_expand(const char *s, const struct http_request *req, const char *authorization)
+{
+    struct sbuf b = {0};
+
+    while (*s) {
+        if (strncmp(s, "{self}", 6) == 0) {
+            sbuf_printf(&b, "http://127.0.0.1:%d%s%s%s", req->port, req->path,
+                        req->query[0] ? "?" : "", req->query);
+            s += 6;
+        } else if (strncmp(s, "{auth}", 6) == 0) {
+            sbuf_adds(&b, authorization ? authorization : "");
+            s += 6;
+        } else {
+            sbuf_add(&b, s++, 1);
+        }
+    }
+    return sbuf_take(&b, NULL);
+}
+
+/* The bytes of `path` (malloc'd, *len of them), or NULL. */
+static char *faults_read_file(const char *path, size_t *len)
+{
+    struct sbuf b = {0};
+    char buf[65536];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+
+    if (f == NULL)
+        return NULL;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        sbuf_add(&b, buf, n);
+    fclose(f);
+    return sbuf_take(&b, len);
+}
+
+/* The answer fault: the test's own status, headers and body. */
+static void faults_answer(const struct faults_hit *hit, const struct http_request *req,
+                          const char *authorization, struct http_reply *reply)
+{
+    size_t len = 0;
+    char *body = NULL;
+
+    if (hit->body_file) {
+        body = faults_read_file(hit->body_file, &len);
+        if (body == NULL) {
+            http_reply_error(reply, 500, "answer fault: body_file cannot be read");
+            return;
+        }
+    } else if (hit->body) {
+        body = faults_expand(hit->body, req, authorization);
+        len = body ? strlen(body) : 0;
+    }
+    http_reply_take(reply, hit->status, body, len);
+    for (size_t i = 0; i < hit->nheaders; i++) {
+        char *v = faults_expand(hit->header_values[i], req, authorization);
+
+        if (v)
+            http_reply_header(reply, hit->header_names[i], v);
+        free(v);
+    }
+}
+
 void faults_reply(const struct faults_hit *hit, const struct http_request *req,
-                  struct http_reply *reply)
+                  const char *authorization, struct http_reply *reply)
 {
     char num[32];
     static const char malformed[] = "[{\"id\": \"L_1\", \"name\": \"Branch\", \"tags\": [\"a\"";
@@ -228,6 +382,9 @@ void faults_reply(const struct faults_hit *hit, const struct http_request *req,
         return;
     case FAULTS_DROP:
         reply->status = 0;
+        return;
+    case FAULTS_ANSWER:
+        faults_answer(hit, req, authorization, reply);
         return;
     case FAULTS_DELAY:
         return;

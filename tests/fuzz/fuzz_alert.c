@@ -2,8 +2,9 @@
  * fuzz_alert.c - libFuzzer target: the webhook body parser on arbitrary bytes.
  *
  * Besides crashes and leaks (the sanitizers), it checks the parser's promises: an accepted
- * body has the three required IDs, non-empty and within TF_ID_MAX_LEN, and a rejected one
- * leaves nothing but, for shape errors, the secret.
+ * body has the three required IDs, non-empty and within TF_ID_MAX_LEN, the ones that go into
+ * API paths (networkId, organizationId, an alertId) by id.h's rule, and a rejected one leaves
+ * nothing but, for shape errors, the secret.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 
 #include "tagfailover/alert.h"
 #include "tagfailover/caps.h"
+#include "tagfailover/id.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,6 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         fuzz_check_id(a.alert_type_id);
         fuzz_check_id(a.network_id);
         fuzz_check_id(a.organization_id);
+        if (!id_valid(a.network_id) || !id_valid(a.organization_id) ||
+            (a.alert_id != NULL && !id_valid(a.alert_id)))
+            abort();
         (void)alert_is_trigger(&a, triggers, sizeof(triggers) / sizeof(triggers[0]));
     } else if (err != ALERT_ERR_MISSING_FIELD && err != ALERT_ERR_BAD_FIELD) {
         if (a.shared_secret != NULL || a.alert_type_id != NULL || a.network_id != NULL)

@@ -8,7 +8,9 @@
  * host; an allowed URL's host is the base's or under an allowed domain; a next-page link is a
  * part of the header, never longer; a Retry-After that parses is within [0, the cap]; and
  * every decision is one the rules can give for that attempt (a redirect only for a redirect
- * status and an allowed target, a wait within its cap, a pause only after a 429).
+ * status and an allowed target that keeps the request's path and query, never a write after
+ * 301/302/303, a wait within its cap, a pause only after a 429). The request is taken to have
+ * gone to the base URL, once as a GET and once as a write.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -77,12 +79,17 @@ static void fuzz_decision(const char *const *line)
         if ((p = strchr(p + 1, ' ')) != NULL)
             redirects = strtol(p, NULL, 10) % 8;
     }
-    for (int o = API_ANSWERED; o <= API_OUT_OF_MEMORY; o++) {
+    for (int k = 0; k < 2 * (API_OUT_OF_MEMORY + 1); k++) {
+        int o = k / 2;
+        bool write = k % 2 == 1;
+        /* The request went to the base URL itself, as a GET or as a write. */
         api_answer a = {.outcome = (api_outcome)o,
                         .status = status,
                         .retry_after = line[3],
                         .location = line[1],
-                        .target = line[1]};
+                        .target = line[1],
+                        .url = line[0],
+                        .write = write};
         api_tally t = {.retries = (int)(retries < 0 ? -retries : retries),
                        .redirects = (int)(redirects < 0 ? -redirects : redirects)};
         api_params params = {.base_url = line[0], .max_retries = 5, .backoff_base_s = 1.0};
@@ -94,7 +101,9 @@ static void fuzz_decision(const char *const *line)
         if (d.action == API_DONE && !(answered && status >= 200 && status < 300))
             abort();
         if (d.action == API_REDIRECT &&
-            !(answered && api_is_redirect(status) && api_url_allowed(line[0], line[1])))
+            !(answered && api_is_redirect(status) && api_url_allowed(line[0], line[1]) &&
+              api_url_same_resource(line[0], line[1]) &&
+              (!write || status == 307 || status == 308)))
             abort();
         if (d.pause_org && !(answered && status == 429))
             abort();

@@ -228,7 +228,8 @@ static void test_depth(void **state)
 #define IDS           "\"alertTypeId\":\"failover_event\",\"networkId\":\"N_1\",\"organizationId\":\"42\""
 #define BODY(extra)   "{" SECRET IDS extra "}"
 #define A16           "aaaaaaaaaaaaaaaa"
-#define A128          A16 A16 A16 A16 A16 A16 A16 A16
+#define A64           A16 A16 A16 A16
+#define A128          A64 A64
 #define NUL_INSIDE    "{\"a\":1,\0\"b\":2}"
 #define NUL_IN_STRING "{\"a\":\"x\0y\"}"
 
@@ -315,6 +316,33 @@ static const bad_case bad_cases[] = {
      "\"organizationId\":\"1\"}",
      0, ALERT_ERR_BAD_FIELD, "s3cret"},
     {"alertId too long", BODY(",\"alertId\":\"" A128 "1\""), 0, ALERT_ERR_BAD_FIELD, "s3cret"},
+    /* IDs that could name another resource in an API path: malformed, the secret still read. */
+    {"networkId ..",
+     "{" SECRET "\"alertTypeId\":\"x\",\"networkId\":\"..\",\"organizationId\":\"1\"}", 0,
+     ALERT_ERR_BAD_FIELD, "s3cret"},
+    {"networkId with a slash",
+     "{" SECRET "\"alertTypeId\":\"x\",\"networkId\":\"L_1/../L_2\",\"organizationId\":\"1\"}", 0,
+     ALERT_ERR_BAD_FIELD, "s3cret"},
+    {"networkId with a space",
+     "{" SECRET "\"alertTypeId\":\"x\",\"networkId\":\"L 1\",\"organizationId\":\"1\"}", 0,
+     ALERT_ERR_BAD_FIELD, "s3cret"},
+    {"networkId percent-escaped",
+     "{" SECRET "\"alertTypeId\":\"x\",\"networkId\":\"L_1%2F\",\"organizationId\":\"1\"}", 0,
+     ALERT_ERR_BAD_FIELD, "s3cret"},
+    {"networkId non-ASCII",
+     "{" SECRET "\"alertTypeId\":\"x\",\"networkId\":\"L_\xc3\xa9\",\"organizationId\":\"1\"}", 0,
+     ALERT_ERR_BAD_FIELD, "s3cret"},
+    {"networkId one over 64",
+     "{" SECRET "\"alertTypeId\":\"x\",\"networkId\":\"" A64 "b\",\"organizationId\":\"1\"}", 0,
+     ALERT_ERR_BAD_FIELD, "s3cret"},
+    {"organizationId ../..",
+     "{" SECRET "\"alertTypeId\":\"x\",\"networkId\":\"N\",\"organizationId\":\"../..\"}", 0,
+     ALERT_ERR_BAD_FIELD, "s3cret"},
+    {"organizationId with a query",
+     "{" SECRET "\"alertTypeId\":\"x\",\"networkId\":\"N\",\"organizationId\":\"1?x=1\"}", 0,
+     ALERT_ERR_BAD_FIELD, "s3cret"},
+    {"alertId empty", BODY(",\"alertId\":\"\""), 0, ALERT_ERR_BAD_FIELD, "s3cret"},
+    {"alertId with a slash", BODY(",\"alertId\":\"a/b\""), 0, ALERT_ERR_BAD_FIELD, "s3cret"},
     {"NUL in networkId",
      "{" SECRET "\"alertTypeId\":\"x\",\"networkId\":\"N\\u0000X\","
      "\"organizationId\":\"1\"}",
@@ -393,9 +421,15 @@ static const good_case good_cases[] = {
      NULL, ALERT_CONN_ABSENT},
     {"escaped names", BODY(",\"networkName\":\"a\\\"b\\\\c\\u00e9\\ud83d\\ude00\""), NULL, NULL,
      ALERT_CONN_ABSENT},
+    /* IDs go into API paths: 1..64 of [A-Za-z0-9_-] (before the rule, 128 characters of
+     * anything passed). */
     {"ID at the cap",
-     "{\"alertTypeId\":\"x\",\"networkId\":\"" A128 "\","
+     "{\"alertTypeId\":\"x\",\"networkId\":\"" A64 "\","
      "\"organizationId\":\"1\"}",
+     NULL, NULL, ALERT_CONN_ABSENT},
+    {"IDs of every allowed character",
+     "{\"alertTypeId\":\"x\",\"networkId\":\"L_646829496481105433\",\"organizationId\":"
+     "\"aZ09-_\",\"alertId\":\"0000000000000000\"}",
      NULL, NULL, ALERT_CONN_ABSENT},
 };
 

@@ -24,6 +24,8 @@
 
 #define BASE  "https://api.meraki.com/api/v1"
 #define SHARD "https://n123.meraki.com/api/v1/networks/L_1"
+/* The request the redirects below answer: the same resource as SHARD, on the base host. */
+#define REQ BASE "/networks/L_1"
 
 static const api_params default_params = {
     .base_url = BASE,
@@ -33,8 +35,18 @@ static const api_params default_params = {
 
 /* An HTTP answer with status s. */
 #define HTTP(s) .a = {.outcome = API_ANSWERED, .status = (s)}
-/* A redirect status with its Location (as received) and that Location resolved. */
-#define MOVED(s, l, t) .a = {.outcome = API_ANSWERED, .status = (s), .location = (l), .target = (t)}
+/* A redirect status with its Location (as received) and that Location resolved, answering a
+ * GET of `u` (MOVED_FROM), of REQ (MOVED), or a PUT of REQ (MOVED_PUT). */
+#define MOVED_FROM(s, u, l, t)                                                                     \
+    .a = {.outcome = API_ANSWERED, .status = (s), .location = (l), .target = (t), .url = (u)}
+#define MOVED(s, l, t) MOVED_FROM(s, REQ, l, t)
+#define MOVED_PUT(s, l, t)                                                                         \
+    .a = {.outcome = API_ANSWERED,                                                                 \
+          .status = (s),                                                                           \
+          .location = (l),                                                                         \
+          .target = (t),                                                                           \
+          .url = REQ,                                                                              \
+          .write = true}
 /* A 429 with the Retry-After header value r (NULL: none). */
 #define LIMITED(r)   .a = {.outcome = API_ANSWERED, .status = 429, .retry_after = (r)}
 #define NO_ANSWER(o) .a = {.outcome = (o)}
@@ -85,7 +97,7 @@ static const struct classify_case classify_cases[] = {
     {"307 to a meraki.com shard is followed", MOVED(307, SHARD, SHARD), FOLLOW},
     {"308 to a meraki.com shard is followed", MOVED(308, SHARD, SHARD), FOLLOW},
     {"307 with a relative Location, resolved on the base host, is followed",
-     MOVED(307, "/api/v1/x", BASE "/x"), FOLLOW},
+     MOVED_FROM(307, BASE "/x", "/api/v1/x", BASE "/x"), FOLLOW},
     {"307 after two redirects in a row is followed", MOVED(307, SHARD, SHARD), REDIRECTS(2),
      FOLLOW},
     {"307 after three redirects in a row is one too many", MOVED(307, SHARD, SHARD), REDIRECTS(3),
@@ -106,6 +118,51 @@ static const struct classify_case classify_cases[] = {
     {"307 with user information is refused",
      MOVED(307, "https://u:p@n1.meraki.com/", "https://u:p@n1.meraki.com/"),
      FAIL(API_ERR_HOST_REFUSED)},
+    /* A redirect moves a request to another shard host, never to another resource. */
+    {"307 to another network on the same host is refused",
+     MOVED(307, "/api/v1/networks/L_2", BASE "/networks/L_2"), FAIL(API_ERR_PATH_REFUSED)},
+    {"301 to another network on a shard is refused",
+     MOVED(301, "https://n1.meraki.com/api/v1/networks/L_2",
+           "https://n1.meraki.com/api/v1/networks/L_2"),
+     FAIL(API_ERR_PATH_REFUSED)},
+    {"308 of a PUT to another network is refused",
+     MOVED_PUT(308, "/api/v1/networks/L_2", BASE "/networks/L_2"), FAIL(API_ERR_PATH_REFUSED)},
+    {"307 to the same path with another query is refused",
+     MOVED(307, SHARD "?perPage=3", SHARD "?perPage=3"), FAIL(API_ERR_PATH_REFUSED)},
+    {"307 that drops the query is refused", MOVED_FROM(307, REQ "?perPage=3", SHARD, SHARD),
+     FAIL(API_ERR_PATH_REFUSED)},
+    {"307 that keeps path and query is followed",
+     MOVED_FROM(307, REQ "?perPage=3", SHARD "?perPage=3", SHARD "?perPage=3"), FOLLOW},
+    {"307 to a path that differs only in case is refused",
+     MOVED(307, BASE "/networks/l_1", BASE "/networks/l_1"), FAIL(API_ERR_PATH_REFUSED)},
+    {"307 to the path with a trailing slash is refused", MOVED(307, SHARD "/", SHARD "/"),
+     FAIL(API_ERR_PATH_REFUSED)},
+    {"307 to the path spelt with a dot segment is refused",
+     MOVED(307, "https://n1.meraki.com/api/v1/x/../networks/L_1",
+           "https://n1.meraki.com/api/v1/x/../networks/L_1"),
+     FAIL(API_ERR_PATH_REFUSED)},
+    {"307 to the path escaped differently is refused",
+     MOVED(307, "https://n1.meraki.com/api/v1/networks/L%5F1",
+           "https://n1.meraki.com/api/v1/networks/L%5F1"),
+     FAIL(API_ERR_PATH_REFUSED)},
+    {"307 adding a fragment (never sent) is followed", MOVED(307, SHARD "#x", SHARD "#x"), FOLLOW},
+    {"307 answering a request of unknown URL is refused",
+     .a = {.outcome = API_ANSWERED, .status = 307, .location = SHARD, .target = SHARD},
+     FAIL(API_ERR_PATH_REFUSED)},
+    {"307 to another host and path: the host is named first",
+     MOVED(307, "https://evil.example/x", "https://evil.example/x"), FAIL(API_ERR_HOST_REFUSED)},
+
+    /* A write is never re-sent after 301/302/303 (HTTP lets a client turn those into a GET). */
+    {"301 of a PUT is not re-sent", MOVED_PUT(301, SHARD, SHARD), FAIL(API_ERR_WRITE_REDIRECT)},
+    {"302 of a PUT is not re-sent", MOVED_PUT(302, SHARD, SHARD), FAIL(API_ERR_WRITE_REDIRECT)},
+    {"303 of a PUT is not re-sent", MOVED_PUT(303, SHARD, SHARD), FAIL(API_ERR_WRITE_REDIRECT)},
+    {"303 of a PUT to another network is not re-sent either",
+     MOVED_PUT(303, "/api/v1/networks/L_2", BASE "/networks/L_2"), FAIL(API_ERR_WRITE_REDIRECT)},
+    {"307 of a PUT to a shard, same path, is followed", MOVED_PUT(307, SHARD, SHARD), FOLLOW},
+    {"308 of a PUT to a shard, same path, is followed", MOVED_PUT(308, SHARD, SHARD), FOLLOW},
+    {"301 of a PUT without a Location: the missing Location is named first",
+     MOVED_PUT(301, NULL, NULL), FAIL(API_ERR_NO_LOCATION)},
+
     {"300 is not a status the client follows", MOVED(300, SHARD, SHARD), FAIL(API_ERR_HTTP_OTHER)},
     {"304 is not a status the API uses", HTTP(304), FAIL(API_ERR_HTTP_OTHER)},
     {"305 is not followed", MOVED(305, SHARD, SHARD), FAIL(API_ERR_HTTP_OTHER)},
@@ -269,6 +326,10 @@ static const struct sequence_case sequence_cases[] = {
                {A_307, FOLLOW},
                {HTTP(500), FAIL(API_ERR_HTTP_5XX)}},
      .n = 4},
+    {"a PUT 308'd to a shard, then 301'd there: followed once, then not re-sent",
+     .steps = {{MOVED_PUT(308, SHARD, SHARD), FOLLOW},
+               {MOVED_PUT(301, SHARD, SHARD), FAIL(API_ERR_WRITE_REDIRECT)}},
+     .n = 2},
     {"429 twice, then the answer",
      .steps = {{LIMITED("2"), WAIT(2)}, {LIMITED(NULL), WAIT_BARE(2)}, {HTTP(200), DONE}}, .n = 3},
 };
@@ -436,6 +497,41 @@ static void test_url_allowed(void **state)
     assert_false(api_url_allowed(NULL, BASE));
 }
 
+static void test_url_same_resource(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *from, *to;
+        bool same;
+    } cases[] = {
+        {REQ, SHARD, true},
+        {REQ, REQ, true},
+        {REQ "?a=1&b=2", SHARD "?a=1&b=2", true},
+        {REQ, SHARD "#frag", true},
+        {"http://127.0.0.1:8080/api/v1/x", "http://127.0.0.1:9999/api/v1/x", true},
+        {"https://h.meraki.com", "https://n1.meraki.com", true},
+        {REQ, BASE "/networks/L_2", false},
+        {BASE "/networks/L_100", BASE "/networks/L_1000", false},
+        {BASE "/networks/L_1000", BASE "/networks/L_100", false},
+        {REQ "?a=1&b=2", SHARD "?b=2&a=1", false},
+        {REQ "?a=1", SHARD, false},
+        {REQ, SHARD "?", false},
+        {REQ, SHARD "/", false},
+        {"https://h.meraki.com", "https://n1.meraki.com/", false},
+        {REQ, "/api/v1/networks/L_1", false},
+        {REQ, "not a url", false},
+        {"not a url", SHARD, false},
+        {REQ, "https://user@n1.meraki.com/api/v1/networks/L_1", false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (api_url_same_resource(cases[i].from, cases[i].to) != cases[i].same)
+            fail_msg("case %zu: %s -> %s: want %s", i, cases[i].from, cases[i].to,
+                     cases[i].same ? "same" : "other");
+    }
+    assert_false(api_url_same_resource(NULL, SHARD));
+    assert_false(api_url_same_resource(REQ, NULL));
+}
+
 static void test_url_host(void **state)
 {
     (void)state;
@@ -506,8 +602,13 @@ static void test_link_next(void **state)
          "https://api.meraki.com/api/v1/organizations/1/networks?perPage=3&startingAfter=L_5"},
     };
     assert_null(api_link_next(NULL));
+    assert_false(api_link_has_next(NULL));
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char *got = api_link_next(cases[i].link);
+        /* has_next says exactly when there is a next page, so a NULL from api_link_next with
+         * has_next true can only be memory running out. */
+        if (api_link_has_next(cases[i].link) != (cases[i].next != NULL))
+            fail_msg("case %zu: has_next says %s", i, cases[i].next ? "none" : "one");
         if (cases[i].next == NULL && got != NULL)
             fail_msg("case %zu: want none, got %s", i, got);
         if (cases[i].next != NULL && (got == NULL || strcmp(got, cases[i].next) != 0))
@@ -573,12 +674,12 @@ static void test_action_names(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_classify_table), cmocka_unit_test(test_call_sequences),
-        cmocka_unit_test(test_tally_step),     cmocka_unit_test(test_backoff),
-        cmocka_unit_test(test_is_redirect),    cmocka_unit_test(test_url_allowed),
-        cmocka_unit_test(test_url_host),       cmocka_unit_test(test_link_next),
-        cmocka_unit_test(test_retry_after),    cmocka_unit_test(test_strerror),
-        cmocka_unit_test(test_action_names),
+        cmocka_unit_test(test_classify_table),    cmocka_unit_test(test_call_sequences),
+        cmocka_unit_test(test_tally_step),        cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_is_redirect),       cmocka_unit_test(test_url_allowed),
+        cmocka_unit_test(test_url_same_resource), cmocka_unit_test(test_url_host),
+        cmocka_unit_test(test_link_next),         cmocka_unit_test(test_retry_after),
+        cmocka_unit_test(test_strerror),          cmocka_unit_test(test_action_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

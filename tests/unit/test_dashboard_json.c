@@ -293,7 +293,8 @@ typedef struct {
 } shape_case;
 
 #define A16          "aaaaaaaaaaaaaaaa"
-#define A128         A16 A16 A16 A16 A16 A16 A16 A16
+#define A64          A16 A16 A16 A16
+#define A128         A64 A64
 #define LOSS(series) "[{\"networkId\":\"N_1\",\"uplink\":\"wan1\",\"ip\":\"1.2.3.4\"," series "}]"
 #define TS           "\"ts\":\"2019-01-31T18:46:13Z\""
 
@@ -326,7 +327,19 @@ static const shape_case shape_cases[] = {
     {"orgs item null", run_orgs, "[null]", DJ_ERR_SHAPE, 0},
     {"orgs item array", run_orgs, "[[]]", DJ_ERR_SHAPE, 0},
     {"orgs id over cap", run_orgs, "[{\"id\":\"" A128 "1\"}]", DJ_ERR_TOO_LARGE, 0},
-    {"orgs id at cap", run_orgs, "[{\"id\":\"" A128 "\"}]", DJ_OK, 1},
+    /* IDs go into API paths: 1..64 of [A-Za-z0-9_-] (before the rule, 128 characters of
+     * anything passed). */
+    {"orgs id at cap", run_orgs, "[{\"id\":\"" A64 "\"}]", DJ_OK, 1},
+    {"orgs id one over the cap", run_orgs, "[{\"id\":\"" A64 "b\"}]", DJ_ERR_TOO_LARGE, 0},
+    {"orgs id ..", run_orgs, "[{\"id\":\"1\"},{\"id\":\"..\"}]", DJ_ERR_SHAPE, 0},
+    {"orgs id with a space", run_orgs, "[{\"id\":\"1 2\"}]", DJ_ERR_SHAPE, 0},
+    {"networks id with a slash", run_networks, "[{\"id\":\"L_1/../L_2\"}]", DJ_ERR_SHAPE, 0},
+    {"networks id ..", run_networks, "[{\"id\":\"N\"},{\"id\":\"..\"}]", DJ_ERR_SHAPE, 0},
+    {"networks orgId with a slash", run_networks, "[{\"id\":\"N\",\"organizationId\":\"1/2\"}]",
+     DJ_ERR_SHAPE, 0},
+    {"network id with a query", run_network, "{\"id\":\"L_1?x\"}", DJ_ERR_SHAPE, 0},
+    {"network id of every allowed character", run_network,
+     "{\"id\":\"L_aZ09-_\",\"organizationId\":\"549236\"}", DJ_OK, 0},
 
     /* Networks and one network (n is the tag count for run_network). */
     {"networks empty", run_networks, "[]", DJ_OK, 0},
@@ -550,7 +563,9 @@ static void test_loss_sort_large(void **state)
     free(json);
 }
 
-/* Tag caps: TF_TAGS_MAX_COUNT tags pass, one more is too large; the same for tag length. */
+/* Tag caps: TF_TAGS_MAX_COUNT tags pass, one more makes the record unreadable (kept with its
+ * id, no tags); the same for tag length. (Before, one more was DJ_ERR_TOO_LARGE for the whole
+ * answer, and so for the whole listing.) */
 static void test_tag_caps(void **state)
 {
     size_t cap = (TF_TAGS_MAX_COUNT + 1) * 8 + TF_TAG_MAX_LEN + 64, at;
@@ -564,10 +579,10 @@ static void test_tag_caps(void **state)
         for (size_t i = 0; i < count; i++)
             at += (size_t)snprintf(json + at, cap - at, "%s\"t%zu\"", i > 0 ? "," : "", i);
         at += (size_t)snprintf(json + at, cap - at, "]}");
-        assert_int_equal(dj_parse_network(json, at, &net),
-                         count <= TF_TAGS_MAX_COUNT ? DJ_OK : DJ_ERR_TOO_LARGE);
-        if (count <= TF_TAGS_MAX_COUNT)
-            assert_int_equal(net.tags.n, count);
+        assert_int_equal(dj_parse_network(json, at, &net), DJ_OK);
+        assert_int_equal(net.unreadable, count > TF_TAGS_MAX_COUNT);
+        assert_int_equal(net.tags.n, count <= TF_TAGS_MAX_COUNT ? count : 0);
+        assert_string_equal(net.id, "N");
         dj_network_clear(&net);
     }
     for (size_t len = TF_TAG_MAX_LEN; len <= TF_TAG_MAX_LEN + 1; len++) {
@@ -575,11 +590,48 @@ static void test_tag_caps(void **state)
         memset(json + at, 'x', len);
         at += len;
         at += (size_t)snprintf(json + at, cap - at, "\"]}");
-        assert_int_equal(dj_parse_network(json, at, &net),
-                         len <= TF_TAG_MAX_LEN ? DJ_OK : DJ_ERR_TOO_LARGE);
+        assert_int_equal(dj_parse_network(json, at, &net), DJ_OK);
+        assert_int_equal(net.unreadable, len > TF_TAG_MAX_LEN);
+        assert_int_equal(net.tags.n, len <= TF_TAG_MAX_LEN ? 1 : 0);
         dj_network_clear(&net);
     }
     free(json);
+}
+
+/* One network over a cap in a listing: it is kept as an unreadable record (id and name, no
+ * tags), and the networks before and after it are read as usual. A shape error is still an
+ * error for the whole listing. */
+static void test_unreadable_in_listing(void **state)
+{
+    size_t cap = (TF_TAGS_MAX_COUNT + 2) * 8 + 256, at;
+    char *json = malloc(cap);
+    dj_network *v;
+    size_t n;
+
+    (void)state;
+    assert_non_null(json);
+    at = (size_t)snprintf(json, cap,
+                          "[{\"id\":\"L_1\",\"tags\":[\"a\"]},"
+                          "{\"id\":\"L_2\",\"name\":\"Big\",\"tags\":[");
+    for (size_t i = 0; i <= TF_TAGS_MAX_COUNT; i++)
+        at += (size_t)snprintf(json + at, cap - at, "%s\"t%zu\"", i > 0 ? "," : "", i);
+    at += (size_t)snprintf(json + at, cap - at, "]},{\"id\":\"L_3\",\"tags\":[\"b\"]}]");
+    assert_int_equal(dj_parse_networks(json, at, &v, &n), DJ_OK);
+    assert_int_equal(n, 3);
+    assert_false(v[0].unreadable);
+    assert_string_equal(v[0].tags.v[0], "a");
+    assert_true(v[1].unreadable);
+    assert_string_equal(v[1].id, "L_2");
+    assert_string_equal(v[1].name, "Big");
+    assert_int_equal(v[1].tags.n, 0);
+    assert_false(v[2].unreadable);
+    assert_string_equal(v[2].tags.v[0], "b");
+    dj_networks_free(v, n);
+    free(json);
+
+    static const char shape[] = "[{\"id\":\"L_1\"},{\"id\":\"L_2\",\"tags\":[1]}]";
+    assert_int_equal(dj_parse_networks(shape, sizeof(shape) - 1, &v, &n), DJ_ERR_SHAPE);
+    assert_null(v);
 }
 
 static void test_errors_message(void **state)
@@ -768,6 +820,7 @@ int main(void)
         cmocka_unit_test(test_loss_sorted_stable),
         cmocka_unit_test(test_loss_sort_large),
         cmocka_unit_test(test_tag_caps),
+        cmocka_unit_test(test_unreadable_in_listing),
         cmocka_unit_test(test_errors_message),
         cmocka_unit_test(test_tags_body),
         cmocka_unit_test(test_parse_time),

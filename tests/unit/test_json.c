@@ -95,6 +95,92 @@ static void test_json_parse(void **state)
     tfjson_tokener_free(NULL);
 }
 
+/* tfjson_each_element's callback: counts the elements, and stops after `stop_after` of them
+ * (0: never). */
+struct walk {
+    size_t n;
+    size_t stop_after;
+};
+
+static int walk_count(json_object *elem, void *ctx)
+{
+    struct walk *w = ctx;
+
+    (void)elem;
+    w->n++;
+    return w->stop_after != 0 && w->n >= w->stop_after ? 7 : 0;
+}
+
+/* Walking a top-level array element by element says exactly what a whole parse says: every
+ * array text of the table above gets the same status (a text that is not an array is left to
+ * the caller), and the walk's own cases split where they should. */
+static void test_each_element(void **state)
+{
+    static const struct {
+        const char *text;
+        tfjson_err want;
+        bool not_array;
+        size_t n;          /* elements handed to the callback */
+        size_t stop_after; /* the callback stops after this many (0: never) */
+        int stopped;
+    } cases[] = {
+        {"[]", TFJSON_OK, false, 0, 0, 0},
+        {" [ ] ", TFJSON_OK, false, 0, 0, 0},
+        {"[1,2,3]", TFJSON_OK, false, 3, 0, 0},
+        {" [ {\"a\": [1, \"]\"]} , [ ] ,\"x,]\" , null, true ]\n", TFJSON_OK, false, 5, 0, 0},
+        {"[\"a\\\"]\", 2]", TFJSON_OK, false, 2, 0, 0},
+        {"[1,]", TFJSON_ERR_SYNTAX, false, 1, 0, 0},
+        {"[,1]", TFJSON_ERR_SYNTAX, false, 0, 0, 0},
+        {"[1 2]", TFJSON_ERR_SYNTAX, false, 1, 0, 0},
+        {"[1]x", TFJSON_ERR_SYNTAX, false, 0, 0, 0}, /* the byte check sees the x first */
+        {"[1] 2", TFJSON_ERR_SYNTAX, false, 1, 0, 0},
+        {"[1", TFJSON_ERR_SYNTAX, false, 1, 0, 0},
+        {"[{\"a\": 1}", TFJSON_ERR_SYNTAX, false, 1, 0, 0},
+        {"[{\"a\": 1]", TFJSON_ERR_SYNTAX, false, 0, 0, 0},
+        {"[{]}", TFJSON_ERR_SYNTAX, false, 0, 0, 0},
+        {"[\"abc]", TFJSON_ERR_SYNTAX, false, 0, 0, 0},
+        {"[tru]", TFJSON_ERR_SYNTAX, false, 0, 0, 0},
+        {"", TFJSON_ERR_SYNTAX, false, 0, 0, 0},
+        {"  ", TFJSON_ERR_SYNTAX, false, 0, 0, 0},
+        {"{}", TFJSON_OK, true, 0, 0, 0},
+        {" 12", TFJSON_OK, true, 0, 0, 0},
+        {"nul", TFJSON_OK, true, 0, 0, 0},
+        {"nonsense", TFJSON_ERR_SYNTAX, false, 0, 0, 0},
+        /* The callback stops: the rest is still checked, and its error wins. */
+        {"[1, 2, 3]", TFJSON_OK, false, 1, 1, 7},
+        {"[1, 2, tru]", TFJSON_ERR_SYNTAX, false, 1, 1, 7},
+        {"[1, [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+         TFJSON_ERR_TOO_DEEP, false, 1, 1, 7},
+        {"[1, \"\xc3\"]", TFJSON_ERR_BAD_UTF8, false, 0, 1, 0},
+    };
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct walk w = {.stop_after = cases[i].stop_after};
+        bool not_array = !cases[i].not_array;
+        int stopped = -1;
+        tfjson_err got = tfjson_each_element(cases[i].text, strlen(cases[i].text), walk_count, &w,
+                                             &not_array, &stopped);
+        if (got != cases[i].want || not_array != cases[i].not_array || w.n != cases[i].n ||
+            stopped != cases[i].stopped)
+            fail_msg("walk case %zu (%s): got %d, not_array %d, %zu elements, stopped %d", i,
+                     cases[i].text, (int)got, not_array, w.n, stopped);
+    }
+    for (size_t i = 0; i < sizeof(json_cases) / sizeof(json_cases[0]); i++) {
+        const json_case *c = &json_cases[i];
+        size_t len = c->len != 0 ? c->len : strlen(c->text);
+        struct walk w = {0};
+        bool not_array;
+        int stopped;
+        tfjson_err got = tfjson_each_element(c->text, len, walk_count, &w, &not_array, &stopped);
+
+        if (not_array)
+            continue;
+        if (got != c->want)
+            fail_msg("table case %zu: the walk says %d, a whole parse %d", i, (int)got,
+                     (int)c->want);
+    }
+}
+
 static void test_strerror(void **state)
 {
     (void)state;
@@ -112,6 +198,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_parse),
+        cmocka_unit_test(test_each_element),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -361,6 +361,135 @@ static void test_states(void **state)
     free_appliance(&app);
 }
 
+/* Once the peers are read, a retag needs a peer where it leads: london_primary_up +
+ * tokyo_backup_down at 90 % loss with no peer tagged tokyo_backup_up is left alone (no_peer),
+ * even with a [site tokyo] tracked_ip; the same network fails over while the peers are not
+ * known. A failback needs a peer with X_primary_up. */
+static void test_no_peer(void **state)
+{
+    (void)state;
+    static const char *const typo[] = {"london_primary_up", "tokyo_backup_down", NULL};
+    static const char *const typo_failed[] = {"tokyo_primary_down", "paris_backup_up", NULL};
+    config with_site;
+    char err[512] = "";
+    static const char text[] = "[dashboard]\napi_key = k\n[listener]\nmode = off\n"
+                               "[failover]\ndetect_window_s = 6\nclean_window_s = 6\n"
+                               "[site tokyo]\ntracked_ip = 192.0.2.7\n";
+    assert_int_equal(
+        config_parse(text, sizeof text - 1, "t.conf", NULL, NULL, &with_site, err, sizeof(err)),
+        CONFIG_OK);
+    const struct {
+        const char *name;
+        const char *const *tags;
+        const config *cfg;
+        bool peers_read;
+        double loss; /* on the primary's tracked IP */
+        const char *ip;
+        policy_action action;
+        tf_reason reason;
+        look_state state;
+    } cases[] = {
+        {"typo, peers read: left alone", typo, &cfg, true, 90, "203.0.113.10", POLICY_NONE,
+         TF_REASON_NO_PEER, LOOK_STATE_NORMAL},
+        {"typo, peers read, [site tokyo] tracked_ip: still no peer", typo, &with_site, true, 90,
+         "203.0.113.10", POLICY_NONE, TF_REASON_NO_PEER, LOOK_STATE_NORMAL},
+        {"typo, peers not read: the old behaviour", typo, &cfg, false, 90, "203.0.113.10",
+         POLICY_FAILOVER, TF_REASON_LOSS_OVER_THRESHOLD, LOOK_STATE_NORMAL},
+        {"the real pair, peers read: fails over", normal_tags, &cfg, true, 90, "203.0.113.10",
+         POLICY_FAILOVER, TF_REASON_LOSS_OVER_THRESHOLD, LOOK_STATE_NORMAL},
+        {"failed over from tokyo (tracked_ip set), no tokyo_primary_up peer: no failback",
+         typo_failed, &with_site, true, 0, "192.0.2.7", POLICY_NONE, TF_REASON_NO_PEER,
+         LOOK_STATE_FAILED_OVER},
+        {"failed over to the real primary, clean: fails back", failed_tags, &cfg, true, 0,
+         "203.0.113.10", POLICY_FAILBACK, TF_REASON_CLEAN_WINDOW, LOOK_STATE_FAILED_OVER},
+    };
+    dj_appliance app;
+    make_appliance(&app, "L_1", (const char *const[]){"wan1", "active", NULL});
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        dj_network net;
+        dj_loss_item item;
+        look_ctx *ctx;
+        look_result r;
+        make_network(&net, "L_1", cases[i].tags);
+        make_item(&item, "L_1", "wan1", cases[i].ip, T1 - 10, T1, 1, cases[i].loss, 0, 0);
+        look_data d = {.appliances = &app,
+                       .n_appliances = 1,
+                       .loss = &item,
+                       .n_loss = 1,
+                       .peers = peers,
+                       .n_peers = 2,
+                       .peers_read = cases[i].peers_read};
+        assert_int_equal(look_ctx_new(&d, cases[i].cfg, &ctx), LOOK_OK);
+        assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+        if (r.decision.action != cases[i].action || r.decision.reason != cases[i].reason ||
+            look_network_state(&r) != cases[i].state)
+            fail_msg("%s: got %s/%s/%s (%s)", cases[i].name, policy_action_name(r.decision.action),
+                     tf_reason_name(r.decision.reason), look_state_name(look_network_state(&r)),
+                     r.decision.why);
+        look_ctx_free(ctx);
+        free_items(&item, 1);
+        dj_network_clear(&net);
+    }
+    /* An organization without any peer (read, and empty): a tracked_ip alone leads nowhere. */
+    {
+        static const char *const tokyo[] = {"tokyo_primary_up", "paris_backup_down", NULL};
+        dj_network net;
+        look_ctx *ctx;
+        look_result r;
+        make_network(&net, "L_1", tokyo);
+        look_data d = {.appliances = &app, .n_appliances = 1, .peers_read = true};
+        assert_int_equal(look_ctx_new(&d, &with_site, &ctx), LOOK_OK);
+        assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+        assert_string_equal(r.tracked_ip, "192.0.2.7");
+        assert_int_equal(r.decision.reason, TF_REASON_NO_PEER);
+        look_ctx_free(ctx);
+        dj_network_clear(&net);
+    }
+    assert_true(look_peer_serves(peers, 2, "paris", TAGS_ROLE_BACKUP));
+    assert_false(look_peer_serves(peers, 2, "paris", TAGS_ROLE_PRIMARY));
+    assert_false(look_peer_serves(peers, 2, "tokyo", TAGS_ROLE_BACKUP));
+    assert_false(look_peer_serves(NULL, 0, "london", TAGS_ROLE_PRIMARY));
+    free_appliance(&app);
+    config_free(&with_site);
+}
+
+/* A record over a cap (dj_network.unreadable) is managed but never touched: invalid with
+ * reason unreadable, whatever the loss, even with tags that would fail over. */
+static void test_unreadable(void **state)
+{
+    (void)state;
+    dj_network net;
+    dj_appliance app;
+    dj_loss_item item;
+    look_ctx *ctx;
+    look_result r;
+    make_network(&net, "L_1", normal_tags);
+    net.unreadable = true;
+    make_appliance(&app, "L_1", (const char *const[]){"wan1", "active", NULL});
+    make_item(&item, "L_1", "wan1", "203.0.113.10", T1 - 10, T1, 1, 90, 0, 0);
+    look_data d = {.appliances = &app,
+                   .n_appliances = 1,
+                   .loss = &item,
+                   .n_loss = 1,
+                   .peers = peers,
+                   .n_peers = 2,
+                   .peers_read = true};
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+    assert_int_equal(r.decision.action, POLICY_NONE);
+    assert_int_equal(r.decision.reason, TF_REASON_UNREADABLE);
+    assert_int_equal(look_network_state(&r), LOOK_STATE_INVALID);
+    assert_null(r.tracked_ip);
+    /* The same record, readable, fails over. */
+    net.unreadable = false;
+    assert_int_equal(look_network(ctx, &net, T1, &r), LOOK_OK);
+    assert_int_equal(r.decision.action, POLICY_FAILOVER);
+    look_ctx_free(ctx);
+    free_items(&item, 1);
+    free_appliance(&app);
+    dj_network_clear(&net);
+}
+
 /* 2,000 networks, every tenth losing packets: the index finds each network's own series. */
 /* Every state has its own name, the one /status and tagfailover_networks{state} use. */
 static void test_state_names(void **state)
@@ -426,6 +555,7 @@ int main(void)
         cmocka_unit_test(test_no_active_uplink), cmocka_unit_test(test_chunk_merge),
         cmocka_unit_test(test_backup_guard),     cmocka_unit_test(test_states),
         cmocka_unit_test(test_many_networks),    cmocka_unit_test(test_state_names),
+        cmocka_unit_test(test_no_peer),          cmocka_unit_test(test_unreadable),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

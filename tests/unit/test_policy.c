@@ -81,6 +81,7 @@ struct decide_case {
     tags_state state;
     tf_reason state_reason;
     bool no_tracked_ip;
+    const char *missing_peer; /* the tag no peer carries; NULL: a peer is there */
     struct spec primary[MAX_SERIES];
     size_t missing_uplinks; /* considered uplinks without a series */
     bool no_considered;     /* n_considered_uplinks = 0 whatever series are passed */
@@ -890,6 +891,64 @@ static const struct decide_case decide_cases[] = {
      .action = POLICY_NONE,
      .reason = TF_REASON_NO_TRACKED_IP,
      .has_worst = false},
+    /* A retag needs a peer where it leads: a typo in a tag never takes a branch off both
+     * data centers. */
+    {.name = "normal, 90% loss, but no peer has the backup's up tag",
+     .state = N,
+     .missing_peer = "tokyo_backup_up",
+     .primary = {{W1(-600, 60, 600), .set = {{true, 480, 90}}}},
+     .t1 = 600,
+     .action = POLICY_NONE,
+     .reason = TF_REASON_NO_PEER,
+     .has_worst = true,
+     .worst = 90,
+     .why = "no third-party peer has networkTags tokyo_backup_up"},
+    {.name = "normal, no loss, no peer for the backup: reported before it matters",
+     .state = N,
+     .missing_peer = "tokyo_backup_up",
+     .primary = {{W1(-600, 60, 600)}},
+     .t1 = 600,
+     .action = POLICY_NONE,
+     .reason = TF_REASON_NO_PEER,
+     .has_worst = true,
+     .worst = 0},
+    {.name = "failed over, clean window proven, but no peer has the primary's up tag",
+     .state = FO,
+     .missing_peer = "london_primary_up",
+     .primary = {{W1(-600, 60, 600)}},
+     .t1 = 600,
+     .action = POLICY_NONE,
+     .reason = TF_REASON_NO_PEER,
+     .has_worst = true,
+     .worst = 0,
+     .why = "no third-party peer has networkTags london_primary_up"},
+    {.name = "failed over, failback manual, no peer: no_peer is named",
+     .state = FO,
+     .missing_peer = "london_primary_up",
+     .primary = {{W1(-600, 60, 600)}},
+     .p = PARAMS(30, 0, 300, 300, true, false),
+     .t1 = 600,
+     .action = POLICY_NONE,
+     .reason = TF_REASON_NO_PEER,
+     .has_worst = true,
+     .worst = 0},
+    {.name = "normal, no peer and no tracked IP: no_tracked_ip is named first",
+     .state = N,
+     .no_tracked_ip = true,
+     .missing_peer = "tokyo_backup_up",
+     .primary = {{W1(-600, 60, 600), .set = {{true, 480, 90}}}},
+     .t1 = 600,
+     .action = POLICY_NONE,
+     .reason = TF_REASON_NO_TRACKED_IP,
+     .has_worst = false},
+    {.name = "held, no peer: the hold is named first",
+     .state = TAGS_HELD,
+     .state_reason = TF_REASON_HOLD_TAG,
+     .missing_peer = "tokyo_backup_up",
+     .t1 = 600,
+     .action = POLICY_NONE,
+     .reason = TF_REASON_HOLD_TAG,
+     .has_worst = false},
     {.name = "normal, tracked IP, no series at all",
      .state = N,
      .missing_uplinks = 1,
@@ -1012,6 +1071,7 @@ static void test_decide_table(void **state)
         in.state = c->state;
         in.state_reason = c->state_reason;
         in.has_tracked_ip = !c->no_tracked_ip;
+        in.missing_peer = c->missing_peer;
         in.n_primary = build_series(c->primary, primary, owned_p);
         in.primary = primary;
         in.n_considered_uplinks = c->no_considered ? 0 : in.n_primary + c->missing_uplinks;

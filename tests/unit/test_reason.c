@@ -31,6 +31,8 @@ static const struct {
     {TF_REASON_NO_BACKUP, "no_backup"},
     {TF_REASON_BOTH_UP, "both_up"},
     {TF_REASON_BOTH_DOWN, "both_down"},
+    {TF_REASON_NO_PEER, "no_peer"},
+    {TF_REASON_UNREADABLE, "unreadable"},
     {TF_REASON_NO_TRACKED_IP, "no_tracked_ip"},
 };
 

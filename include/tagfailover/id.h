@@ -1,0 +1,21 @@
+/*
+ * id.h - the rule every Dashboard ID (organization, network, alert) must pass: 1 to
+ * TF_ID_MAX_LEN characters of [A-Za-z0-9_-].
+ *
+ * Pure. IDs go into API paths (`/networks/{id}`), so one that is not of this form could name
+ * another resource: a webhook's networkId of ".." made `GET /networks/..`, which is
+ * `GET /api/v1/`. Meraki's own IDs ("L_646829496481105433", "N_24329156", "549236") all pass.
+ * Every ID from outside is checked where it enters: the webhook body (alert.c), the command
+ * line, the configuration (organization_ids) and the API's own answers (dashboard_json.c); the
+ * client checks again before it builds a path.
+ */
+#ifndef TAGFAILOVER_ID_H
+#define TAGFAILOVER_ID_H
+
+#include <stdbool.h>
+
+/* True when `s` is an ID: 1 to TF_ID_MAX_LEN characters, each a letter, a digit, '_' or '-'.
+ * NULL is not one. */
+bool id_valid(const char *s);
+
+#endif
