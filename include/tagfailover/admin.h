@@ -1,5 +1,5 @@
 /*
- * admin.h - the admin listener (DESIGN section 7): plain HTTP, loopback by default.
+ * admin.h - the admin listener (the README's "HTTP endpoints"): plain HTTP, loopback by default.
  *
  *   GET /healthz  200 "ok" while the process runs
  *   GET /readyz   200 "ready", or 503 with the reason (the source's ready)
@@ -32,8 +32,8 @@ typedef struct {
 } admin_source;
 
 /* Starts the admin listener on cfg's [admin] address and port, answering from `src` (its ctx
- * and `cfg` must outlive the listener). With admin_port 0 it does nothing: *out is NULL and the result HTTPD_OK. On
- * failure `err` says why. */
+ * and `cfg` must outlive the listener). With admin_port 0 it does nothing: *out is NULL and the
+ * result HTTPD_OK. On failure `err` says why. */
 httpd_err admin_start(const config *cfg, admin_source src, admin **out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 

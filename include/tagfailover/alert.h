@@ -1,5 +1,5 @@
 /*
- * alert.h - a Meraki alert webhook body, parsed (DESIGN section 7, meraki/README.md).
+ * alert.h - a Meraki alert webhook body, parsed (the README's "HTTP endpoints").
  *
  * Pure: no I/O, no clock, no globals, no logging. Any thread may call any function.
  *

@@ -41,7 +41,7 @@
 #define TF_TAG_MAX_LEN    1024
 #define TF_TAGS_MAX_COUNT 1024
 
-/* Longest site name in a pair tag (DESIGN section 2). */
+/* Longest site name in a pair tag (the README's "Tags and network states"). */
 #define TF_SITE_MAX_LEN 64
 
 /* Longest ID (organization, network, alert, alert type), from a webhook, the command line, the
@@ -53,7 +53,7 @@
  * a destination IP). */
 #define TF_API_FIELD_MAX_LEN 128
 
-/* Most redirects followed in a row (DESIGN section 10). */
+/* Most redirects followed in a row (the README's "How it talks to the Dashboard"). */
 #define TF_API_MAX_REDIRECTS 3
 
 /* Longest Retry-After honoured, in seconds: a longer one is taken as this (a broken or hostile

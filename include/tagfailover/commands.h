@@ -1,5 +1,5 @@
 /*
- * commands.h - the one-shot commands of DESIGN section 5: `status [--json]`,
+ * commands.h - the one-shot commands of the README's "Command line": `status [--json]`,
  * `reconcile --once`, and the manual `failover` / `failback NETWORK_ID`.
  *
  * Each runs on the calling (main) thread with its own API client, through the same

@@ -1,5 +1,6 @@
 /*
- * config.h - the INI configuration (DESIGN section 6): parse, default, validate, dump.
+ * config.h - the INI configuration (the README's "Configuration reference"): parse, default,
+ * validate, dump.
  *
  * Core module: no I/O, no clock, no globals, no logging. config_parse takes the text of the
  * file; the files the text names (secret files to read, TLS and CA files to check) are
@@ -185,7 +186,8 @@ typedef struct {
     int err; /* 0, or the errno value reading or checking it fails with (EISDIR, EACCES...) */
 } config_memfile;
 
-/* Fills `c` with every default (DESIGN section 6). Caller frees with config_free. */
+/* Fills `c` with every default (the README's "Configuration reference"). Caller frees with
+ * config_free. */
 config_err config_defaults(config *c) __attribute__((warn_unused_result));
 
 /* Parses and validates `len` bytes of INI text into `out` (zeroed first, defaults applied);

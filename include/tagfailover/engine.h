@@ -42,7 +42,6 @@ typedef enum {
     ENGINE_ERR_STATE,  /* started twice, or used after stop */
 } engine_err;
 
-
 /* Creates an engine for `cfg`, which must outlive it, with its own API client state. Returns
  * NULL when out of memory or when the API options are invalid. The caller
  * frees with engine_free. Main thread. */
@@ -74,8 +73,8 @@ alert_submit engine_submit_alert(engine *e, const alert_event *a);
  * latest snapshot. Any thread; never blocks on the engine's work. */
 alert_relevance engine_relevance(engine *e, const char *org_id, const char *network_id);
 
-/* The /status document (DESIGN section 7) as a heap string; caller frees. NULL when out of
- * memory. Any thread. */
+/* The /status document (the README's "HTTP endpoints") as a heap string; caller frees. NULL when
+ * out of memory. Any thread. */
 char *engine_status_json(engine *e);
 
 /* True when the daemon is ready (/readyz). When not, `why` receives a short reason

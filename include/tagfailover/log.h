@@ -1,5 +1,5 @@
 /*
- * log.h - one line per event on stderr, JSON (default) or text (DESIGN section 9).
+ * log.h - one line per event on stderr, JSON (default) or text (the README's "Logs").
  *
  * Every line has `ts` (RFC 3339 UTC, milliseconds), `level`, `event`, then fields. Thread-safe:
  * each line is written with one write(2) call. errno is preserved. Callers never pass secrets,

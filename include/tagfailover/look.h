@@ -1,6 +1,6 @@
 /*
  * look.h - one look at one organization: from the Dashboard's answers to a decision for each
- * managed network (DESIGN sections 2 and 3).
+ * managed network (the README's "Tags and network states" and "Which loss counts").
  *
  * Pure: no I/O, no clock, no globals, no logging. The engine, the reconciler and the one-shot
  * commands (`status`, `reconcile --once`) all decide through this module, so they can never
@@ -59,8 +59,8 @@ typedef struct {
     size_t n_loss;
     const dj_peer *peers; /* third-party VPN peers (may be stale by up to 10 minutes) */
     size_t n_peers;
-    bool peers_read; /* the peers above are the organization's (a read succeeded): a retag
-                        then needs a peer where it leads, else reason no_peer */
+    bool peers_read;         /* the peers above are the organization's (a read succeeded): a retag
+                                then needs a peer where it leads, else reason no_peer */
     const look_moved *moved; /* when networks moved to their backup, sorted by network_id */
     size_t n_moved;
 } look_data;

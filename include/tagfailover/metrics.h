@@ -1,5 +1,5 @@
 /*
- * metrics.h - the daemon's counters, gauges and histogram (DESIGN section 8), and their
+ * metrics.h - the daemon's counters, gauges and histogram (the README's "Metrics"), and their
  * Prometheus text rendering (format 0.0.4).
  *
  * The state is static in metrics.c and reached only through these functions. Counters are

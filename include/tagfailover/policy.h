@@ -1,11 +1,12 @@
 /*
- * policy.h - the failover / failback decision (DESIGN section 3) and the look's time window.
+ * policy.h - the failover / failback decision (the README's "Which loss counts") and the look's
+ * time window.
  *
  * Pure: no I/O, no clock, no globals, no hidden state. Time is an argument (`t1`, the end of
  * the data, in Unix seconds). The decision depends on nothing but its inputs, which is what
  * makes a restart harmless and `reconcile --once` from cron decide exactly as the daemon does.
  *
- * Rules, in short (see DESIGN section 3 for the full text):
+ * Rules, in short (the README's "Which loss counts" has the full text):
  * - A sample without lossPercent (null or missing) is no data, never "no loss".
  * - The spacing of a series is the smallest positive difference between consecutive `ts` in
  *   the whole series given (not only the window); a series with fewer than two distinct
@@ -81,7 +82,7 @@ typedef enum { POLICY_NONE = 0, POLICY_FAILOVER, POLICY_FAILBACK } policy_action
 /* The answer. */
 typedef struct {
     policy_action action;  /* what to do */
-    tf_reason reason;      /* why, one word (DESIGN section 7) */
+    tf_reason reason;      /* why, one word (the README's "HTTP endpoints") */
     bool has_worst;        /* worst_loss_pct is meaningful */
     double worst_loss_pct; /* worst non-null sample of the primary in the window that was judged
                               (detect window when normal, clean window when failed over) */

@@ -1,5 +1,5 @@
 /*
- * reason.h - the one-word reasons the daemon reports for a network (DESIGN section 7).
+ * reason.h - the one-word reasons the daemon reports for a network (the README's "HTTP endpoints").
  *
  * Pure. The names are part of the contract: /status, `status --json` and the logs use them.
  */

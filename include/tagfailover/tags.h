@@ -1,5 +1,6 @@
 /*
- * tags.h - a network's tag list, its failover pair, its state, and the swap (DESIGN section 2).
+ * tags.h - a network's tag list, its failover pair, its state, and the swap (the README's "Tags and
+ * network states").
  *
  * Pure: no I/O, no clock, no globals. Any thread may call any function.
  *
@@ -74,8 +75,8 @@ typedef enum {
 /* Parses one tag as a pair tag; returns false (out untouched) when it is not one. */
 bool tags_parse_pair_tag(const char *tag, tags_pair_tag *out);
 
-/* Classifies a tag list (DESIGN section 2 table, first match wins; hold_tag may be NULL or ""
- * for none). Never fails. */
+/* Classifies a tag list (the README's table in "Tags and network states", first match wins;
+ * hold_tag may be NULL or "" for none). Never fails. */
 void tags_classify(const tags_list *tags, const char *hold_tag, tags_info *out);
 
 /* True when the list holds the exact tag `tag`. */

@@ -1,5 +1,5 @@
 /*
- * webhook.h - the webhook listener's request pipeline (DESIGN section 7).
+ * webhook.h - the webhook listener's request pipeline (the README's "HTTP endpoints").
  *
  * A request goes through these checks, in this order, and the first that fails answers:
  *   path (404), method (405 + Allow: POST), source (403, after X-Forwarded-For resolution),
@@ -32,7 +32,7 @@
 #include "tagfailover/config.h"
 #include "tagfailover/metrics.h"
 
-/* How long a delivery is remembered as a possible duplicate (DESIGN: "in the last hour"). */
+/* How long a delivery is remembered as a possible duplicate (the README: "within an hour"). */
 #define WEBHOOK_DEDUP_TTL_MS (3600u * 1000u)
 
 /* Seconds a client is asked to wait after a 503. */

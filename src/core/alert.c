@@ -1,5 +1,5 @@
 /*
- * alert.c - a Meraki alert webhook body, parsed (DESIGN section 7, meraki/README.md).
+ * alert.c - a Meraki alert webhook body, parsed (the README's "HTTP endpoints").
  *
  * The text goes through tfjson_parse_with (json.h), the same strict reader the API answers use
  * (json-c with a depth cap and strict mode, plus the checks json-c leaves out).

@@ -353,7 +353,7 @@ look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, lo
             in.missing_peer = look_up_tag(site, role, need, sizeof(need)) ? need : site;
     }
     /* A held or invalid network is never acted on, but its primary's series are still read
-     * so that /status and `status` show its worst loss (DESIGN section 5: every managed
+     * so that /status and `status` show its worst loss (the README's "Command line": every managed
      * network's worst loss in the window); an operator deciding when to lift a hold needs
      * exactly that number. */
     if (out->tags.state != TAGS_UNMANAGED && out->tracked_ip != NULL) {

@@ -1,5 +1,5 @@
 /*
- * main.c - the command line (DESIGN section 5): parses options, loads the configuration,
+ * main.c - the command line (the README's "Command line"): parses options, loads the configuration,
  * wires the modules together and handles signals. No decision is made here.
  */
 #include <getopt.h>

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The command line's contract (DESIGN section 5) and the install layout:
+# The command line's contract (the README's "Command line") and the install layout:
 # - check-config exits 0 on the example config (key and secret from the environment, listener
 #   plain) and prints the effective config without either secret;
 # - a broken config exits 2 and names file:line; so does (with `file: message`) a TLS

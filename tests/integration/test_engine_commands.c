@@ -1,8 +1,8 @@
 /*
- * test_engine_commands.c - the operator's side (DESIGN sections 4, 5 and 7): manual failover
- * and failback with the hold tag (and --no-hold), `status --json` against the fake and the
- * admin /status, /readyz before and after the first reconcile, SIGTERM with an action in
- * flight, and SIGHUP with a broken and with a changed configuration.
+ * test_engine_commands.c - the operator's side (the README's "When it looks", "Command line" and
+ * "HTTP endpoints"): manual failover and failback with the hold tag (and --no-hold), `status
+ * --json` against the fake and the admin /status, /readyz before and after the first reconcile,
+ * SIGTERM with an action in flight, and SIGHUP with a broken and with a changed configuration.
  */
 #include <setjmp.h>
 #include <stdarg.h>

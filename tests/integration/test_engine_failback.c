@@ -1,7 +1,7 @@
 /*
- * test_engine_failback.c - failback timing (DESIGN section 3): a failed-over network goes back
- * to its primary exactly when the loss data proves a clean window, not before and not much
- * later; a flap or a null sample restarts the wait; a restart (kill -9) changes nothing,
+ * test_engine_failback.c - failback timing (the README's "Which loss counts"): a failed-over
+ * network goes back to its primary exactly when the loss data proves a clean window, not before and
+ * not much later; a flap or a null sample restarts the wait; a restart (kill -9) changes nothing,
  * because the data alone proves the window.
  *
  * The reconcile does failback, so these tests run it every second (reconcile_interval_s = 1)

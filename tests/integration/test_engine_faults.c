@@ -1,7 +1,7 @@
 /*
- * test_engine_faults.c - a failover in the middle of API trouble (DESIGN section 10): 429s
- * with and without Retry-After, 5xx answers and a 307 redirect, queued on the fake's GET and
- * PUT paths before the webhook, still land the retag, each fault consumed once, the
+ * test_engine_faults.c - a failover in the middle of API trouble (the README's "How it talks to the
+ * Dashboard"): 429s with and without Retry-After, 5xx answers and a 307 redirect, queued on the
+ * fake's GET and PUT paths before the webhook, still land the retag, each fault consumed once, the
  * Retry-After honoured, and nothing counted as a failed action.
  */
 #include <setjmp.h>

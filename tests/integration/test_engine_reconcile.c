@@ -1,8 +1,8 @@
 /*
- * test_engine_reconcile.c - the reconciler's side of DESIGN sections 3 and 4: what blocks a
- * failback (failback = manual, a device that stopped reporting), `reconcile --once` from a
- * clean state (cron), and reconciliation-only mode (no listener) doing failover and failback
- * alone.
+ * test_engine_reconcile.c - the reconciler's side of the README's "Which loss counts" and "When it
+ * looks": what blocks a failback (failback = manual, a device that stopped reporting), `reconcile
+ * --once` from a clean state (cron), and reconciliation-only mode (no listener) doing failover and
+ * failback alone.
  *
  * Compressed time as everywhere: 1-s samples, 6-s windows, reconcile every second.
  */

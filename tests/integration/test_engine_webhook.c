@@ -1,7 +1,8 @@
 /*
- * test_engine_webhook.c - the responder end to end (DESIGN sections 2, 3 and 4): a real-format
- * Meraki webhook reaches `tagfailover serve`, whose confirmation looks at the fake Dashboard's
- * loss data and retags the network, or rightly does not.
+ * test_engine_webhook.c - the responder end to end (the README's "Tags and network states", "Which
+ * loss counts" and "When it looks"): a real-format Meraki webhook reaches `tagfailover serve`,
+ * whose confirmation looks at the fake Dashboard's loss data and retags the network, or rightly
+ * does not.
  *
  * Each test has its own fake Dashboard, configuration and daemon, with time compressed (1-s
  * samples, 6-s windows, 1-s confirmation interval) and a 30-s reconcile interval, so the
@@ -75,7 +76,7 @@ static void test_webhook_failover(void **state)
     assert_string_equal(harness_fakedash_tags_text(&t->fd, "L_200", buf, sizeof(buf)),
                         HARNESS_L200_NORMAL);
 
-    /* DESIGN section 9: the failover line. */
+    /* The README's "Logs": the failover line. */
     assert_int_equal(harness_daemon_wait_metric(t, CONFIRMED, 1, 3000), 0);
     const char *const needles[] = {
         "\"event\":\"failover\"", "\"network_id\":\"L_100\"", "\"trigger\":\"webhook:A-0001\"",

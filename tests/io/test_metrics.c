@@ -1,6 +1,6 @@
 /*
- * test_metrics.c - the metrics module: every contract name (DESIGN section 8) is rendered with
- * its HELP and TYPE, each counter moves only its own series, the networks gauge sums the
+ * test_metrics.c - the metrics module: every contract name (the README's "Metrics") is rendered
+ * with its HELP and TYPE, each counter moves only its own series, the networks gauge sums the
  * organization slots, the histogram is cumulative, concurrent counting loses nothing, and the
  * text is well-formed Prometheus 0.0.4.
  */

@@ -24,7 +24,7 @@ static const char *const default_triggers[] = {"failover_event", "vpn_connectivi
                                                "cellular_down"};
 #define N_DEFAULT_TRIGGERS (sizeof(default_triggers) / sizeof(default_triggers[0]))
 
-/* The real 2026 delivery quoted in meraki/README.md, byte for byte. */
+/* The real 2026 delivery of a failover_event, byte for byte. */
 static const char real_delivery[] =
     "{\"version\":\"0.1\",\"sharedSecret\":\"commonSecret\",\"sentAt\":\"2026-05-29T12:42:26."
     "375558Z\",\n \"organizationId\":\"658651445502938393\",\"organizationName\":\"Lunchgarden_"

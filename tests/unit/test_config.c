@@ -269,7 +269,7 @@ static void check_fields(const config *c, const field_check *checks, size_t n)
     }
 }
 
-/* Every default of DESIGN section 6 (secrets aside). */
+/* Every default of the README's "Configuration reference" (secrets aside). */
 static const field_check default_fields[] = {
     F_STR(base_url, "https://api.meraki.com/api/v1"),
     F_STR(api_key_file, NULL),

@@ -1,5 +1,6 @@
 /*
- * test_reason.c - every reason has its contract name (DESIGN section 7), and no two share one.
+ * test_reason.c - every reason has its contract name (the README's "HTTP endpoints"), and no two
+ * share one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
