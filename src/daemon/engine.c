@@ -35,6 +35,8 @@
 #include "tagfailover/metrics.h"
 #include "tagfailover/round.h"
 
+#include "engine_int.h"
+
 /* Alerts a worker takes from its queue at once. */
 #define ENGINE_TAKE_MAX 64
 
@@ -46,71 +48,7 @@
 #define ENGINE_GATHER_QUIET_MS 50
 #define ENGINE_GATHER_MAX_MS   250
 
-/* An immutable copy of one organization's status model, shared by reference. */
-typedef struct {
-    atomic_int refs;
-    status_org org;
-} engine_snap;
-
-typedef struct org_worker org_worker;
-
-/* One live ping in flight and the organization thread that waits for it. */
-typedef struct {
-    char id[TF_ID_MAX_LEN + 1];
-    org_worker *w;
-} engine_ping;
-
-struct engine {
-    const config *cfg; /* borrowed; outlives the engine */
-    bool dry_run;
-    dash_shared *api;     /* the API's shared state: rate limits, cancel flag */
-    atomic_bool stopping; /* set once by engine_stop */
-
-    pthread_mutex_t lock; /* guards the start-up queue, orgs_known and the worker list */
-    pthread_cond_t wake;  /* the starter's sleep between attempts */
-    alert_event *ring;    /* the start-up queue: TF_ORG_QUEUE_CAPACITY slots */
-    size_t head, count;
-    bool started;
-    bool orgs_known;      /* the organization list has been read */
-    org_worker **workers; /* one per organization, once known; never changes after */
-    org_worker **sorted;  /* the same, by id, for the webhook path's lookups */
-    size_t n_workers;
-    pthread_t starter;
-
-    /* The live pings in flight, for matching callbacks: guarded by pings_lock, which the
-     * webhook path holds for one lookup. */
-    pthread_mutex_t pings_lock;
-    engine_ping *pings;
-    size_t n_pings, cap_pings;
-};
-
-struct org_worker {
-    engine *e;
-    unsigned index; /* metrics slot */
-    pthread_t thread;
-    bool thread_started;
-
-    /* The organization's queue, guarded by inbox_lock. */
-    pthread_mutex_t inbox_lock;
-    pthread_cond_t inbox_wake; /* an alert arrived, or stopping */
-    alert_event *inbox;
-    size_t inbox_head, inbox_count;
-
-    /* Published, guarded by snap_lock. */
-    pthread_mutex_t snap_lock;
-    engine_snap *snap;    /* the latest status snapshot; never NULL once started */
-    bool reconciled;      /* a reconcile has ever succeeded */
-    uint64_t last_ok_ms;  /* monotonic time of the last successful reconcile */
-    char last_error[768]; /* why the last reconcile failed; "" when it did not */
-
-    /* Private to the worker thread. */
-    dash_client *client;
-    round_org org;
-    sched confirms;
-    uint64_t reconcile_due_ms;
-};
-
-static uint64_t engine_now_ms(void)
+uint64_t engine_now_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -143,7 +81,7 @@ static void engine_cond_init(pthread_cond_t *c)
 
 /* ---- Snapshots ------------------------------------------------------------------------------ */
 
-static void snap_unref(engine_snap *s)
+void engine_snap_unref(engine_snap *s)
 {
     if (s != NULL && atomic_fetch_sub(&s->refs, 1) == 1) {
         status_org_clear(&s->org);
@@ -152,7 +90,7 @@ static void snap_unref(engine_snap *s)
 }
 
 /* The worker's current snapshot, with a reference the caller drops with snap_unref. */
-static engine_snap *snap_take(org_worker *w)
+engine_snap *engine_snap_take(org_worker *w)
 {
     pthread_mutex_lock(&w->snap_lock);
     engine_snap *s = w->snap;
@@ -176,7 +114,7 @@ static void snap_publish(org_worker *w)
     engine_snap *old = w->snap;
     w->snap = s;
     pthread_mutex_unlock(&w->snap_lock);
-    snap_unref(old);
+    engine_snap_unref(old);
 
     long counts[LOOK_MANAGED_STATES];
     status_org_census(&w->org.model, counts);
@@ -222,7 +160,7 @@ static void worker_free(org_worker *w)
     pthread_mutex_destroy(&w->inbox_lock);
     pthread_cond_destroy(&w->inbox_wake);
     pthread_mutex_destroy(&w->snap_lock);
-    snap_unref(w->snap);
+    engine_snap_unref(w->snap);
     round_org_clear(&w->org);
     sched_free(&w->confirms);
     free(w);
@@ -269,7 +207,7 @@ static void engine_ping_remove(void *ctx, const char *id)
 }
 
 /* The organization thread that waits for ping `id`, or NULL. */
-static org_worker *engine_ping_owner(engine *e, const char *id)
+org_worker *engine_ping_owner(engine *e, const char *id)
 {
     org_worker *w = NULL;
     pthread_mutex_lock(&e->pings_lock);
@@ -496,7 +434,7 @@ static int worker_cmp(const void *a, const void *b)
     return strcmp(x->org.model.id, y->org.model.id);
 }
 
-static org_worker *engine_find_worker(org_worker *const *sorted, size_t n, const char *org_id)
+org_worker *engine_find_worker(org_worker *const *sorted, size_t n, const char *org_id)
 {
     size_t lo = 0, hi = n;
     while (lo < hi) {
@@ -513,7 +451,7 @@ static org_worker *engine_find_worker(org_worker *const *sorted, size_t n, const
 }
 
 /* Copies an alert into a worker's queue; false when it is full. */
-static bool worker_push(org_worker *w, const alert_event *a)
+bool engine_worker_push(org_worker *w, const alert_event *a)
 {
     bool ok = false;
     pthread_mutex_lock(&w->inbox_lock);
@@ -528,7 +466,7 @@ static bool worker_push(org_worker *w, const alert_event *a)
 }
 
 /* An alert for an organization the daemon does not manage. */
-static void engine_skip_alert(const alert_event *a)
+void engine_skip_alert(const alert_event *a)
 {
     metrics_confirmation(METRICS_CONFIRM_SKIPPED);
     log_msg(LOG_INFO, "confirmation", "alert %s for network %s: organization %s is not managed",
@@ -549,7 +487,7 @@ static void engine_publish_workers(engine *e, org_worker **workers, org_worker *
         org_worker *w = engine_find_worker(sorted, n, a->organization_id);
         if (w == NULL)
             engine_skip_alert(a);
-        else if (!worker_push(w, a))
+        else if (!engine_worker_push(w, a))
             log_msg(LOG_WARN, "engine",
                     "org %s: queue full; dropping alert %s (the reconcile "
                     "will look at network %s)",
@@ -687,204 +625,4 @@ void engine_free(engine *e)
     pthread_mutex_destroy(&e->lock);
     free(e->ring);
     free(e);
-}
-
-/* ---- What other threads may call ------------------------------------------------------------ */
-
-/* The worker list once known; false before. The list never changes after it is published. */
-static bool engine_workers(engine *e, org_worker *const **sorted, size_t *n)
-{
-    pthread_mutex_lock(&e->lock);
-    bool known = e->orgs_known;
-    *sorted = e->sorted;
-    *n = e->n_workers;
-    pthread_mutex_unlock(&e->lock);
-    return known;
-}
-
-alert_submit engine_submit_alert(engine *e, const alert_event *a)
-{
-    org_worker *const *sorted;
-    size_t n;
-
-    if (atomic_load(&e->stopping))
-        return ALERT_FULL;
-    /* A ping result goes to the thread that waits for it, or nowhere: a forged or stale
-     * callback can never start anything. */
-    if (a->kind == ALERT_EVENT_PING_RESULT) {
-        org_worker *w = engine_ping_owner(e, a->ping_id);
-        if (w == NULL)
-            return ALERT_UNMATCHED;
-        return worker_push(w, a) ? ALERT_QUEUED : ALERT_FULL;
-    }
-    pthread_mutex_lock(&e->lock);
-    if (!e->orgs_known) {
-        bool ok = e->count < TF_ORG_QUEUE_CAPACITY;
-        if (ok) {
-            e->ring[(e->head + e->count) % TF_ORG_QUEUE_CAPACITY] = *a;
-            e->count++;
-        }
-        pthread_mutex_unlock(&e->lock);
-        return ok ? ALERT_QUEUED : ALERT_FULL;
-    }
-    sorted = e->sorted;
-    n = e->n_workers;
-    pthread_mutex_unlock(&e->lock);
-
-    org_worker *w = engine_find_worker(sorted, n, a->organization_id);
-    if (w == NULL) {
-        engine_skip_alert(a);
-        return ALERT_QUEUED;
-    }
-    return worker_push(w, a) ? ALERT_QUEUED : ALERT_FULL;
-}
-
-alert_relevance engine_relevance(engine *e, const char *org_id, const char *network_id)
-{
-    org_worker *const *sorted;
-    size_t n;
-
-    /* Another replica's organization (shard = i/N) is decided from the ID alone, so before
-     * the organization list is read too. */
-    if (!shard_owns(e->cfg->shard, org_id))
-        return ALERT_ORG_NOT_CONFIGURED;
-    if (e->cfg->organization_ids.n > 0 && !config_strs_contains(&e->cfg->organization_ids, org_id))
-        return ALERT_ORG_NOT_CONFIGURED;
-    /* With organization_ids empty, every organization counts until the key's list has been
-     * read. */
-    if (!engine_workers(e, &sorted, &n))
-        return ALERT_RELEVANT;
-    org_worker *w = engine_find_worker(sorted, n, org_id);
-    if (w == NULL)
-        return ALERT_ORG_NOT_CONFIGURED;
-    engine_snap *s = snap_take(w);
-    bool unmanaged = s != NULL && status_org_unmanaged(&s->org, network_id);
-    snap_unref(s);
-    return unmanaged ? ALERT_NETWORK_UNMANAGED : ALERT_RELEVANT;
-}
-
-char *engine_status_json(engine *e)
-{
-    size_t n = 0;
-
-    pthread_mutex_lock(&e->lock);
-    org_worker *const *workers = e->workers;
-    n = e->n_workers;
-    pthread_mutex_unlock(&e->lock);
-
-    engine_snap **snaps = n > 0 ? calloc(n, sizeof(*snaps)) : NULL;
-    const status_org **orgs = n > 0 ? calloc(n, sizeof(*orgs)) : NULL;
-    char *out = NULL;
-    if (n > 0 && (snaps == NULL || orgs == NULL))
-        goto out;
-    for (size_t i = 0; i < n; i++) {
-        snaps[i] = snap_take(workers[i]);
-        orgs[i] = &snaps[i]->org;
-    }
-    out = status_render_json(orgs, n, false);
-    for (size_t i = 0; i < n; i++)
-        snap_unref(snaps[i]);
-out:
-    free(snaps);
-    free(orgs);
-    return out;
-}
-
-bool engine_ready(engine *e, char *why, size_t len)
-{
-    const uint64_t limit_ms = 3u * (uint64_t)e->cfg->reconcile_interval_s * 1000u;
-    uint64_t now = engine_now_ms();
-    org_worker *const *sorted;
-    size_t n;
-    bool ready = true;
-    char reason[1024] = "";
-
-    if (!engine_workers(e, &sorted, &n)) {
-        ready = false;
-        snprintf(reason, sizeof(reason), "the organizations have not been read yet");
-    }
-    for (size_t i = 0; ready && i < n; i++) {
-        org_worker *w = sorted[i];
-        pthread_mutex_lock(&w->snap_lock);
-        if (!w->reconciled) {
-            ready = false;
-            snprintf(reason, sizeof(reason), "organization %s: no successful reconcile yet%s%s",
-                     w->org.model.id, w->last_error[0] ? ": " : "", w->last_error);
-        } else if (now - w->last_ok_ms > limit_ms) {
-            ready = false;
-            snprintf(reason, sizeof(reason),
-                     "organization %s: last successful reconcile %llu s ago%s%s", w->org.model.id,
-                     (unsigned long long)((now - w->last_ok_ms) / 1000u),
-                     w->last_error[0] ? ": " : "", w->last_error);
-        }
-        pthread_mutex_unlock(&w->snap_lock);
-    }
-    if (!ready && len > 0)
-        snprintf(why, len, "%s", reason);
-    return ready;
-}
-
-size_t engine_queue_length(engine *e)
-{
-    org_worker *const *sorted;
-    size_t n, total;
-
-    pthread_mutex_lock(&e->lock);
-    total = e->count;
-    pthread_mutex_unlock(&e->lock);
-    if (engine_workers(e, &sorted, &n)) {
-        for (size_t i = 0; i < n; i++) {
-            pthread_mutex_lock(&sorted[i]->inbox_lock);
-            total += sorted[i]->inbox_count;
-            pthread_mutex_unlock(&sorted[i]->inbox_lock);
-        }
-    }
-    return total;
-}
-
-static alert_relevance engine_sink_relevance(void *ctx, const char *org_id, const char *network_id)
-{
-    return engine_relevance(ctx, org_id, network_id);
-}
-
-static alert_submit engine_sink_submit(void *ctx, const alert_event *a)
-{
-    return engine_submit_alert(ctx, a);
-}
-
-webhook_sink engine_webhook_sink(engine *e)
-{
-    webhook_sink s = {engine_sink_relevance, engine_sink_submit, e};
-    return s;
-}
-
-static bool engine_source_ready(void *ctx, char *why, size_t len)
-{
-    return engine_ready(ctx, why, len);
-}
-
-static char *engine_source_status(void *ctx)
-{
-    return engine_status_json(ctx);
-}
-
-admin_source engine_admin_source(engine *e)
-{
-    admin_source s = {engine_source_ready, engine_source_status, e};
-    return s;
-}
-
-const char *engine_strerror(engine_err err)
-{
-    switch (err) {
-    case ENGINE_OK:
-        return "success";
-    case ENGINE_ERR_NOMEM:
-        return "out of memory";
-    case ENGINE_ERR_THREAD:
-        return "cannot start the engine thread";
-    case ENGINE_ERR_STATE:
-        return "engine started twice or used after stop";
-    }
-    return "unknown engine error";
 }
