@@ -320,8 +320,14 @@ fail:
 static struct MHD_Daemon *httpd_daemon_start(httpd *h, int fd, const char *cert_pem,
                                              const char *key_pem)
 {
+    /* poll(), not epoll: with epoll, libmicrohttpd 0.9.75 removes a quiesced daemon's listen
+     * descriptor from each worker's epoll set both in MHD_quiesce_daemon and in the worker's
+     * own loop, and the loser of that race aborts the process ("Failed to remove listen FD
+     * from epoll set") — seen under load on certificate reloads. With poll() a quiesce only
+     * stops the workers polling it. At max_connections (<= 65536 over a few threads, 256 by
+     * default) poll's cost is small next to TLS. */
     unsigned flags =
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     struct MHD_OptionItem opts[16];
     size_t n = 0;
 
