@@ -102,8 +102,8 @@ typedef struct {
     /* Every organization together (one source IP); default 90. Its bucket's depth is
      * DASH_TOTAL_BURST_FACTOR x requests_burst. */
     double requests_per_second_total;
-    const char *shared_secret;  /* the webhook shared secret (set-up sends it), or NULL: like
-                                   the key, never shown in a dash_error */
+    const char *shared_secret; /* the webhook shared secret (set-up sends it), or NULL: like
+                                  the key, never shown in a dash_error */
 } dash_options;
 
 /* The depth of the total bucket, in per-organization bursts: two organizations' bursts may go
