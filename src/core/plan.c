@@ -140,18 +140,10 @@ static int plan_cmp_vpn(const void *a, const void *b)
 static const dj_vpn_status *plan_vpn_find(const dj_vpn_status **index, size_t n,
                                           const char *network_id)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(index[mid]->network_id, network_id);
-        if (c == 0)
-            return index[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    dj_vpn_status key = {.network_id = (char *)network_id};
+    const dj_vpn_status *kp = &key;
+    const dj_vpn_status **hit = n > 0 ? bsearch(&kp, index, n, sizeof(*index), plan_cmp_vpn) : NULL;
+    return hit != NULL ? *hit : NULL;
 }
 
 size_t plan_vpn_hints(const dj_network *nets, const look_result *results, size_t n,

@@ -158,18 +158,11 @@ static int status_cmp_net_ptr(const void *a, const void *b)
 /* The entry of `id` in a sorted array of network pointers, or NULL. */
 static status_network *status_index_find(status_network **index, size_t n, const char *id)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(index[mid]->id, id);
-        if (c == 0)
-            return index[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    status_network key = {.id = (char *)id};
+    status_network *kp = &key;
+    status_network **hit =
+        n > 0 ? bsearch(&kp, index, n, sizeof(*index), status_cmp_net_ptr) : NULL;
+    return hit != NULL ? *hit : NULL;
 }
 
 status_err status_org_reconciled(status_org *o, const dj_network *nets, const look_result *results,

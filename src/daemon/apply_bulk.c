@@ -28,18 +28,10 @@ static int apply_cmp_net(const void *a, const void *b)
 /* The network `id` in a sorted index of the fresh listing, or NULL. */
 static const dj_network *apply_find(const dj_network **index, size_t n, const char *id)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = strcmp(index[mid]->id, id);
-        if (c == 0)
-            return index[mid];
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return NULL;
+    dj_network key = {.id = (char *)id};
+    const dj_network *kp = &key;
+    const dj_network **hit = n > 0 ? bsearch(&kp, index, n, sizeof(*index), apply_cmp_net) : NULL;
+    return hit != NULL ? *hit : NULL;
 }
 
 /* Remakes one item's decision from its fresh record; fills res->after when it still stands.
