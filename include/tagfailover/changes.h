@@ -29,11 +29,14 @@ typedef enum {
 
 /* One entry. Strings are owned (NULL when absent). */
 typedef struct {
-    int64_t ts;       /* Unix seconds */
-    char *network_id; /* NULL for an organization-wide change */
-    char *admin_name; /* who: "tagfailover" for our API key's admin, a person's name ... */
-    char *label;      /* e.g. "PUT /api/v1/networks/L_1" */
-    bool has_tags;    /* both sides carried a "tags" array */
+    int64_t ts;         /* Unix seconds */
+    char *network_id;   /* NULL for an organization-wide change */
+    char *admin_name;   /* who: the API key's admin ("via API" changes), a person's name ... */
+    char *admin_email;  /* that admin's address; NULL when the log gives none */
+    char *page;         /* where it was made: "via API", "Network-wide > General", ... */
+    char *network_name; /* the network's name at the time; NULL when absent */
+    char *label;        /* e.g. "PUT /api/v1/networks/L_1" */
+    bool has_tags;      /* both sides carried a "tags" array */
     tags_list old_tags, new_tags;
 } chg_entry;
 

@@ -98,6 +98,13 @@ void look_ctx_free(look_ctx *ctx);
 look_err look_network(const look_ctx *ctx, const dj_network *net, int64_t t1, look_result *out)
     __attribute__((warn_unused_result));
 
+/* The merged series of one (network, IP, uplink) in the context's data, sorted by ts, one
+ * sample per ts (the worse of two), exactly as look_network judges it; `status NETWORK_ID`
+ * shows it. *samples is the caller's (free); NULL with *n 0 when there is none. */
+look_err look_series_of(const look_ctx *ctx, const char *network_id, const char *ip,
+                        const char *uplink, policy_sample **samples, size_t *n)
+    __attribute__((warn_unused_result));
+
 /* True when some peer's networkTags hold `<site>_primary_up` (primary) or `<site>_backup_up`
  * (backup): the peer a network of that site in that role is connected to when up. A [site]
  * tracked_ip does not stand in for it: the tag must lead somewhere. */

@@ -38,8 +38,10 @@
 
 /* Options of the command. */
 typedef struct {
-    bool dry_run;    /* --dry-run: GETs only, print the plan */
-    const char *url; /* --url: the receiver URL; NULL: built from the configuration */
+    bool dry_run;           /* --dry-run: GETs only, print the plan */
+    const char *url;        /* --url: the receiver URL; NULL: built from the configuration */
+    const char *network_id; /* --network: only this network (a canary); NULL: every one */
+    bool remove;            /* --remove: unwire and delete the daemon's servers instead */
 } setup_options;
 
 /* Runs the command and prints to `out`. Returns the exit code: 0 every managed network is

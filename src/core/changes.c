@@ -34,6 +34,9 @@ static void chg_clear(chg_entry *e)
 {
     free(e->network_id);
     free(e->admin_name);
+    free(e->admin_email);
+    free(e->page);
+    free(e->network_name);
     free(e->label);
     tags_list_free(&e->old_tags);
     tags_list_free(&e->new_tags);
@@ -133,6 +136,9 @@ static int chg_one(struct json_object *o, void *ctx)
     }
     e->network_id = chg_string(o, "networkId", TF_ID_MAX_LEN, &ok);
     e->admin_name = chg_string(o, "adminName", 256, &ok);
+    e->admin_email = chg_string(o, "adminEmail", 256, &ok);
+    e->page = chg_string(o, "page", 256, &ok);
+    e->network_name = chg_string(o, "networkName", 256, &ok);
     e->label = chg_string(o, "label", 512, &ok);
     bool old_has = chg_value_tags(o, "oldValue", &e->old_tags, &ok);
     bool new_has = chg_value_tags(o, "newValue", &e->new_tags, &ok);

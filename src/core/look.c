@@ -248,6 +248,12 @@ static look_err look_series(const look_ctx *ctx, const char *network_id, const c
     return LOOK_OK;
 }
 
+look_err look_series_of(const look_ctx *ctx, const char *network_id, const char *ip,
+                        const char *uplink, policy_sample **samples, size_t *n)
+{
+    return look_series(ctx, network_id, ip, uplink, samples, n);
+}
+
 /* Builds the series of one IP on every considered uplink; uplinks without any sample are
  * left out (policy counts them as no data through n_considered_uplinks). */
 static look_err look_build(const look_ctx *ctx, const char *network_id, const char *ip,

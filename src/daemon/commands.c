@@ -13,13 +13,9 @@
 #include "tagfailover/round.h"
 #include "tagfailover/status.h"
 
-/* The API client of one command: shared state and the main thread's client. */
-typedef struct {
-    dash_shared *shared;
-    dash_client *client;
-} cmd_api;
+#include "commands_int.h"
 
-static bool cmd_api_open(const config *cfg, cmd_api *api)
+bool cmd_api_open(const config *cfg, cmd_api *api)
 {
     dash_options o;
     memset(api, 0, sizeof(*api));
@@ -37,7 +33,7 @@ static bool cmd_api_open(const config *cfg, cmd_api *api)
     return true;
 }
 
-static void cmd_api_close(cmd_api *api)
+void cmd_api_close(cmd_api *api)
 {
     dash_client_free(api->client);
     dash_shared_free(api->shared);
@@ -130,30 +126,38 @@ int cmd_reconcile_once(const config *cfg, const cmd_options *opt)
     return cmd_each_org(cfg, opt, false, NULL);
 }
 
-/* Whether the configuration manages `org_id`: it is this replica's (shard) and one of
- * organization_ids, or, with that list empty, one the API key can see. 1 yes, 0 no, -1 the
- * list could not be read. */
-static int cmd_org_managed(const config *cfg, dash_client *client, const char *org_id)
+int cmd_org_managed(const config *cfg, dash_client *client, const char *org_id, char **name)
 {
     const fetch_env fenv = {.cfg = cfg, .client = client};
     char **ids = NULL, **names = NULL;
     size_t n = 0;
     dash_error err = {0};
-    bool found = false;
+    int found = 0;
 
+    if (name != NULL)
+        *name = NULL;
     if (!shard_owns(cfg->shard, org_id))
         return 0;
-    if (cfg->organization_ids.n > 0)
-        return config_strs_contains(&cfg->organization_ids, org_id);
+    if (cfg->organization_ids.n > 0 && !config_strs_contains(&cfg->organization_ids, org_id))
+        return 0;
+    if (cfg->organization_ids.n > 0 && name == NULL)
+        return 1;
+    /* With configured IDs the list is read only for the name, and a failed read is no
+     * refusal (fetch_organizations then gives the IDs without names). */
     if (fetch_organizations(&fenv, &ids, &names, &n, &err) != FETCH_OK) {
         fprintf(stderr, "tagfailover: cannot list organizations: %s\n", err.message);
         return -1;
     }
-    for (size_t i = 0; i < n && !found; i++)
-        found = strcmp(ids[i], org_id) == 0;
+    for (size_t i = 0; i < n && !found; i++) {
+        if (strcmp(ids[i], org_id) != 0)
+            continue;
+        found = 1;
+        if (name != NULL && names[i] != NULL)
+            *name = strdup(names[i]);
+    }
     fetch_strs_free(ids, n);
     fetch_strs_free(names, n);
-    return found ? 1 : 0;
+    return found;
 }
 
 int cmd_manual(const config *cfg, const cmd_options *opt, const char *network_id, bool failover)
@@ -180,7 +184,7 @@ int cmd_manual(const config *cfg, const cmd_options *opt, const char *network_id
     }
     /* A manual command acts only where the daemon would: never on another organization's
      * network, even when the API key can write it. */
-    int managed = cmd_org_managed(cfg, api.client, net.organization_id);
+    int managed = cmd_org_managed(cfg, api.client, net.organization_id, NULL);
     if (managed < 0)
         goto out;
     if (managed == 0) {

@@ -21,6 +21,7 @@
 #include "tagfailover/config_load.h"
 #include "tagfailover/dashboard.h"
 #include "tagfailover/engine.h"
+#include "tagfailover/history.h"
 #include "tagfailover/httpd.h"
 #include "tagfailover/id.h"
 #include "tagfailover/log.h"
@@ -39,11 +40,19 @@ static const char usage_text[] =
     "exit\n"
     "  check-config                          validate; print the effective config, secrets "
     "redacted\n"
-    "  status [--json]                       one look at every managed network\n"
+    "  status [--json] [NETWORK_ID]          one look at every managed network; with NETWORK_ID:\n"
+    "                                        that network in detail (samples, why, failback due)\n"
+    "  history [--since DURATION] [--json] [NETWORK_ID]\n"
+    "                                        tag changes of managed networks from the Dashboard's\n"
+    "                                        change log, newest first; DURATION 30m, 6h, 2d or\n"
+    "                                        seconds (default 24h)\n"
     "  failover NETWORK_ID [--no-hold] [--dry-run]\n"
     "                                        swap to the backup and add the hold tag\n"
     "  failback NETWORK_ID [--dry-run]       swap back to the primary and remove the hold tag\n"
-    "  setup [--dry-run] [--url URL]         point every managed network's alerts at the daemon\n"
+    "  setup [--dry-run] [--url URL] [--network ID] [--remove]\n"
+    "                                        point every managed network's alerts at the daemon\n"
+    "                                        (--network: only that one); --remove: unwire them\n"
+    "                                        and delete the daemon's HTTP servers\n"
     "\n"
     "options:\n"
     "  -c, --config FILE   configuration file (else $TAGFAILOVER_CONFIG, else " CONFIG_DEFAULT_PATH
@@ -63,6 +72,9 @@ typedef struct {
     bool json;               /* status --json */
     bool no_hold;            /* failover --no-hold */
     const char *url;         /* setup --url */
+    const char *setup_net;   /* setup --network */
+    bool remove;             /* setup --remove */
+    int64_t since_s;         /* history --since (HIST_DEFAULT_SINCE_S when not given) */
 } cli_args;
 
 static const char *main_getenv(const char *name)
@@ -423,7 +435,7 @@ out:
     return rc;
 }
 
-/* The one-shot commands: status, reconcile --once, failover, failback. */
+/* The one-shot commands: status, history, reconcile --once, failover, failback. */
 static int cmd_oneshot(const cli_args *args)
 {
     config cfg;
@@ -434,8 +446,12 @@ static int cmd_oneshot(const cli_args *args)
         return EXIT_USAGE;
     main_log_init(&cfg);
     signal(SIGPIPE, SIG_IGN);
-    if (strcmp(args->command, "status") == 0)
+    if (strcmp(args->command, "status") == 0 && args->network_id != NULL)
+        rc = cmd_status_network(&cfg, &opt, args->network_id, stdout);
+    else if (strcmp(args->command, "status") == 0)
         rc = cmd_status(&cfg, &opt, stdout);
+    else if (strcmp(args->command, "history") == 0)
+        rc = cmd_history(&cfg, &opt, args->network_id, args->since_s, stdout);
     else if (strcmp(args->command, "reconcile") == 0)
         rc = cmd_reconcile_once(&cfg, &opt);
     else
@@ -448,7 +464,10 @@ static int cmd_oneshot(const cli_args *args)
 static int cmd_setup(const cli_args *args)
 {
     config cfg;
-    setup_options opt = {.dry_run = args->dry_run, .url = args->url};
+    setup_options opt = {.dry_run = args->dry_run,
+                         .url = args->url,
+                         .network_id = args->setup_net,
+                         .remove = args->remove};
 
     if (!main_load_config(args->config_path, &cfg))
         return EXIT_USAGE;
@@ -466,20 +485,20 @@ static int cmd_setup(const cli_args *args)
 static int parse_command_options(int argc, char **argv, cli_args *args)
 {
     static const struct option long_opts[] = {
-        {"dry-run", no_argument, NULL, 'd'},
-        {"once", no_argument, NULL, 'o'},
-        {"json", no_argument, NULL, 'j'},
-        {"no-hold", no_argument, NULL, 'n'},
-        {"url", required_argument, NULL, 'u'},
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"dry-run", no_argument, NULL, 'd'},       {"once", no_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},          {"no-hold", no_argument, NULL, 'n'},
+        {"url", required_argument, NULL, 'u'},     {"since", required_argument, NULL, 's'},
+        {"network", required_argument, NULL, 'N'}, {"remove", no_argument, NULL, 'r'},
+        {"config", required_argument, NULL, 'c'},  {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
     const char *cmd = args->command;
     bool takes_network = strcmp(cmd, "failover") == 0 || strcmp(cmd, "failback") == 0;
+    /* status and history take an optional NETWORK_ID. */
+    bool may_take_network = strcmp(cmd, "status") == 0 || strcmp(cmd, "history") == 0;
     int c;
 
+    args->since_s = HIST_DEFAULT_SINCE_S;
     /* 0, not 1: GNU getopt then starts afresh and reads this call's optstring flags. */
     optind = 0;
     opterr = 0;
@@ -488,7 +507,7 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
         bool ok = true;
         switch (c) {
         case 1: /* an operand */
-            if (!takes_network || args->network_id != NULL)
+            if (!(takes_network || may_take_network) || args->network_id != NULL)
                 return usage_error("unexpected argument '%s'", optarg);
             args->network_id = optarg;
             break;
@@ -511,7 +530,7 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
             args->once = true;
             break;
         case 'j':
-            ok = strcmp(cmd, "status") == 0;
+            ok = strcmp(cmd, "status") == 0 || strcmp(cmd, "history") == 0;
             args->json = true;
             break;
         case 'n':
@@ -524,6 +543,27 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
                 return usage_error("option '--url' does not apply to this command");
             args->url = optarg;
             break;
+        case 's':
+            if (strcmp(cmd, "history") != 0)
+                return usage_error("option '--since' does not apply to this command");
+            if (!hist_parse_duration(optarg, &args->since_s))
+                return usage_error("--since '%s': a DURATION is a whole number of seconds, or "
+                                   "one with s, m, h or d (30m, 6h, 2d), from 1 s to 365d",
+                                   optarg);
+            break;
+        case 'N':
+            if (strcmp(cmd, "setup") != 0)
+                return usage_error("option '--network' does not apply to this command");
+            if (!id_valid(optarg))
+                return usage_error("--network: a network ID is 1 to %d letters, digits, '_' or "
+                                   "'-'",
+                                   TF_ID_MAX_LEN);
+            args->setup_net = optarg;
+            break;
+        case 'r':
+            ok = strcmp(cmd, "setup") == 0;
+            args->remove = true;
+            break;
         case ':':
             return usage_error("option '%s' needs an argument", argv[optind - 1]);
         default:
@@ -534,7 +574,8 @@ static int parse_command_options(int argc, char **argv, cli_args *args)
     }
     if (takes_network && args->network_id == NULL)
         return usage_error("%s needs a NETWORK_ID", cmd);
-    if (takes_network && !id_valid(args->network_id))
+    if ((takes_network || may_take_network) && args->network_id != NULL &&
+        !id_valid(args->network_id))
         return usage_error("NETWORK_ID must be 1 to %d letters, digits, '_' or '-'", TF_ID_MAX_LEN);
     return 0;
 }
@@ -590,7 +631,8 @@ int main(int argc, char **argv)
     if (strcmp(args.command, "reconcile") == 0 && !args.once)
         return cmd_run(&args, false);
     if (strcmp(args.command, "reconcile") == 0 || strcmp(args.command, "status") == 0 ||
-        strcmp(args.command, "failover") == 0 || strcmp(args.command, "failback") == 0)
+        strcmp(args.command, "history") == 0 || strcmp(args.command, "failover") == 0 ||
+        strcmp(args.command, "failback") == 0)
         return cmd_oneshot(&args);
     if (strcmp(args.command, "setup") == 0)
         return cmd_setup(&args);

@@ -53,6 +53,9 @@ static void test_moves(void **state)
     assert_int_equal(n, 4);
     assert_string_equal(v[1].network_id, "L_1");
     assert_string_equal(v[3].admin_name, "Jane Operator");
+    assert_string_equal(v[3].admin_email, "a@example.com");
+    assert_string_equal(v[3].page, "via API");
+    assert_string_equal(v[3].network_name, "Leeds");
     assert_true(v[1].has_tags);
     assert_int_equal(v[1].new_tags.n, 3);
 
