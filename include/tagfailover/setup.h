@@ -1,5 +1,6 @@
 /*
- * setup.h - `tagfailover setup [--dry-run] [--url URL]`: wires Meraki to the daemon.
+ * setup.h - `tagfailover setup [--dry-run] [--url URL] [--network ID] [--remove]`: wires Meraki
+ * to the daemon, or unwires it.
  *
  * For every managed network (a network carrying at least one pair tag, per tags_classify) of
  * every configured organization, setup_run:
@@ -14,6 +15,16 @@
  *      destination is left untouched;
  *   3. asks Meraki for a test delivery (POST webhookTests with the URL and the shared secret)
  *      and polls its status a few times, briefly.
+ * With --network ID only that network is wired (a canary before the whole fleet); it must be a
+ * managed network of a managed organization, else the run fails. Each test delivery's outcome
+ * is printed and logged (event setup_test, warn when not delivered).
+ *
+ * With --remove (setup_remove.c) nothing is wired: for every managed network (or the one
+ * --network names) the daemon's servers, those named "tagfailover" and the one posting to
+ * --url or public_url when given, are taken out of every alert's destinations (one PUT of the
+ * alert settings with just the alerts that held them) and then deleted; a person's own
+ * servers and every other alert are left as they are (setup_unwire.h decides).
+ *
  * With dry_run only GETs are sent and the plan is printed. A second run changes nothing: no
  * second server is created and the alert settings are not written again ("already set").
  * [failover] dry_run does not apply: it governs retags, and wiring the webhooks of a daemon

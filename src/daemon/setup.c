@@ -5,19 +5,17 @@
 #include "tagfailover/setup.h"
 
 #include <errno.h>
-#include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
+#include "setup_int.h"
 #include "tagfailover/dashboard.h"
 #include "tagfailover/dashboard_json.h"
 #include "tagfailover/fetch.h"
-#include "tagfailover/json.h"
+#include "tagfailover/log.h"
 #include "tagfailover/setup_plan.h"
 #include "tagfailover/tags.h"
 
@@ -26,132 +24,6 @@
  * an operator wants to wait at a prompt, so the wait is bounded and "not yet" is reported. */
 #define SETUP_POLL_ROUNDS      10
 #define SETUP_POLL_INTERVAL_MS 1000
-
-/* Longest API path we build (two escaped IDs and a fixed route), and longest failure text
- * (a path, the API's message of up to 512 bytes, and some words). */
-#define SETUP_PATH_MAX 1024
-#define SETUP_WHY_MAX  (SETUP_PATH_MAX + 1024)
-
-/* ---- the command ---- */
-
-/* One managed network and what happened to it. */
-typedef struct {
-    char *org_id;
-    char *id;
-    char *name;      /* NULL when the API gave none */
-    bool failed;     /* a step failed (reported when it happened) */
-    bool wired;      /* server and alerts are in place */
-    char *test_id;   /* the webhook test, once asked for */
-    char status[32]; /* its last status: enqueued, processing, retrying, delivered, abandoned */
-} setup_net;
-
-/* The state of one run. */
-typedef struct {
-    const config *cfg;
-    dash_shared *shared;
-    dash_client *client;
-    const char *url;    /* the receiver URL */
-    const char *secret; /* the shared secret; never printed */
-    bool dry_run;
-    FILE *out;
-    setup_net *nets;
-    size_t n_nets, cap_nets;
-    bool failed; /* something outside a network failed (an organization's list) */
-} setup_ctx;
-
-/* Escapes one path segment (RFC 3986 pchar): server IDs are Base64 and may hold '/', which
- * must not split the path; '=' and '+' are legal in a segment and left as they are. */
-static bool setup_seg(const char *s, char *buf, size_t size)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    size_t o = 0;
-
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        bool plain = (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-                     (*p >= '0' && *p <= '9') || strchr("-._~!$&'()*+,;=:@", *p) != NULL;
-        if (o + (plain ? 1 : 3) >= size)
-            return false;
-        if (plain) {
-            buf[o++] = (char)*p;
-        } else {
-            buf[o++] = '%';
-            buf[o++] = hex[*p >> 4];
-            buf[o++] = hex[*p & 15];
-        }
-    }
-    buf[o] = '\0';
-    return o > 0;
-}
-
-/* Builds "/networks/{net}{suffix}" or, with `arg`, "/networks/{net}{suffix}/{arg}", each ID
- * escaped as a path segment. */
-static bool setup_path(char *buf, size_t size, const char *net, const char *suffix, const char *arg)
-{
-    char a[SETUP_PATH_MAX / 3], b[SETUP_PATH_MAX / 3];
-
-    if (!setup_seg(net, a, sizeof(a)) || (arg != NULL && !setup_seg(arg, b, sizeof(b))))
-        return false;
-    int n = snprintf(buf, size, "/networks/%s%s%s%s", a, suffix, arg != NULL ? "/" : "",
-                     arg != NULL ? b : "");
-    return n > 0 && (size_t)n < size;
-}
-
-/* One API call. `body` (may be NULL) is sent as JSON; the answer, when `answer` is not NULL,
- * is parsed into *answer (caller puts; NULL for an empty body). On failure `why` says what
- * went wrong, with the API's message. */
-static bool setup_call(setup_ctx *ctx, const char *org_id, const char *method, const char *path,
-                       struct json_object *body, struct json_object **answer, char *why,
-                       size_t why_size)
-{
-    char *resp = NULL;
-    size_t len = 0;
-    dash_error err = {0};
-    bool ok = false;
-    const char *text = NULL;
-
-    if (answer != NULL)
-        *answer = NULL;
-    if (body != NULL) {
-        text = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
-                                                        JSON_C_TO_STRING_NOSLASHESCAPE);
-        if (text == NULL) {
-            snprintf(why, why_size, "out of memory");
-            goto out;
-        }
-    }
-    dash_err de = dash_request(ctx->client, org_id, method, path, text, &resp, &len, &err);
-    if (de != DASH_OK) {
-        if (err.http_status > 0)
-            snprintf(why, why_size, "%s %s: HTTP %ld: %s", method, path, err.http_status,
-                     err.message[0] != '\0' ? err.message : dash_strerror(de));
-        else
-            snprintf(why, why_size, "%s %s: %s", method, path,
-                     err.message[0] != '\0' ? err.message : dash_strerror(de));
-        goto out;
-    }
-    if (answer != NULL && len > 0 && tfjson_parse(resp, len, answer) != TFJSON_OK) {
-        snprintf(why, why_size, "%s %s: the answer is not JSON", method, path);
-        goto out;
-    }
-    ok = true;
-out:
-    free(resp);
-    return ok;
-}
-
-/* Prints a network's heading. */
-static void setup_print_net(setup_ctx *ctx, const setup_net *n)
-{
-    fprintf(ctx->out, "  network %s%s%s%s\n", n->id, n->name ? " (" : "", n->name ? n->name : "",
-            n->name ? ")" : "");
-}
-
-/* Marks the network failed and prints why. */
-static void setup_fail(setup_ctx *ctx, setup_net *n, const char *step, const char *why)
-{
-    n->failed = true;
-    fprintf(ctx->out, "    %s: FAILED: %s\n", step, why);
-}
 
 /* Reads the server object a POST or PUT answered with: it must carry an ID and the receiver
  * URL. *s borrows from `answer`. */
@@ -488,32 +360,6 @@ static void setup_test_poll(setup_ctx *ctx)
     }
 }
 
-/* Adds a managed network to the run. */
-static setup_net *setup_net_add(setup_ctx *ctx, const char *org_id, const dj_network *net)
-{
-    if (ctx->n_nets == ctx->cap_nets) {
-        size_t cap = ctx->cap_nets ? ctx->cap_nets * 2 : 16;
-        setup_net *v = realloc(ctx->nets, cap * sizeof(*v));
-        if (v == NULL)
-            return NULL;
-        ctx->nets = v;
-        ctx->cap_nets = cap;
-    }
-    setup_net *n = &ctx->nets[ctx->n_nets];
-    memset(n, 0, sizeof(*n));
-    n->org_id = strdup(org_id);
-    n->id = strdup(net->id);
-    n->name = net->name != NULL ? strdup(net->name) : NULL;
-    if (n->org_id == NULL || n->id == NULL || (net->name != NULL && n->name == NULL)) {
-        free(n->org_id);
-        free(n->id);
-        free(n->name);
-        return NULL;
-    }
-    ctx->n_nets++;
-    return n;
-}
-
 /* Steps 1 and 2 for every managed network of one organization. */
 static void setup_org(setup_ctx *ctx, const char *org_id, const char *org_name)
 {
@@ -534,13 +380,15 @@ static void setup_org(setup_ctx *ctx, const char *org_id, const char *org_name)
         tags_classify(&nets[i].tags, ctx->cfg->hold_tag, &info);
         managed += info.state != TAGS_UNMANAGED;
     }
-    fprintf(ctx->out, ": %zu managed network%s, %zu without a pair tag (left alone)\n", managed,
-            managed == 1 ? "" : "s", n_nets - managed);
+    fprintf(ctx->out, ": %zu managed network%s, %zu without a pair tag (left alone)%s\n", managed,
+            managed == 1 ? "" : "s", n_nets - managed,
+            ctx->only != NULL ? "; only the one --network names is wired" : "");
     for (size_t i = 0; i < n_nets; i++) {
         tags_info info;
         char *server_id = NULL;
         tags_classify(&nets[i].tags, ctx->cfg->hold_tag, &info);
-        if (info.state == TAGS_UNMANAGED)
+        if (info.state == TAGS_UNMANAGED ||
+            (ctx->only != NULL && strcmp(nets[i].id, ctx->only) != 0))
             continue;
         setup_net *n = setup_net_add(ctx, org_id, &nets[i]);
         if (n == NULL) {
@@ -560,84 +408,60 @@ out:
     dj_networks_free(nets, n_nets);
 }
 
-/* This host's name, fully qualified when the resolver knows it (Meraki must reach it from the
- * internet, and a short name resolves nowhere). */
-static bool setup_hostname(char *buf, size_t size)
+/* Prints the outcome of every test delivery and logs it (event setup_test), so a delivery
+ * Meraki abandoned is in the journal too. Returns how many were delivered. */
+static size_t setup_test_report(setup_ctx *ctx)
 {
-    struct addrinfo hints, *res = NULL;
+    size_t delivered = 0;
 
-    if (gethostname(buf, size) != 0 || buf[0] == '\0')
-        return false;
-    buf[size - 1] = '\0';
-    if (strchr(buf, '.') != NULL)
-        return true;
-    memset(&hints, 0, sizeof(hints));
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_flags = AI_CANONNAME;
-    if (getaddrinfo(buf, NULL, &hints, &res) == 0 && res != NULL && res->ai_canonname != NULL &&
-        strchr(res->ai_canonname, '.') != NULL && strlen(res->ai_canonname) < size)
-        snprintf(buf, size, "%s", res->ai_canonname);
-    if (res != NULL)
-        freeaddrinfo(res);
-    return true;
+    for (size_t i = 0; i < ctx->n_nets; i++) {
+        setup_net *n = &ctx->nets[i];
+        if (n->test_id == NULL)
+            continue;
+        fprintf(ctx->out, "  network %s%s%s%s: test %s %s", n->id, n->name ? " (" : "",
+                n->name ? n->name : "", n->name ? ")" : "", n->test_id, n->status);
+        bool ok = strcmp(n->status, "delivered") == 0;
+        log_msg(ok ? LOG_INFO : LOG_WARN, "setup_test", "network %s: test delivery %s to %s: %s",
+                n->id, n->test_id, ctx->url, n->status);
+        if (ok) {
+            delivered++;
+            fputc('\n', ctx->out);
+            continue;
+        }
+        n->failed = true;
+        if (strcmp(n->status, "abandoned") == 0)
+            fprintf(ctx->out,
+                    ": Meraki could not deliver to %s (is it reachable from the "
+                    "internet, with a CA-signed certificate, and is the daemon's "
+                    "shared secret the configured one?)\n",
+                    ctx->url);
+        else
+            fprintf(ctx->out, ": not delivered yet after %d s\n",
+                    SETUP_POLL_ROUNDS * SETUP_POLL_INTERVAL_MS / 1000);
+    }
+    return delivered;
 }
 
-/* Settles the receiver URL into buf, printing where it came from. Returns 0, or the usage
- * exit code 2 with a message on stderr. */
-static int setup_resolve_url(const config *cfg, const setup_options *opt, char *buf, size_t size,
-                             FILE *out)
+/* The receiver URL for --remove: --url or public_url when given (its server is the daemon's
+ * too, whatever its name), else none, and the servers are found by their name. */
+static int setup_remove_url(const config *cfg, const setup_options *opt, char *buf, size_t size,
+                            FILE *out, const char **url)
 {
-    char host[256];
-
-    if (opt->url != NULL) {
-        if (setup_check_url(opt->url) != SETUP_OK || strlen(opt->url) >= size) {
-            fprintf(stderr, "tagfailover: setup: --url: %s\n", setup_strerror(SETUP_ERR_URL));
-            return 2;
-        }
-        snprintf(buf, size, "%s", opt->url);
-        fprintf(out, "receiver URL: %s (from --url)\n", buf);
-    } else if (cfg->public_url != NULL && cfg->public_url[0] != '\0') {
-        /* The URL Meraki reaches this listener at, whatever is in front of it. */
-        if (setup_check_url(cfg->public_url) != SETUP_OK || strlen(cfg->public_url) >= size) {
-            fprintf(stderr, "tagfailover: setup: [listener] public_url: %s\n",
-                    setup_strerror(SETUP_ERR_URL));
-            return 2;
-        }
-        snprintf(buf, size, "%s", cfg->public_url);
-        fprintf(out, "receiver URL: %s (from [listener] public_url; --url overrides it)\n", buf);
-    } else {
-        if (cfg->listener_mode == CONFIG_LISTENER_OFF) {
-            fprintf(stderr, "tagfailover: setup: [listener] mode is off, so there is no receiver "
-                            "to point Meraki at; give --url URL\n");
-            return 2;
-        }
-        if (!setup_hostname(host, sizeof(host)) ||
-            setup_default_url(cfg, host, buf, size) != SETUP_OK) {
-            fprintf(stderr, "tagfailover: setup: cannot build a receiver URL from this host's "
-                            "name; give --url URL\n");
-            return 2;
-        }
-        fprintf(out,
-                "receiver URL: %s (built from this host's name, [listener] port and "
-                "webhook_path; give --url to override)\n",
-                buf);
-        if (strchr(host, '.') == NULL)
-            fprintf(out,
-                    "note: this host's name \"%s\" has no domain, so Meraki cannot resolve "
-                    "it: give --url with a public name\n",
-                    host);
-        if (cfg->listener_mode == CONFIG_LISTENER_PLAIN)
-            fprintf(out, "note: [listener] mode is plain: if Meraki reaches the daemon through a "
-                         "reverse proxy, give --url with the proxy's public https URL\n");
+    *url = NULL;
+    if (opt->url == NULL && (cfg->public_url == NULL || cfg->public_url[0] == '\0')) {
+        fprintf(out, "removing the servers named \"" SETUP_SERVER_NAME
+                     "\" (give --url to remove the one posting to a URL too)\n");
+        return 0;
     }
-    if (strncmp(buf, "https://", 8) != 0)
-        fprintf(out, "note: Meraki delivers only to https URLs with a CA-signed certificate\n");
-    return 0;
+    int code = setup_resolve_url(cfg, opt, buf, size, out);
+    if (code == 0)
+        *url = buf;
+    return code;
 }
 
 int setup_run(const config *cfg, const setup_options *opt, FILE *out)
 {
-    setup_ctx ctx = {.cfg = cfg, .dry_run = opt->dry_run, .out = out};
+    setup_ctx ctx = {.cfg = cfg, .dry_run = opt->dry_run, .only = opt->network_id, .out = out};
     char url[SETUP_URL_MAX + 1];
     char **ids = NULL, **names = NULL;
     size_t n_orgs = 0, wired = 0, delivered = 0, failed = 0;
@@ -645,15 +469,20 @@ int setup_run(const config *cfg, const setup_options *opt, FILE *out)
     dash_options o;
     int code;
 
-    if (cfg->shared_secret == NULL || cfg->shared_secret[0] == '\0') {
-        fprintf(stderr, "tagfailover: setup: no shared secret is configured ([listener] "
-                        "shared_secret or shared_secret_file, or TAGFAILOVER_SHARED_SECRET)\n");
-        return 2;
+    if (opt->remove) {
+        if ((code = setup_remove_url(cfg, opt, url, sizeof(url), out, &ctx.url)) != 0)
+            return code;
+    } else {
+        if (cfg->shared_secret == NULL || cfg->shared_secret[0] == '\0') {
+            fprintf(stderr, "tagfailover: setup: no shared secret is configured ([listener] "
+                            "shared_secret or shared_secret_file, or TAGFAILOVER_SHARED_SECRET)\n");
+            return 2;
+        }
+        if ((code = setup_resolve_url(cfg, opt, url, sizeof(url), out)) != 0)
+            return code;
+        ctx.url = url;
+        ctx.secret = cfg->shared_secret;
     }
-    if ((code = setup_resolve_url(cfg, opt, url, sizeof(url), out)) != 0)
-        return code;
-    ctx.url = url;
-    ctx.secret = cfg->shared_secret;
     if (ctx.dry_run)
         fprintf(out, "dry run: nothing is changed (GET requests only)\n");
 
@@ -674,10 +503,21 @@ int setup_run(const config *cfg, const setup_options *opt, FILE *out)
         fprintf(stderr, "tagfailover: setup: cannot list organizations: %s\n", err.message);
         goto out;
     }
-    for (size_t i = 0; i < n_orgs; i++)
-        setup_org(&ctx, ids[i], names[i]);
+    for (size_t i = 0; i < n_orgs; i++) {
+        if (opt->remove)
+            setup_remove_org(&ctx, ids[i], names[i]);
+        else
+            setup_org(&ctx, ids[i], names[i]);
+    }
+    if (ctx.only != NULL && ctx.n_nets == 0 && !ctx.failed) {
+        fprintf(stderr,
+                "tagfailover: setup: --network %s: no such managed network (one with a pair "
+                "tag) in the organizations this configuration manages\n",
+                ctx.only);
+        goto out;
+    }
 
-    if (!ctx.dry_run) {
+    if (!ctx.dry_run && !opt->remove) {
         bool any = false;
         for (size_t i = 0; i < ctx.n_nets; i++)
             any = any || ctx.nets[i].wired;
@@ -689,34 +529,18 @@ int setup_run(const config *cfg, const setup_options *opt, FILE *out)
                 setup_test_post(&ctx, &ctx.nets[i]);
         fflush(out);
         setup_test_poll(&ctx);
-        for (size_t i = 0; i < ctx.n_nets; i++) {
-            setup_net *n = &ctx.nets[i];
-            if (n->test_id == NULL)
-                continue;
-            fprintf(out, "  network %s%s%s%s: test %s %s", n->id, n->name ? " (" : "",
-                    n->name ? n->name : "", n->name ? ")" : "", n->test_id, n->status);
-            if (strcmp(n->status, "delivered") == 0) {
-                delivered++;
-                fputc('\n', out);
-                continue;
-            }
-            n->failed = true;
-            if (strcmp(n->status, "abandoned") == 0)
-                fprintf(out,
-                        ": Meraki could not deliver to %s (is it reachable from the "
-                        "internet, with a CA-signed certificate, and is the daemon's "
-                        "shared secret the configured one?)\n",
-                        url);
-            else
-                fprintf(out, ": not delivered yet after %d s\n",
-                        SETUP_POLL_ROUNDS * SETUP_POLL_INTERVAL_MS / 1000);
-        }
+        delivered = setup_test_report(&ctx);
     }
     for (size_t i = 0; i < ctx.n_nets; i++) {
         wired += ctx.nets[i].wired;
         failed += ctx.nets[i].failed;
     }
-    if (ctx.dry_run)
+    if (opt->remove)
+        fprintf(out, "summary%s: %zu of %zu managed network%s %s, %zu failed\n",
+                ctx.dry_run ? " (dry run)" : "", ctx.dry_run ? ctx.n_nets - failed : wired,
+                ctx.n_nets, ctx.n_nets == 1 ? "" : "s", ctx.dry_run ? "planned" : "unwired",
+                failed);
+    else if (ctx.dry_run)
         fprintf(out, "summary (dry run): %zu managed network%s planned, %zu failed\n", ctx.n_nets,
                 ctx.n_nets == 1 ? "" : "s", failed);
     else
