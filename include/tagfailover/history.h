@@ -39,6 +39,7 @@ typedef struct {
     const char *org_id;
     const chg_entry *e;
     hist_kind kind;
+    size_t seq; /* its place in the log as read (newest first): orders entries of one second */
 } hist_item;
 
 /* Parses a DURATION: a whole number of seconds ("3600"), or a number with one unit of s, m,
@@ -49,7 +50,9 @@ bool hist_parse_duration(const char *s, int64_t *out);
 /* Whether entry `e` is a tag change of a managed network (above), and of which kind. */
 bool hist_classify(const chg_entry *e, hist_kind *kind);
 
-/* Sorts items newest first (ties: by organization, then network id, for a stable output). */
+/* Sorts items newest first; within one second (the log's times are read to the second) by
+ * organization, then in the log's own order (seq), so a failover and the failback made in the
+ * same second keep their order. */
 void hist_sort(hist_item *v, size_t n);
 
 /* The kind's name: "failover", "failback", "tags". */

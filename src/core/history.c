@@ -90,7 +90,9 @@ static int hist_cmp(const void *a, const void *b)
     if (x->e->ts != y->e->ts)
         return x->e->ts > y->e->ts ? -1 : 1;
     int c = strcmp(x->org_id, y->org_id);
-    return c != 0 ? c : strcmp(x->e->network_id, y->e->network_id);
+    if (c != 0)
+        return c;
+    return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 void hist_sort(hist_item *v, size_t n)

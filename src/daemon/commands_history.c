@@ -71,7 +71,8 @@ int cmd_history(const config *cfg, const cmd_options *opt, const char *network_i
                 continue;
             if (e->ts < now - since_s || !hist_classify(e, &kind))
                 continue;
-            items[n_items++] = (hist_item){.org_id = logs[i].org_id, .e = e, .kind = kind};
+            items[n_items++] =
+                (hist_item){.org_id = logs[i].org_id, .e = e, .kind = kind, .seq = k};
         }
     }
     hist_sort(items, n_items);
