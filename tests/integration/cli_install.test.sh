@@ -125,7 +125,7 @@ rc_after=$?
 MERAKI_DASHBOARD_API_KEY=$key TAGFAILOVER_SHARED_SECRET=$secret \
   "$TF_BIN" check-config --config="$tmp/ok.conf" >/dev/null 2>&1
 rc_after_long=$?
-"$TF_BIN" status x >/dev/null 2>"$tmp/extra.err"
+"$TF_BIN" status L_1 x >/dev/null 2>"$tmp/extra.err"
 rc_extra=$?
 "$TF_BIN" failover L_1 L_2 >/dev/null 2>&1
 rc_two=$?
