@@ -155,6 +155,37 @@ static void hist_tags_text(textbuf *b, const tags_list *t)
     }
 }
 
+static bool hist_has(const tags_list *t, const char *tag)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->v[i], tag) == 0)
+            return true;
+    return false;
+}
+
+/* For a `tags` change, what changed: "+added -removed" (a reorder alone: "order"). */
+static void hist_diff_text(textbuf *b, const chg_entry *e)
+{
+    bool any = false;
+    tb_printf(b, "\n    change: ");
+    for (size_t i = 0; i < e->new_tags.n; i++) {
+        if (hist_has(&e->old_tags, e->new_tags.v[i]))
+            continue;
+        tb_printf(b, "%s+", any ? " " : "");
+        tb_put_safe(b, e->new_tags.v[i], NULL);
+        any = true;
+    }
+    for (size_t i = 0; i < e->old_tags.n; i++) {
+        if (hist_has(&e->new_tags, e->old_tags.v[i]))
+            continue;
+        tb_printf(b, "%s-", any ? " " : "");
+        tb_put_safe(b, e->old_tags.v[i], NULL);
+        any = true;
+    }
+    if (!any)
+        tb_printf(b, "order");
+}
+
 /* A span in seconds in the unit it was most likely given in: "24h", "30m", "2d", "3601s". */
 static void hist_span(int64_t s, char *buf, size_t size)
 {
@@ -203,6 +234,8 @@ char *hist_render_text(const hist_item *v, size_t n, int64_t now, int64_t since_
             tb_put_safe(&b, e->page, NULL);
             tb_printf(&b, ")");
         }
+        if (v[i].kind == HIST_TAGS)
+            hist_diff_text(&b, e);
         tb_printf(&b, "\n    before: ");
         hist_tags_text(&b, &e->old_tags);
         tb_printf(&b, "\n    after:  ");

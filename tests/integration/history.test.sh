@@ -36,6 +36,7 @@ check "the person is named with the address the log gives" \
 check "our changes are the API key's" test "$(jq -r '.changes[0].via_api' "$H_TMP/all.json")" = true
 check "the text says who" grep -q '^    by Jane Operator <jane.operator@example.com>' "$H_TMP/all.txt"
 check "the text says it was via the API" grep -q '^    by API Admin <api-admin@example.com> via API$' "$H_TMP/all.txt"
+check "the text says what a tag change changed" grep -q '^    change: +tagfailover_hold$' "$H_TMP/all.txt"
 check "the text shows the tags before and after" grep -q '^    after:  paris_backup_up warehouse london_primary_down$' "$H_TMP/all.txt"
 check "the first block is the newest (the failback)" grep -Eq '^[0-9T:Z-]+  failback  L_200 \(Branch 2 York\), organization 1001$' <(grep -m1 '^[0-9]' "$H_TMP/all.txt")
 check "the unmanaged network is left out" bash -c "! grep -q L_500 '$H_TMP/all.txt'"

@@ -190,6 +190,7 @@ static void test_sort_and_render(void **state)
     assert_non_null(strstr(text, "1970-01-01T00:33:20Z  tags      L_2 (Leeds?[2J)"));
     assert_non_null(strstr(text, "    by Jane Operator\n"));
     assert_non_null(strstr(text, "    by an API key\n"));
+    assert_non_null(strstr(text, "    change: +tagfailover_hold\n"));
     assert_non_null(
         strstr(text, "    after:  london_primary_up paris_backup_down tagfailover_hold"));
     assert_true(strstr(text, "  failback  L_1") < strstr(text, "  failover  L_1"));
