@@ -96,7 +96,9 @@ static void detail_series_text(textbuf *b, const detail_view *v, const policy_se
     last = first;
     while (last < s->n && s->samples[last].ts <= v->t1)
         last++;
-    tb_printf(b, "  %s (%s) on ", ip, role);
+    tb_printf(b, "  ");
+    tb_put_safe(b, ip, "?");
+    tb_printf(b, " (%s) on ", role);
     tb_put_safe(b, s->uplink, "?");
     tb_printf(b, ": %zu sample%s\n", last - first, last - first == 1 ? "" : "s");
     shown = last - first;
@@ -153,7 +155,9 @@ static void detail_window_text(textbuf *b, const detail_view *v, bool clean)
     for (size_t u = 0; u < r->n_considered; u++) {
         const policy_series *s = detail_find(v->primary, v->n_primary, r->considered[u]);
         if (s == NULL) {
-            tb_printf(b, "  %s (primary) on ", r->tracked_ip);
+            tb_printf(b, "  ");
+            tb_put_safe(b, r->tracked_ip, NULL);
+            tb_printf(b, " (primary) on ");
             tb_put_safe(b, r->considered[u], "?");
             tb_printf(b, ": no samples (no data)\n");
             continue;
@@ -247,8 +251,11 @@ char *detail_render_text(const detail_view *v)
               r->tags.has_primary ? (r->tags.primary.up ? " (up)" : " (down)") : "",
               r->tags.has_backup ? r->tags.backup.site : "-",
               r->tags.has_backup ? (r->tags.backup.up ? " (up)" : " (down)") : "");
-    tb_printf(&b, "  tracked IP: %s (primary)", r->tracked_ip ? r->tracked_ip : "unknown");
-    tb_printf(&b, ", %s (backup)\n", r->backup_ip ? r->backup_ip : "unknown");
+    tb_printf(&b, "  tracked IP: ");
+    tb_put_safe(&b, r->tracked_ip, "unknown");
+    tb_printf(&b, " (primary), ");
+    tb_put_safe(&b, r->backup_ip, "unknown");
+    tb_printf(&b, " (backup)\n");
     tb_printf(&b, "  uplinks:    ");
     if (r->n_considered == 0)
         tb_printf(&b, "none considered");

@@ -224,6 +224,14 @@ static void test_no_data_and_names(void **state)
     has(t, "  tracked IP: unknown (primary)");
     has(t, "  no tracked IP: no samples to show\n");
     free(t);
+    /* A peer's publicIp comes from the API: it cannot forge a line either. */
+    f.r.tracked_ip = "203.0.113.10\nnetwork L_2";
+    f.v.n_primary = 1;
+    t = detail_render_text(&f.v);
+    has(t, "  tracked IP: 203.0.113.10?network L_2 (primary)");
+    has(t, "  203.0.113.10?network L_2 (primary) on wan1: 6 samples\n");
+    lacks(t, "\nnetwork L_2");
+    free(t);
     teardown_fixture(&f);
 }
 
