@@ -10,6 +10,7 @@
 
 #include "tagfailover/caps.h"
 #include "tagfailover/dashboard_json.h"
+#include "tagfailover/id.h"
 #include "tagfailover/json.h"
 
 /* Longest oldValue/newValue read for its tags: a network is well under 64 KiB of JSON. */
@@ -132,6 +133,12 @@ static int chg_one(struct json_object *o, void *ctx)
         return 1;
     }
     e->network_id = chg_string(o, "networkId", TF_ID_MAX_LEN, &ok);
+    /* An entry naming an ID no path may hold names no network we know: it is kept (it is
+     * history) without one, so nothing looks it up. */
+    if (e->network_id != NULL && !id_valid(e->network_id)) {
+        free(e->network_id);
+        e->network_id = NULL;
+    }
     e->admin_name = chg_string(o, "adminName", 256, &ok);
     e->label = chg_string(o, "label", 512, &ok);
     bool old_has = chg_value_tags(o, "oldValue", &e->old_tags, &ok);
