@@ -162,8 +162,10 @@ static void config_key_warning(config_warns *w, config_key_id k, const char *fmt
         snprintf(text, sizeof text, "%s: warning: [%s] %s: %s", p->name,
                  config_section_names[key->section], key->name, body);
     char *d = config_strdup(p, text);
-    if (d != NULL)
-        w->v[w->n++] = (config_msg){.line = line, .seq = w->n, .text = d};
+    if (d != NULL) {
+        w->v[w->n] = (config_msg){.line = line, .seq = w->n, .text = d};
+        w->n++;
+    }
 }
 
 /* Lines first, in file order; line-less ones last, as found. */
@@ -220,13 +222,15 @@ static void config_warn_secret_file(config_warns *w, config_key_id k, const char
                            path, who, fi.mode);
 }
 
-/* Warns when a secret written in the configuration file itself can be read by others. */
-static void config_warn_inline_secret(config_warns *w, config_key_id k, const char *file_key)
+/* Warns when a secret written in the configuration file itself (`written`: a value, not an
+ * empty `key =`) can be read by others. */
+static void config_warn_inline_secret(config_warns *w, config_key_id k, bool written,
+                                      const char *file_key)
 {
     config_parser *p = w->p;
     config_file_info fi = {0};
 
-    if (p->key_line[k] == 0 || p->files->file_info == NULL ||
+    if (!written || p->key_line[k] == 0 || p->files->file_info == NULL ||
         p->files->file_info(p->files->ctx, p->name, &fi) != 0)
         return;
     const char *who = config_readers(&fi);
@@ -250,16 +254,17 @@ static bool config_loopback(const char *address)
 }
 
 /* What loads but should not stay so: secrets others can read, listeners off loopback that
- * carry what should not travel in clear. */
-static void config_warnings(config_parser *p)
+ * carry what should not travel in clear. `inline_key` and `inline_secret`: the file gave
+ * api_key and shared_secret a value (whatever the environment then said). */
+static void config_warnings(config_parser *p, bool inline_key, bool inline_secret)
 {
     const config *c = p->c;
     config_warns w = {.p = p};
 
-    config_warn_inline_secret(&w, K_API_KEY, "api_key_file");
+    config_warn_inline_secret(&w, K_API_KEY, inline_key, "api_key_file");
     if (!p->key_bad[K_API_KEY_FILE])
         config_warn_secret_file(&w, K_API_KEY_FILE, c->api_key_file);
-    config_warn_inline_secret(&w, K_SHARED_SECRET, "shared_secret_file");
+    config_warn_inline_secret(&w, K_SHARED_SECRET, inline_secret, "shared_secret_file");
     if (!p->key_bad[K_SHARED_SECRET_FILE])
         config_warn_secret_file(&w, K_SHARED_SECRET_FILE, c->shared_secret_file);
     if (c->listener_mode == CONFIG_LISTENER_TLS && !p->key_bad[K_KEY_FILE])
@@ -291,6 +296,8 @@ void config_check(config_parser *p)
 {
     config *c = p->c;
     bool listener_on = c->listener_mode != CONFIG_LISTENER_OFF;
+    /* Before the environment may replace them. */
+    bool inline_key = c->api_key != NULL, inline_secret = c->shared_secret != NULL;
 
     bool key_ok = config_resolve_secret(p, CONFIG_ENV_API_KEY, K_API_KEY, K_API_KEY_FILE);
     if (key_ok && c->api_key == NULL && !p->key_bad[K_API_KEY])
@@ -345,7 +352,7 @@ void config_check(config_parser *p)
         config_key_error(p, k, "the admin listener and the webhook listener both use port %d",
                          c->admin_port);
     }
-    config_warnings(p);
+    config_warnings(p, inline_key, inline_secret);
 }
 
 /* ---- files in memory ------------------------------------------------------------------------ */

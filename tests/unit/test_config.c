@@ -1027,6 +1027,11 @@ static const warning_case warning_cases[] = {
      "0600 the file\n",
      env_none},
     {"@DIR@/own.conf", "[dashboard]\napi_key = abc123\n" OFF, "", env_none},
+    /* an empty value holds no secret; the environment's value is not in the file */
+    {"@DIR@/open.conf", "[dashboard]\napi_key =\n" OFF, "", env_both},
+    /* a value the environment overrides is still written in the file */
+    {"@DIR@/open.conf", "[dashboard]\napi_key = abc123\n" OFF,
+     "@DIR@/open.conf:2: warning: api_key: a secret written in", env_both},
     {"@DIR@/closed.conf", "[dashboard]\napi_key = abc123\n" OFF, "", env_none},
     /* not known to the reader: nothing to say */
     {"t.conf", "[dashboard]\napi_key = abc123\n" OFF, "", env_none},
