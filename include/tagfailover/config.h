@@ -155,7 +155,22 @@ typedef struct {
     /* [site NAME] sections */
     config_site *sites;
     size_t n_sites;
+
+    /* What check-config warns about and serve logs at start-up (a secret readable by others,
+     * a listener off loopback): whole lines, `file:line: warning: ...`, in file order. */
+    config_strs warnings;
 } config;
+
+/* What config_parse learns of a named file for its warnings, without opening it. */
+typedef struct {
+    unsigned mode;     /* permission bits (st_mode & 07777) */
+    bool group_is_own; /* the file's group is one of this process's groups (a service's own
+                          group may read its secrets) */
+} config_file_info;
+
+/* What a reader returns for a path that is neither a regular file nor a directory (a FIFO, a
+ * socket, a device): such a file is refused, and never opened in a way that can block. */
+#define CONFIG_FILE_NOT_REGULAR (-1)
 
 /* Returns the environment variable `name`, or NULL. */
 typedef const char *(*config_getenv_fn)(const char *name);
@@ -165,8 +180,9 @@ typedef const char *(*config_getenv_fn)(const char *name);
  * there to be read. config_load passes the real file system; tests and the fuzzer pass files
  * in memory (config_memory_reader).
  *
- * Both functions return 0 or an errno value, which config_parse words with strerror, so a
- * message reads the same whatever the reader: "cannot read 'x': No such file or directory". */
+ * The functions return 0 or an errno value (or CONFIG_FILE_NOT_REGULAR), which config_parse
+ * words with strerror, so a message reads the same whatever the reader: "cannot read 'x': No
+ * such file or directory". read_file and check_file refuse what is not a regular file. */
 typedef struct {
     /* Reads at most `size` bytes of the file at `path` into `buf` (not NUL-terminated) and
      * sets *n to how many it read. A longer file is not an error: config_parse asks for one
@@ -175,7 +191,11 @@ typedef struct {
     /* 0 when `path` is a regular file this process can open for reading; else why not
      * (EISDIR for a directory). */
     int (*check_file)(const void *ctx, const char *path);
-    const void *ctx; /* handed back to both; borrowed */
+    /* 0 with *info filled when `path` (a named file, or the configuration file itself under
+     * the name config_parse was given) can be looked at; else an errno value. NULL: nothing
+     * is known of permissions and no warning is made about them. */
+    int (*file_info)(const void *ctx, const char *path, config_file_info *info);
+    const void *ctx; /* handed back to all three; borrowed */
 } config_reader;
 
 /* One file of a file system in memory, for config_memory_reader. */
@@ -183,7 +203,10 @@ typedef struct {
     const char *path; /* exactly as the configuration names it; NULL ends a table */
     const char *data; /* its contents, `len` bytes */
     size_t len;
-    int err; /* 0, or the errno value reading or checking it fails with (EISDIR, EACCES...) */
+    int err;       /* 0, or the errno value reading or checking it fails with (EISDIR, EACCES...,
+                      or CONFIG_FILE_NOT_REGULAR) */
+    unsigned mode; /* its permission bits for file_info (0: nothing to warn about) */
+    bool group_is_own; /* for file_info */
 } config_memfile;
 
 /* Fills `c` with every default (the README's "Configuration reference"). Caller frees with

@@ -10,6 +10,7 @@
 
 #include "tagfailover/caps.h"
 #include "tagfailover/dashboard_json.h"
+#include "tagfailover/id.h"
 #include "tagfailover/json.h"
 
 /* Longest oldValue/newValue read for its tags: a network is well under 64 KiB of JSON. */
@@ -135,6 +136,12 @@ static int chg_one(struct json_object *o, void *ctx)
         return 1;
     }
     e->network_id = chg_string(o, "networkId", TF_ID_MAX_LEN, &ok);
+    /* An entry naming an ID no path may hold names no network we know: it is kept (it is
+     * history) without one, so nothing looks it up. */
+    if (e->network_id != NULL && !id_valid(e->network_id)) {
+        free(e->network_id);
+        e->network_id = NULL;
+    }
     e->admin_name = chg_string(o, "adminName", 256, &ok);
     e->admin_email = chg_string(o, "adminEmail", 256, &ok);
     e->page = chg_string(o, "page", 256, &ok);

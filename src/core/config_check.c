@@ -12,6 +12,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -126,6 +128,162 @@ static void config_check_readable(config_parser *p, config_key_id k, const char 
                          config_errno_text(e, ebuf, sizeof ebuf), why);
 }
 
+/* ---- warnings: what loads but should not stay so ----------------------------------------- */
+
+/* The warnings of one parse, gathered to be sorted by line: there are at most six. */
+#define CONFIG_MAX_WARNINGS 8
+typedef struct {
+    config_parser *p;
+    config_msg v[CONFIG_MAX_WARNINGS];
+    size_t n;
+} config_warns;
+
+/* Adds a warning about key `k`: `file:line: warning: key: ...` on the key's line (else its
+ * section's), or `file: warning: [section] key: ...`. */
+static void config_key_warning(config_warns *w, config_key_id k, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void config_key_warning(config_warns *w, config_key_id k, const char *fmt, ...)
+{
+    config_parser *p = w->p;
+    const config_key *key = &config_keys[k];
+    int line = p->key_line[k] ? p->key_line[k] : p->section_line[key->section];
+    char body[768], text[1024];
+    va_list ap;
+
+    if (w->n >= CONFIG_MAX_WARNINGS)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(body, sizeof body, fmt, ap);
+    va_end(ap);
+    if (line > 0)
+        snprintf(text, sizeof text, "%s:%d: warning: %s: %s", p->name, line, key->name, body);
+    else
+        snprintf(text, sizeof text, "%s: warning: [%s] %s: %s", p->name,
+                 config_section_names[key->section], key->name, body);
+    char *d = config_strdup(p, text);
+    if (d != NULL) {
+        w->v[w->n] = (config_msg){.line = line, .seq = w->n, .text = d};
+        w->n++;
+    }
+}
+
+/* Lines first, in file order; line-less ones last, as found. */
+static int config_warn_cmp(const void *a, const void *b)
+{
+    const config_msg *x = a, *y = b;
+    unsigned lx = x->line > 0 ? (unsigned)x->line : UINT32_MAX;
+    unsigned ly = y->line > 0 ? (unsigned)y->line : UINT32_MAX;
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Moves the gathered warnings, sorted, into the configuration's list. */
+static void config_warns_keep(config_warns *w)
+{
+    config_strs *out = &w->p->c->warnings;
+
+    qsort(w->v, w->n, sizeof(w->v[0]), config_warn_cmp);
+    if (w->n > 0 && (out->v = calloc(w->n, sizeof(*out->v))) == NULL)
+        w->p->nomem = true;
+    for (size_t i = 0; i < w->n; i++) {
+        if (out->v != NULL)
+            out->v[out->n++] = w->v[i].text;
+        else
+            free(w->v[i].text);
+    }
+    w->n = 0;
+}
+
+/* Who besides the owner may read a file, in words; NULL when nobody may (or it is not known).
+ * The group may when it is this process's own: a service reads its secrets through it. */
+static const char *config_readers(const config_file_info *fi)
+{
+    bool others = (fi->mode & 0004) != 0;
+    bool group = (fi->mode & 0040) != 0 && !fi->group_is_own;
+    return others ? "others" : group ? "its group" : NULL;
+}
+
+/* Warns when a secret file (`path`, named by key `k`) can be read by others. */
+static void config_warn_secret_file(config_warns *w, config_key_id k, const char *path)
+{
+    config_parser *p = w->p;
+    config_file_info fi = {0};
+
+    if (path == NULL || p->files->file_info == NULL ||
+        p->files->file_info(p->files->ctx, path, &fi) != 0)
+        return;
+    const char *who = config_readers(&fi);
+    if (who != NULL)
+        config_key_warning(w, k,
+                           "'%s' holds a secret and is readable by %s (mode %04o): chmod 0600 "
+                           "it, or 0640 with the daemon's own group",
+                           path, who, fi.mode);
+}
+
+/* Warns when a secret written in the configuration file itself (`written`: a value, not an
+ * empty `key =`) can be read by others. */
+static void config_warn_inline_secret(config_warns *w, config_key_id k, bool written,
+                                      const char *file_key)
+{
+    config_parser *p = w->p;
+    config_file_info fi = {0};
+
+    if (!written || p->key_line[k] == 0 || p->files->file_info == NULL ||
+        p->files->file_info(p->files->ctx, p->name, &fi) != 0)
+        return;
+    const char *who = config_readers(&fi);
+    if (who != NULL)
+        config_key_warning(w, k,
+                           "a secret written in '%s', which is readable by %s (mode %04o): move "
+                           "it to %s (mode 0600) or chmod 0600 the file",
+                           p->name, who, fi.mode, file_key);
+}
+
+/* True when the (canonical) address is a loopback one: 127.0.0.0/8 or ::1 (IPv4-mapped too). */
+static bool config_loopback(const char *address)
+{
+    config_cidr a, v4, v6;
+
+    if (address == NULL || !config_cidr_parse(address, &a) ||
+        !config_cidr_parse("127.0.0.0/8", &v4) || !config_cidr_parse("::1", &v6))
+        return false;
+    return config_cidr_contains(&v4, a.family, a.addr) ||
+           config_cidr_contains(&v6, a.family, a.addr);
+}
+
+/* What loads but should not stay so: secrets others can read, listeners off loopback that
+ * carry what should not travel in clear. `inline_key` and `inline_secret`: the file gave
+ * api_key and shared_secret a value (whatever the environment then said). */
+static void config_warnings(config_parser *p, bool inline_key, bool inline_secret)
+{
+    const config *c = p->c;
+    config_warns w = {.p = p};
+
+    config_warn_inline_secret(&w, K_API_KEY, inline_key, "api_key_file");
+    if (!p->key_bad[K_API_KEY_FILE])
+        config_warn_secret_file(&w, K_API_KEY_FILE, c->api_key_file);
+    config_warn_inline_secret(&w, K_SHARED_SECRET, inline_secret, "shared_secret_file");
+    if (!p->key_bad[K_SHARED_SECRET_FILE])
+        config_warn_secret_file(&w, K_SHARED_SECRET_FILE, c->shared_secret_file);
+    if (c->listener_mode == CONFIG_LISTENER_TLS && !p->key_bad[K_KEY_FILE])
+        config_warn_secret_file(&w, K_KEY_FILE, c->key_file);
+    if (c->listener_mode == CONFIG_LISTENER_PLAIN && !p->key_bad[K_LISTENER_ADDRESS] &&
+        !config_loopback(c->listener_address))
+        config_key_warning(&w, K_LISTENER_ADDRESS,
+                           "mode = plain on %s, not loopback: webhooks and their shared secret "
+                           "travel unencrypted; bind it to 127.0.0.1 behind the TLS proxy",
+                           c->listener_address);
+    if (c->admin_port != 0 && !p->key_bad[K_ADMIN_ADDRESS] && !p->key_bad[K_ADMIN_PORT] &&
+        !config_loopback(c->admin_address))
+        config_key_warning(&w, K_ADMIN_ADDRESS,
+                           "the admin listener (plain HTTP, no authentication: /status, /metrics, "
+                           "the page) is on %s, not loopback",
+                           c->admin_address);
+    config_warns_keep(&w);
+}
+
 /* True when the two listen addresses can collide on one port. */
 static bool config_addresses_overlap(const char *a, const char *b)
 {
@@ -138,6 +296,8 @@ void config_check(config_parser *p)
 {
     config *c = p->c;
     bool listener_on = c->listener_mode != CONFIG_LISTENER_OFF;
+    /* Before the environment may replace them. */
+    bool inline_key = c->api_key != NULL, inline_secret = c->shared_secret != NULL;
 
     bool key_ok = config_resolve_secret(p, CONFIG_ENV_API_KEY, K_API_KEY, K_API_KEY_FILE);
     if (key_ok && c->api_key == NULL && !p->key_bad[K_API_KEY])
@@ -192,6 +352,7 @@ void config_check(config_parser *p)
         config_key_error(p, k, "the admin listener and the webhook listener both use port %d",
                          c->admin_port);
     }
+    config_warnings(p, inline_key, inline_secret);
 }
 
 /* ---- files in memory ------------------------------------------------------------------------ */
@@ -226,8 +387,19 @@ static int config_memory_check(const void *ctx, const char *path)
     return f == NULL ? ENOENT : f->err;
 }
 
+static int config_memory_info(const void *ctx, const char *path, config_file_info *info)
+{
+    const config_memfile *f = config_memfile_find(ctx, path);
+    if (f == NULL)
+        return ENOENT;
+    *info = (config_file_info){.mode = f->mode, .group_is_own = f->group_is_own};
+    return 0;
+}
+
 config_reader config_memory_reader(const config_memfile *files)
 {
-    return (config_reader){
-        .read_file = config_memory_read, .check_file = config_memory_check, .ctx = files};
+    return (config_reader){.read_file = config_memory_read,
+                           .check_file = config_memory_check,
+                           .file_info = config_memory_info,
+                           .ctx = files};
 }

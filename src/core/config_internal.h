@@ -179,6 +179,16 @@ typedef struct {
 
 /* ---- config_keys.c ---- */
 
+/* The known key of section `sec` nearest to `name` ("did you mean"); NULL when none is near. */
+const char *config_key_suggest(config_section sec, const char *name);
+
+/* The fixed section other than `sec` that has a key called exactly `name`; SEC_NONE when
+ * none has. */
+config_section config_key_home(config_section sec, const char *name);
+
+/* The section name nearest to `name` (`site` among them); NULL when none is near. */
+const char *config_section_suggest(const char *name);
+
 /* Frees a list's items and the list, and empties it. */
 void config_strs_free(config_strs *l);
 void config_cidrs_free(config_cidr_list *l);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tagfailover/suggest.h"
+
 #include "config_internal.h"
 
 const char *const config_section_names[SEC_COUNT] = {
@@ -118,6 +120,32 @@ const char *const config_bulk_names[] = {"auto", "off", NULL};
 const char *const config_uplink_names[] = {"wan1", "wan2", "wan3", "cellular", NULL};
 static const char *const config_default_alert_types[] = {
     "failover_event", "vpn_connectivity_change", "cellular_down", NULL};
+
+/* ---- "did you mean" ---------------------------------------------------------------------- */
+
+const char *config_key_suggest(config_section sec, const char *name)
+{
+    const char *names[K_COUNT];
+    size_t n = 0;
+
+    for (size_t k = 0; k < K_COUNT; k++)
+        if (config_keys[k].section == sec)
+            names[n++] = config_keys[k].name;
+    return suggest_nearest(name, names, n);
+}
+
+config_section config_key_home(config_section sec, const char *name)
+{
+    for (size_t k = 0; k < K_COUNT; k++)
+        if (config_keys[k].section != sec && strcmp(config_keys[k].name, name) == 0)
+            return config_keys[k].section;
+    return SEC_NONE;
+}
+
+const char *config_section_suggest(const char *name)
+{
+    return suggest_nearest(name, config_section_names, SEC_COUNT);
+}
 
 const char *config_strerror(config_err e)
 {
@@ -272,5 +300,6 @@ void config_free(config *c)
         free(c->sites[i].tracked_ip);
     }
     free(c->sites);
+    config_strs_free(&c->warnings);
     memset(c, 0, sizeof(*c));
 }

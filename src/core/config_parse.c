@@ -31,6 +31,8 @@
 #include <arpa/inet.h>
 #include <ini.h>
 
+#include "tagfailover/suggest.h"
+
 #include "config_internal.h"
 
 /* Errors past this many are counted, not kept: a binary file given by mistake must not make a
@@ -42,6 +44,10 @@
 /* strerror_r into a caller's buffer (the XSI variant: we do not define _GNU_SOURCE). */
 const char *config_errno_text(int errnum, char *buf, size_t size)
 {
+    if (errnum == CONFIG_FILE_NOT_REGULAR) {
+        snprintf(buf, size, "not a regular file (a FIFO, socket or device)");
+        return buf;
+    }
     if (strerror_r(errnum, buf, size) != 0)
         snprintf(buf, size, "error %d", errnum);
     return buf;
@@ -150,7 +156,10 @@ static void config_site_key(config_parser *p, const char *name, const char *valu
     char q[CONFIG_QUOTE_MAX + 8];
 
     if (strcmp(name, "tracked_ip") != 0) {
-        config_error(p, p->lineno, "unknown key '%.64s' in [site %s]", name, site->name);
+        static const char *const site_keys[] = {"tracked_ip"};
+        const char *near = suggest_nearest(name, site_keys, 1);
+        config_error(p, p->lineno, "unknown key '%.64s' in [site %s]%s%s%s", name, site->name,
+                     near ? ": did you mean " : "", near ? near : "", near ? "?" : "");
         return;
     }
     if (p->site_ip_line != 0) {
@@ -165,6 +174,25 @@ static void config_site_key(config_parser *p, const char *name, const char *valu
         return;
     }
     site->tracked_ip = config_strdup(p, canon);
+}
+
+/* Reports a key the current fixed section does not have, with the likeliest one meant: the
+ * same key in the section it belongs to, else the nearest of this section's keys. */
+static void config_unknown_key(config_parser *p, const char *name)
+{
+    const char *sec = config_section_names[p->section];
+    config_section home = config_key_home(p->section, name);
+    if (home != SEC_NONE) {
+        config_error(p, p->lineno, "unknown key '%s' in [%s]: it belongs in [%s]", name, sec,
+                     config_section_names[home]);
+        return;
+    }
+    const char *near = config_key_suggest(p->section, name);
+    if (near != NULL)
+        config_error(p, p->lineno, "unknown key '%.64s' in [%s]: did you mean %s?", name, sec,
+                     near);
+    else
+        config_error(p, p->lineno, "unknown key '%.64s' in [%s]", name, sec);
 }
 
 /* Called by libinih for every `key = value`. Always returns 1: problems are collected here,
@@ -212,8 +240,7 @@ static int config_handler(void *user, const char *section, const char *name, con
             p->key_bad[k] = true;
         return 1;
     }
-    config_error(p, p->lineno, "unknown key '%.64s' in [%s]", name,
-                 config_section_names[p->section]);
+    config_unknown_key(p, name);
     return 1;
 }
 
@@ -322,7 +349,12 @@ static void config_section_header(config_parser *p, char *s)
         p->section = (config_section)sec;
         return;
     }
-    config_error(p, p->lineno, "unknown section [%.64s]", name);
+    const char *near = config_section_suggest(name);
+    if (near == NULL)
+        config_error(p, p->lineno, "unknown section [%.64s]", name);
+    else
+        config_error(p, p->lineno, "unknown section [%.64s]: did you mean [%s%s]?", name, near,
+                     strcmp(near, "site") == 0 ? " NAME" : "");
 }
 
 /* Reports the previous line when it should have been `key = value` and was not. */

@@ -123,7 +123,13 @@ static dj_err dj_req_array(json_object *obj, const char *key, json_object **arr)
     return DJ_OK;
 }
 
-/* Parses one array element into `elem`; on error leaves what it filled for the clear. */
+/* What an element parser returns for a record to leave out of its list: one that names an ID
+ * that could not go into a path (id.h); the rest of the answer goes on without it. Never
+ * returned by a public function. */
+#define DJ_SKIP ((dj_err)(DJ_ERR_NOMEM + 1))
+
+/* Parses one array element into `elem`; on error (or DJ_SKIP) leaves what it filled for the
+ * clear. */
 typedef dj_err (*dj_elem_fn)(json_object *v, void *elem);
 /* Frees the members of one element. */
 typedef void (*dj_clear_fn)(void *elem);
@@ -145,27 +151,31 @@ static dj_err dj_array(json_object *arr, size_t size, dj_elem_fn parse, dj_clear
     v = calloc(len, size);
     if (v == NULL)
         return DJ_ERR_NOMEM;
-    for (done = 0; done < len; done++) {
-        json_object *e = json_object_array_get_idx(arr, done); /* borrowed */
+    for (size_t i = 0; i < len; i++) {
+        json_object *e = json_object_array_get_idx(arr, i); /* borrowed */
 
         if (!json_object_is_type(e, json_type_object)) {
             err = DJ_ERR_SHAPE;
             break;
         }
         err = parse(e, v + done * size);
-        if (err != DJ_OK) {
-            done++; /* the failed element may hold members too */
-            break;
+        if (err == DJ_SKIP) {
+            clear(v + done * size);
+            err = DJ_OK;
+            continue;
         }
+        done++; /* a failed element may hold members too */
+        if (err != DJ_OK)
+            break;
     }
-    if (err != DJ_OK) {
+    if (err != DJ_OK || done == 0) {
         for (size_t i = 0; i < done; i++)
             clear(v + i * size);
         free(v);
         return err;
     }
     *out = v;
-    *n = len;
+    *n = done;
     return DJ_OK;
 }
 
@@ -181,7 +191,8 @@ static void dj_free_list(void *v, size_t n, size_t size, dj_clear_fn clear)
 struct dj_walk {
     size_t size;
     dj_elem_fn parse;
-    unsigned char *v; /* the elements so far, `n` of them, room for `cap` */
+    dj_clear_fn clear; /* for a skipped element */
+    unsigned char *v;  /* the elements so far, `n` of them, room for `cap` */
     size_t n, cap;
     dj_err err; /* why the walk stopped */
 };
@@ -207,6 +218,11 @@ static int dj_walk_one(json_object *e, void *p)
     }
     memset(w->v + w->n * w->size, 0, w->size);
     w->err = w->parse(e, w->v + w->n * w->size);
+    if (w->err == DJ_SKIP) {
+        w->clear(w->v + w->n * w->size);
+        w->err = DJ_OK;
+        return 0;
+    }
     w->n++; /* a failed element may hold members too: the clear frees them */
     return w->err != DJ_OK;
 }
@@ -218,7 +234,7 @@ static int dj_walk_one(json_object *e, void *p)
 static dj_err dj_parse_top_array(const char *json, size_t len, size_t size, dj_elem_fn parse,
                                  dj_clear_fn clear, void **out, size_t *n)
 {
-    struct dj_walk w = {.size = size, .parse = parse};
+    struct dj_walk w = {.size = size, .parse = parse, .clear = clear};
     json_object *root = NULL;
     bool not_array = false;
     int stopped = 0;
@@ -253,6 +269,10 @@ static dj_err dj_parse_top_array(const char *json, size_t len, size_t size, dj_e
         dj_free_list(w.v, w.n, size, clear);
         return err;
     }
+    if (w.n == 0) {
+        free(w.v); /* every element skipped: none is NULL, as for an empty array */
+        w.v = NULL;
+    }
     *out = w.v;
     *n = w.n;
     return DJ_OK;
@@ -281,13 +301,42 @@ static dj_err dj_parse_list(const char *json, size_t len, const char *key, size_
     return err;
 }
 
-/* A required ID that goes into API paths: a string (see dj_req_string) that passes id.h's
- * rule; one that does not is the wrong shape, refused with its record. */
+/* A required ID that goes into API paths: a string that passes id.h's rule. A string that
+ * does not (too long, or another character) is DJ_SKIP: the record is left out of its list,
+ * and its ID never reaches a path; a member that is missing or not a string is the wrong
+ * shape. */
 static dj_err dj_req_id(json_object *obj, const char *key, char **dst)
 {
     dj_err err = dj_req_string(obj, key, TF_ID_MAX_LEN, dst);
 
-    return err == DJ_OK && !id_valid(*dst) ? DJ_ERR_SHAPE : err;
+    if (err == DJ_ERR_TOO_LARGE)
+        return DJ_SKIP;
+    return err == DJ_OK && !id_valid(*dst) ? DJ_SKIP : err;
+}
+
+/* An optional ID (see dj_req_id): DJ_SKIP for one that is present and breaks the rule. */
+static dj_err dj_opt_id(json_object *obj, const char *key, char **dst)
+{
+    dj_err err = dj_opt_string(obj, key, TF_ID_MAX_LEN, dst);
+
+    if (err == DJ_ERR_TOO_LARGE)
+        return DJ_SKIP;
+    return err == DJ_OK && *dst != NULL && !id_valid(*dst) ? DJ_SKIP : err;
+}
+
+/* An optional appliance serial that goes into a live ping's path: one that breaks
+ * id_serial_valid is dropped (NULL: that record has no appliance to ping from). */
+static dj_err dj_opt_serial(json_object *obj, const char *key, char **dst)
+{
+    dj_err err = dj_opt_string(obj, key, TF_API_FIELD_MAX_LEN, dst);
+
+    if (err == DJ_ERR_TOO_LARGE)
+        return DJ_OK;
+    if (err == DJ_OK && *dst != NULL && !id_serial_valid(*dst)) {
+        free(*dst);
+        *dst = NULL;
+    }
+    return err;
 }
 
 /* Organizations. */
@@ -349,9 +398,7 @@ static dj_err dj_network_one(json_object *v, void *p)
     dj_err err = dj_req_id(v, "id", &net->id);
 
     if (err == DJ_OK)
-        err = dj_opt_string(v, "organizationId", TF_ID_MAX_LEN, &net->organization_id);
-    if (err == DJ_OK && net->organization_id != NULL && !id_valid(net->organization_id))
-        err = DJ_ERR_SHAPE;
+        err = dj_opt_id(v, "organizationId", &net->organization_id);
     if (err == DJ_OK)
         err = dj_opt_string(v, "name", SIZE_MAX, &net->name);
     if (err == DJ_OK)
@@ -385,6 +432,8 @@ dj_err dj_parse_network(const char *json, size_t len, dj_network *out)
     err = dj_root(json, len, json_type_object, &root);
     if (err == DJ_OK)
         err = dj_network_one(root, out);
+    if (err == DJ_SKIP)
+        err = DJ_ERR_SHAPE; /* the one record asked for names an ID no path may hold */
     if (err != DJ_OK)
         dj_network_clear(out);
     json_object_put(root);
@@ -476,10 +525,10 @@ static dj_err dj_loss_one(json_object *v, void *p)
     dj_loss_item *it = p;
     json_object *series; /* borrowed */
     size_t n;
-    dj_err err = dj_req_string(v, "networkId", TF_API_FIELD_MAX_LEN, &it->network_id);
+    dj_err err = dj_req_id(v, "networkId", &it->network_id);
 
     if (err == DJ_OK)
-        err = dj_opt_string(v, "serial", TF_API_FIELD_MAX_LEN, &it->serial);
+        err = dj_opt_serial(v, "serial", &it->serial);
     if (err == DJ_OK)
         err = dj_req_string(v, "uplink", TF_API_FIELD_MAX_LEN, &it->uplink);
     if (err == DJ_OK)
@@ -595,10 +644,10 @@ static dj_err dj_appliance_one(json_object *v, void *p)
     dj_appliance *a = p;
     json_object *uplinks; /* borrowed */
     void *arr = NULL;
-    dj_err err = dj_req_string(v, "networkId", TF_API_FIELD_MAX_LEN, &a->network_id);
+    dj_err err = dj_req_id(v, "networkId", &a->network_id);
 
     if (err == DJ_OK)
-        err = dj_opt_string(v, "serial", TF_API_FIELD_MAX_LEN, &a->serial);
+        err = dj_opt_serial(v, "serial", &a->serial);
     /* highAvailability.role: in an HA pair only the primary carries the traffic (and pings). */
     json_object *ha, *role;
     a->ha_spare = json_object_object_get_ex(v, "highAvailability", &ha) &&
@@ -653,7 +702,7 @@ static dj_err dj_vpn_status_one(json_object *v, void *p)
     dj_vpn_status *s = p;
     json_object *peers; /* borrowed */
     size_t n;
-    dj_err err = dj_req_string(v, "networkId", TF_API_FIELD_MAX_LEN, &s->network_id);
+    dj_err err = dj_req_id(v, "networkId", &s->network_id);
 
     if (err != DJ_OK)
         return err;

@@ -97,7 +97,8 @@ static void apply_bulk_batch(const apply_env *env, const char *org_id, const app
             const policy_decision *d = &res->seen.decision;
             res->done = true;
             apply_log_done(env, org_id, &res->fresh, items[i].want, &res->after, d->has_worst,
-                           d->worst_loss_pct, &decided[i], env->dry_run ? NULL : br.id);
+                           d->worst_loss_pct, &decided[i],
+                           env->dry_run || br.id[0] == '\0' ? NULL : br.id);
             apply_count_done(env, items[i].want, &decided[i]);
             continue;
         }

@@ -277,6 +277,8 @@ static void worker_alert(org_worker *w, const apply_env *env, const alert_event 
                     a->alert_id, a->ping_id);
         return;
     }
+    if (!engine_unknown_admit(w, env, a))
+        return;
     int64_t since = engine_wall_ms() - (int64_t)(now - a->received_ms);
     switch (
         sched_add(&w->confirms, a->network_id, a->alert_id, a->received_ms, since, now, &slot)) {
@@ -416,6 +418,7 @@ static void *worker_main(void *arg)
             dash_error err = {0};
             round_err rc = round_reconcile(&env, &w->org, false, &st, &err);
             worker_reconciled(w, rc, &st, &err);
+            engine_unknown_reset(w);
             w->reconcile_due_ms = now + interval_ms;
         }
         metrics_set_confirmations_pending(w->index, (long)w->confirms.n);

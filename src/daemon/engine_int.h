@@ -24,6 +24,16 @@ typedef struct {
 
 typedef struct org_worker org_worker;
 
+/* How many networks unknown to an organization's last reconcile may be looked up (one GET
+ * /networks/{id} each) per reconcile interval; alerts for others are skipped (engine_unknown.c). */
+#define ENGINE_UNKNOWN_LOOKUPS 2
+
+/* A network unknown to the last reconcile that was looked up in this interval. */
+typedef struct {
+    char id[TF_ID_MAX_LEN + 1];
+    bool found; /* the API knows it: its alerts go on to a confirmation */
+} engine_unknown;
+
 /* One live ping in flight and the organization thread that waits for it. */
 typedef struct {
     char id[TF_ID_MAX_LEN + 1];
@@ -78,6 +88,9 @@ struct org_worker {
     round_org org;
     sched confirms;
     uint64_t reconcile_due_ms;
+    engine_unknown unknown[ENGINE_UNKNOWN_LOOKUPS]; /* looked up since the last reconcile */
+    size_t n_unknown;
+    unsigned long unknown_skipped; /* alerts skipped since the last reconcile */
 };
 
 /* The monotonic clock in milliseconds. */
@@ -94,6 +107,14 @@ org_worker *engine_find_worker(org_worker *const *sorted, size_t n, const char *
 
 /* Copies an event into a worker's queue; false when it is full. */
 bool engine_worker_push(org_worker *w, const alert_event *a);
+
+/* Worker thread: true when the alert's network may start (or join) a confirmation. A network
+ * the organization's last reconcile listed always may; an unknown one only when it is among
+ * the ENGINE_UNKNOWN_LOOKUPS of this interval and the API has it. Counts and logs a skip. */
+bool engine_unknown_admit(org_worker *w, const apply_env *env, const alert_event *a);
+
+/* Worker thread: a reconcile has just read the listing again; a new interval's budget. */
+void engine_unknown_reset(org_worker *w);
 
 /* Counts and logs an alert for an organization the daemon does not manage. */
 void engine_skip_alert(const alert_event *a);

@@ -136,10 +136,19 @@ static int cmd_check_config(const cli_args *args)
         return EXIT_RUNTIME;
     }
     fputs(dump, stdout);
+    for (size_t i = 0; i < cfg.warnings.n; i++)
+        fprintf(stderr, "%s\n", cfg.warnings.v[i]);
     fprintf(stderr, "%s: configuration OK\n", args->config_path);
     free(dump);
     config_free(&cfg);
     return 0;
+}
+
+/* Logs check-config's warnings (a readable secret, a listener off loopback), one line each. */
+static void main_log_warnings(const config *cfg)
+{
+    for (size_t i = 0; i < cfg->warnings.n; i++)
+        log_msg(LOG_WARN, "config_warning", "%s", cfg->warnings.v[i]);
 }
 
 /* Sets up logging as the configuration says. */
@@ -362,6 +371,7 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
         free(cfg);
         *cfgp = fresh;
         log_msg(LOG_INFO, "config_reloaded", "%s", args->config_path);
+        main_log_warnings(fresh);
         return;
     }
     log_msg(LOG_ERROR, "config_reload_failed",
@@ -392,6 +402,7 @@ static int cmd_run(const cli_args *args, bool listen)
         return EXIT_USAGE;
     }
     main_log_init(cfg);
+    main_log_warnings(cfg);
 
     /* Every thread inherits this mask, so the signals stay pending until sigwait below takes
      * them in this thread; no handler runs in the middle of anyone's work. */

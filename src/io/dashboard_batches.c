@@ -18,22 +18,8 @@
 
 #include "dashboard_int.h"
 #include "tagfailover/caps.h"
+#include "tagfailover/id.h"
 #include "tagfailover/json.h"
-
-/* True when `s` is 1..TF_ID_MAX_LEN characters of [A-Za-z0-9_-]. */
-static bool dash_batch_id_ok(const char *s)
-{
-    size_t n = s != NULL ? strlen(s) : 0;
-    if (n == 0 || n > TF_ID_MAX_LEN)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        char ch = s[i];
-        if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-              ch == '_' || ch == '-'))
-            return false;
-    }
-    return true;
-}
 
 /* The request body: {"confirmed": true, "synchronous": true, "actions": [...]}. */
 static struct json_object *dash_batch_body(const dash_batch_action *a, size_t n)
@@ -70,8 +56,10 @@ static void dash_batch_answer(const char *json, size_t len, dash_batch_result *o
     struct json_object *root = NULL, *v, *status;
     if (tfjson_parse(json, len, &root) != TFJSON_OK || !json_object_is_type(root, json_type_object))
         goto out;
+    /* The batch's id is logged with each retag it wrote (and would name the batch in a path):
+     * one that breaks id.h's rule is not kept, and the batch goes unnamed. */
     if (json_object_object_get_ex(root, "id", &v) && json_object_is_type(v, json_type_string) &&
-        strlen(json_object_get_string(v)) <= TF_ID_MAX_LEN)
+        id_valid(json_object_get_string(v)))
         snprintf(out->id, sizeof(out->id), "%s", json_object_get_string(v));
     if (!json_object_object_get_ex(root, "status", &status) ||
         !json_object_is_type(status, json_type_object))
@@ -101,13 +89,13 @@ dash_err dash_action_batch(dash_client *c, const char *org_id, const dash_batch_
 
     memset(err, 0, sizeof(*err));
     memset(out, 0, sizeof(*out));
-    if (n == 0 || n > DASH_BATCH_MAX || !dash_batch_id_ok(org_id)) {
+    if (n == 0 || n > DASH_BATCH_MAX || !id_valid(org_id)) {
         err->code = DASH_ERR_INVALID;
         snprintf(err->message, sizeof(err->message), "a batch of %zu actions cannot be sent", n);
         return err->code;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!dash_batch_id_ok(actions[i].network_id)) {
+        if (!id_valid(actions[i].network_id)) {
             err->code = DASH_ERR_INVALID;
             snprintf(err->message, sizeof(err->message), "a network id the API could not give");
             return err->code;

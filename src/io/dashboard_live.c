@@ -4,7 +4,8 @@
  * ping's result (GET .../liveTools/ping/{id}). See dashboard.h.
  *
  * A serial and a ping id go into a URL path, so both are checked before anything is sent: a
- * serial is 1..32 characters of [A-Za-z0-9-], a ping id 1..64 of [A-Za-z0-9_-]. The answers are
+ * serial is 1..32 characters of [A-Za-z0-9-] (id_serial_valid), a ping id 1..64 of
+ * [A-Za-z0-9_-] (id_valid). The answers are
  * read by the core (ping.h).
  */
 #include "tagfailover/dashboard.h"
@@ -16,10 +17,11 @@
 #include <json-c/json.h>
 
 #include "dashboard_int.h"
-#include "tagfailover/alert.h"
 #include "tagfailover/caps.h"
+#include "tagfailover/id.h"
 
-/* True when `s` is 1..max characters, each a letter, a digit or one of `extra`. */
+/* True when `s` is 1..max characters, each a letter, a digit or one of `extra` (the ping's
+ * target: an IP address's characters). Serials and ping ids are id.h's. */
 static bool dash_live_token(const char *s, size_t max, const char *extra)
 {
     size_t n = s != NULL ? strlen(s) : 0;
@@ -52,7 +54,7 @@ dash_err dash_ping_start(dash_client *c, const char *org_id, const char *serial,
 
     memset(err, 0, sizeof(*err));
     ping_id[0] = '\0';
-    if (!dash_live_token(serial, ALERT_SERIAL_MAX_LEN, "-"))
+    if (!id_serial_valid(serial))
         return dash_live_invalid(err, "the appliance serial");
     if (!dash_live_token(target, 45, ".:"))
         return dash_live_invalid(err, "the ping target");
@@ -77,7 +79,7 @@ dash_err dash_ping_start(dash_client *c, const char *org_id, const char *serial,
     result = dash_call_once(c, org_id, "POST", url, text, err);
     if (result == DASH_OK) {
         ping_err pe = ping_parse_created(c->body.p != NULL ? c->body.p : "", c->body.len, ping_id);
-        if (pe != PING_OK || !dash_live_token(ping_id, 64, "_-")) {
+        if (pe != PING_OK || !id_valid(ping_id)) {
             ping_id[0] = '\0';
             result = err->code = pe == PING_ERR_NOMEM ? DASH_ERR_NOMEM : DASH_ERR_PARSE;
             snprintf(err->message, sizeof(err->message), "live ping answer: %s",
@@ -100,9 +102,9 @@ dash_err dash_ping_get(dash_client *c, const char *org_id, const char *serial, c
 
     memset(err, 0, sizeof(*err));
     memset(out, 0, sizeof(*out));
-    if (!dash_live_token(serial, ALERT_SERIAL_MAX_LEN, "-"))
+    if (!id_serial_valid(serial))
         return dash_live_invalid(err, "the appliance serial");
-    if (!dash_live_token(ping_id, 64, "_-"))
+    if (!id_valid(ping_id))
         return dash_live_invalid(err, "the ping id");
     int n = snprintf(url, sizeof(url), "%s/devices/%s/liveTools/ping/%s", c->s->base_url, serial,
                      ping_id);

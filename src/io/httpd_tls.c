@@ -7,6 +7,7 @@
 #include "tagfailover/httpd.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "tagfailover/caps.h"
 
@@ -51,11 +53,26 @@ static httpd_err httpd_read_pem(const char *path, char **out, char *err, size_t 
     char *buf = NULL;
     size_t len = 0;
     struct stat st;
-    FILE *f = fopen(path, "re");
+    FILE *f = NULL;
 
     *out = NULL;
-    if (f == NULL || fstat(fileno(f), &st) != 0) {
+    /* O_NONBLOCK, and fstat on what was opened: a FIFO put where the certificate was must not
+     * block check-config or the signal thread's reload until someone writes to it. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0 || fstat(fd, &st) != 0) {
         httpd_seterr(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        goto out;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        httpd_seterr(err, errlen, "%s: not a regular file", path);
+        close(fd);
+        goto out;
+    }
+    if ((f = fdopen(fd, "r")) == NULL) {
+        httpd_seterr(err, errlen, "%s: %s", path, strerror(errno));
+        close(fd);
         goto out;
     }
     if (st.st_size > TF_PEM_MAX_BYTES) {

@@ -18,7 +18,7 @@
 
 #define FUZZ_FILE(path, text)                                                                      \
     {                                                                                              \
-        path, text, sizeof(text) - 1, 0                                                            \
+        path, text, sizeof(text) - 1, 0, 0, false                                                  \
     }
 
 /* One byte over the secret cap. */
@@ -31,10 +31,10 @@ static const config_memfile fuzz_files[] = {
     FUZZ_FILE("/fuzz/nul", "key\0key\n"),
     FUZZ_FILE("/fuzz/cert.pem", "-----BEGIN CERTIFICATE-----\n"),
     FUZZ_FILE("/fuzz/key.pem", "-----BEGIN PRIVATE KEY-----\n"),
-    {"/fuzz/big", fuzz_big, sizeof fuzz_big, 0},
-    {"/fuzz/denied", NULL, 0, EACCES},
-    {"/fuzz", NULL, 0, EISDIR},
-    {NULL, NULL, 0, 0},
+    {"/fuzz/big", fuzz_big, sizeof fuzz_big, 0, 0, false},
+    {"/fuzz/denied", NULL, 0, EACCES, 0, false},
+    {"/fuzz", NULL, 0, EISDIR, 0, false},
+    {NULL, NULL, 0, 0, 0, false},
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -4,8 +4,8 @@
 # A webhook whose networkId is ".." (it became `GET /api/v1/`) or whose organizationId or
 # alertId holds a '/' is answered 400 malformed and makes no API call; a well-formed one is
 # still accepted. `failover ..` is a usage error (exit 2) that calls nothing. An organization ID
-# of 65 characters in the configuration is a configuration error. A listing whose network ID
-# is ".." is refused as an answer that is not the API's.
+# of 65 characters in the configuration is a configuration error. A listing that names the
+# network ".." has that record left out (never put in a path); the rest is read as usual.
 set -euo pipefail
 # shellcheck source=../harness/harness.sh
 source "$TF_SOURCE_DIR/tests/harness/harness.sh"
@@ -54,12 +54,30 @@ rc=$?
 set -e
 check "an organization ID of 65 characters is a configuration error (exit $rc)" test "$rc" -eq 2
 
+# A listing that names the network ".." (and one whose ID holds a path) beside a real one: those
+# two records are left out, never put in a path, and the organization goes on with the rest.
+curl -s -o /dev/null -X DELETE "$H_FAKE/_control/log"
 curl -s -o /dev/null -X POST "$H_FAKE/_control/fault" \
-  -d '{"kind":"answer","path_prefix":"/api/v1/organizations/1001/networks","body":"[{\"id\":\"..\",\"tags\":[\"london_primary_up\",\"paris_backup_down\"]}]"}'
+  -d '{"kind":"answer","path_prefix":"/api/v1/organizations/1001/networks","body":"[{\"id\":\"..\",\"tags\":[\"london_primary_up\",\"paris_backup_down\"]},{\"id\":\"L_1/../../organizations\",\"tags\":[\"london_primary_up\",\"paris_backup_down\"]},{\"id\":\"L_100\",\"name\":\"Branch\",\"tags\":[\"london_primary_up\",\"paris_backup_down\"]}]"}'
 set +e
-"$TF_BIN" -c "$H_TMP/tf.conf" status --json >/dev/null 2>"$H_TMP/err"
+"$TF_BIN" -c "$H_TMP/tf.conf" status --json >"$H_TMP/status.json" 2>"$H_TMP/err"
 rc=$?
 set -e
-check "a listing with the network ID .. is refused (exit $rc)" test "$rc" -eq 1
-check "as not the documented shape" grep -q 'not the documented shape' "$H_TMP/err"
+check "a listing with the network ID .. is still read (exit $rc: $(head -c 300 "$H_TMP/err"))" test "$rc" -eq 0
+check "the real network is there" bash -c "jq -e '[.organizations[].networks[].id] == [\"L_100\"]' '$H_TMP/status.json' >/dev/null"
+check "the bad IDs went into no path" test "$(unknown)" -eq 0
+check "nor into any request" bash -c "! curl -s '$H_FAKE/_control/log' | jq -r '.[].path' | grep -qE '\\.\\.|/organizations/[^/]*/networks/'"
+curl -s -o /dev/null -X DELETE "$H_FAKE/_control/fault"
+
+# An action batch's answer naming a batch ID that breaks the rule: the batch goes unnamed
+# (batch_id null in each failover line), the ID is never logged or put in a path.
+h_loss L_100 203.0.113.10 90 -30
+h_loss L_200 203.0.113.10 90 -30
+curl -s -o /dev/null -X POST "$H_FAKE/_control/fault" \
+  -d '{"kind":"answer","status":201,"method":"POST","path_prefix":"/api/v1/organizations/1001/actionBatches","body":"{\"id\":\"../../organizations/1001\",\"confirmed\":true,\"synchronous\":true,\"status\":{\"completed\":true,\"failed\":false,\"errors\":[]},\"actions\":[]}"}'
+"$TF_BIN" -c "$H_TMP/tf.conf" reconcile --once >/dev/null 2>"$H_TMP/batch.log" || true
+check "the batch's two failovers were logged" test "$(grep -c '"event":"failover"' "$H_TMP/batch.log")" -eq 2
+check "each with batch_id null" test "$(grep '"event":"failover"' "$H_TMP/batch.log" | grep -c '"batch_id":null')" -eq 2
+check "the bad batch ID is in no log line" bash -c "! grep -q 'organizations/1001\"' '$H_TMP/batch.log' && ! grep -q '\.\./\.\.' '$H_TMP/batch.log'"
+curl -s -o /dev/null -X DELETE "$H_FAKE/_control/fault"
 h_summary

@@ -191,7 +191,15 @@ static const file_case file_cases[] = {
      "t.conf:6: key_file: cannot read 'adir': Is a directory (mode = tls needs it)\n"},
     /* Nor is a FIFO, and checking one must not block. */
     {"mode = tls\nshared_secret = s\ncert_file = fifo\nkey_file = key.pem\n",
-     "t.conf:5: cert_file: cannot read 'fifo': Invalid argument (mode = tls needs it)\n"},
+     "t.conf:5: cert_file: cannot read 'fifo': not a regular file (a FIFO, socket or device) "
+     "(mode = tls needs it)\n"},
+    {"mode = tls\nshared_secret = s\ncert_file = cert.pem\nkey_file = fifo\n",
+     "t.conf:6: key_file: cannot read 'fifo': not a regular file (a FIFO, socket or device) "
+     "(mode = tls needs it)\n"},
+    /* A secret file is read, not only checked: opening a FIFO for it must not block either. */
+    {"mode = plain\nshared_secret_file = fifo\n",
+     "t.conf:4: shared_secret_file: cannot read 'fifo': not a regular file (a FIFO, socket or "
+     "device)\n"},
     {"mode = plain\nshared_secret_file = adir\n",
      "t.conf:4: shared_secret_file: cannot read 'adir': Is a directory\n"},
     {"mode = plain\nshared_secret_file = missing\n",
@@ -206,6 +214,8 @@ static void test_named_files(void **state)
     config c;
 
     assert_int_equal(mkfifo("fifo", 0600), 0);
+    /* A blocked open would hang the test: SIGALRM ends it as a failure instead. */
+    alarm(20);
     for (size_t i = 0; i < sizeof file_cases / sizeof file_cases[0]; i++) {
         const file_case *t = &file_cases[i];
         snprintf(text, sizeof text, "[dashboard]\n[listener]\n%s", t->listener);
@@ -222,6 +232,78 @@ static void test_named_files(void **state)
             assert_string_equal(err, t->expect);
         }
     }
+}
+
+/* The configuration file itself as a FIFO: refused at once, never opened blocking. */
+static void test_config_fifo(void **state)
+{
+    (void)state;
+    char err[1024];
+    config c;
+
+    unlink("fifo");
+    assert_int_equal(mkfifo("fifo", 0600), 0);
+    alarm(20);
+    assert_int_equal(config_load("fifo", env_both, &c, err, sizeof err), CONFIG_ERR_IO);
+    alarm(0);
+    assert_string_equal(err, "fifo: cannot read: not a regular file (a FIFO, socket or device)\n");
+    config_reader r = config_load_reader();
+    char buf[8];
+    size_t n = 1;
+    alarm(20);
+    assert_int_equal(r.read_file(r.ctx, "fifo", buf, sizeof buf, &n), CONFIG_FILE_NOT_REGULAR);
+    assert_int_equal(r.check_file(r.ctx, "fifo"), CONFIG_FILE_NOT_REGULAR);
+    alarm(0);
+    assert_int_equal(n, 0);
+}
+
+/* The warnings with the disk's real permission bits (the file's group is this process's own,
+ * as the creator's is). */
+static void test_warnings_on_disk(void **state)
+{
+    (void)state;
+    char err[1024];
+    config c;
+
+    write_file("t.conf", "[dashboard]\napi_key_file = api_key\n[listener]\nmode = plain\n"
+                         "address = 127.0.0.1\nshared_secret_file = secret\n");
+    assert_int_equal(chmod("t.conf", 0644), 0);
+    assert_int_equal(chmod("api_key", 0600), 0);
+    assert_int_equal(chmod("secret", 0640), 0);
+    assert_int_equal(config_load("t.conf", NULL, &c, err, sizeof err), CONFIG_OK);
+    assert_int_equal(c.warnings.n, 0);
+    config_free(&c);
+
+    assert_int_equal(chmod("api_key", 0644), 0);
+    assert_int_equal(chmod("secret", 0604), 0);
+    assert_int_equal(config_load("t.conf", NULL, &c, err, sizeof err), CONFIG_OK);
+    assert_int_equal(c.warnings.n, 2);
+    assert_string_equal(c.warnings.v[0],
+                        "t.conf:2: warning: api_key_file: 'api_key' holds a secret and is "
+                        "readable by others (mode 0644): chmod 0600 it, or 0640 with the "
+                        "daemon's own group");
+    assert_string_equal(c.warnings.v[1],
+                        "t.conf:6: warning: shared_secret_file: 'secret' holds a secret and is "
+                        "readable by others (mode 0604): chmod 0600 it, or 0640 with the "
+                        "daemon's own group");
+    config_free(&c);
+    assert_int_equal(chmod("api_key", 0600), 0);
+    assert_int_equal(chmod("secret", 0600), 0);
+
+    /* An inline key in a file others can read; none once the file is the owner's alone. */
+    write_file("t.conf", "[dashboard]\napi_key = abc123\n[listener]\nmode = off\n");
+    assert_int_equal(chmod("t.conf", 0644), 0);
+    assert_int_equal(config_load("t.conf", NULL, &c, err, sizeof err), CONFIG_OK);
+    assert_int_equal(c.warnings.n, 1);
+    assert_string_equal(c.warnings.v[0],
+                        "t.conf:2: warning: api_key: a secret written in 't.conf', which is "
+                        "readable by others (mode 0644): move it to api_key_file (mode 0600) or "
+                        "chmod 0600 the file");
+    config_free(&c);
+    assert_int_equal(chmod("t.conf", 0600), 0);
+    assert_int_equal(config_load("t.conf", NULL, &c, err, sizeof err), CONFIG_OK);
+    assert_int_equal(c.warnings.n, 0);
+    config_free(&c);
 }
 
 /* A file this process may not read, when the process is not root (root reads anything). */
@@ -270,9 +352,10 @@ static void test_reader(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_file),   cmocka_unit_test(test_dump_round_trip),
-        cmocka_unit_test(test_named_files), cmocka_unit_test(test_unreadable),
-        cmocka_unit_test(test_reader),
+        cmocka_unit_test(test_load_file),        cmocka_unit_test(test_dump_round_trip),
+        cmocka_unit_test(test_named_files),      cmocka_unit_test(test_unreadable),
+        cmocka_unit_test(test_reader),           cmocka_unit_test(test_config_fifo),
+        cmocka_unit_test(test_warnings_on_disk),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -110,10 +110,34 @@ static void test_not_tag_changes(void **state)
     assert_string_equal(chg_strerror((chg_err)42), "unknown error");
 }
 
+/* An entry naming a network ID that breaks id.h's rule is kept (it is history) without the
+ * ID, so no move is ever found for it and nothing looks it up. */
+static void test_bad_network_id(void **state)
+{
+    char e1[1024], e2[1024], body[2100];
+    chg_entry *v = NULL;
+    size_t n = 0;
+    int64_t at = 0;
+    (void)state;
+
+    entry(e1, sizeof(e1), "2026-05-29T12:42:26Z", "../L_1", NORMAL, MOVED, "API Admin");
+    entry(e2, sizeof(e2), "2026-05-29T12:40:00Z", "L_2", NORMAL, MOVED, "API Admin");
+    snprintf(body, sizeof(body), "[%s,%s]", e1, e2);
+    assert_int_equal(chg_parse(body, strlen(body), &v, &n), CHG_OK);
+    assert_int_equal(n, 2);
+    assert_null(v[0].network_id);
+    assert_true(v[0].has_tags);
+    assert_false(chg_failed_over_at(v, n, "../L_1", &at));
+    assert_string_equal(v[1].network_id, "L_2");
+    assert_true(chg_failed_over_at(v, n, "L_2", &at));
+    chg_free(v, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_moves),
+        cmocka_unit_test(test_bad_network_id),
         cmocka_unit_test(test_not_tag_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -60,7 +60,7 @@ static const char *test_getenv(const char *name)
 
 #define MEMFILE(name, text)                                                                        \
     {                                                                                              \
-        TEST_DIR "/" name, text, sizeof(text) - 1, 0                                               \
+        TEST_DIR "/" name, text, sizeof(text) - 1, 0, 0600, false                                  \
     }
 
 /* A secret file one byte over the cap, and one exactly at it (filled by group_setup). */
@@ -76,22 +76,32 @@ static const config_memfile test_files[] = {
     MEMFILE("api_key_inner", "file key\n"),
     MEMFILE("api_key_nul", "filekey\0"
                            "123\n"),
-    {TEST_DIR "/api_key_big", secret_over_cap, sizeof secret_over_cap, 0},
-    {TEST_DIR "/api_key_cap", secret_at_cap, sizeof secret_at_cap, 0},
+    {TEST_DIR "/api_key_big", secret_over_cap, sizeof secret_over_cap, 0, 0600, false},
+    {TEST_DIR "/api_key_cap", secret_at_cap, sizeof secret_at_cap, 0, 0600, false},
     MEMFILE("secret", "file shared secret\n"),
     MEMFILE("cert.pem", "-----BEGIN CERTIFICATE-----\n"),
     MEMFILE("key.pem", "-----BEGIN PRIVATE KEY-----\n"),
     MEMFILE("ca.pem", "-----BEGIN CERTIFICATE-----\n"),
-    {TEST_DIR "/unreadable", NULL, 0, EACCES},
-    {TEST_DIR, NULL, 0, EISDIR},
-    {NULL, NULL, 0, 0},
+    {TEST_DIR "/unreadable", NULL, 0, EACCES, 0, false},
+    {TEST_DIR "/fifo", NULL, 0, CONFIG_FILE_NOT_REGULAR, 0, false},
+    /* Permissions, for the warnings. */
+    {TEST_DIR "/secret_0644", "s\n", 2, 0, 0644, false},
+    {TEST_DIR "/secret_0604", "s\n", 2, 0, 0604, true},
+    {TEST_DIR "/secret_0640", "s\n", 2, 0, 0640, false},
+    {TEST_DIR "/secret_0640_own", "s\n", 2, 0, 0640, true},
+    {TEST_DIR "/key_0644.pem", "x", 1, 0, 0644, false},
+    {TEST_DIR "/open.conf", "", 0, 0, 0644, false},
+    {TEST_DIR "/own.conf", "", 0, 0, 0640, true},
+    {TEST_DIR "/closed.conf", "", 0, 0, 0600, false},
+    {TEST_DIR, NULL, 0, EISDIR, 0, false},
+    {NULL, NULL, 0, 0, 0, false},
 };
 
 /* The default certificate and key (relative paths), for a file without a [listener]. */
 static const config_memfile default_cert_files[] = {
-    {"certs/server.crt", "x", 1, 0},
-    {"certs/server.key", "x", 1, 0},
-    {NULL, NULL, 0, 0},
+    {"certs/server.crt", "x", 1, 0, 0600, false},
+    {"certs/server.key", "x", 1, 0, 0600, false},
+    {NULL, NULL, 0, 0, 0, false},
 };
 
 /* The files load_string's reader answers from; each test that changes it sets it back. */
@@ -649,8 +659,36 @@ typedef struct {
 
 static const error_case error_cases[] = {
     /* structure */
-    {"[dashbaord]\ntimeout_s = 1\n" OFF, "t.conf:1: unknown section [dashbaord]\n", 0, NULL},
+    {"[dashbaord]\ntimeout_s = 1\n" OFF,
+     "t.conf:1: unknown section [dashbaord]: did you mean [dashboard]?\n", 0, NULL},
     {"[dashboard]\nfoo = 1\n" OFF, "t.conf:2: unknown key 'foo' in [dashboard]\n", 0, NULL},
+    /* did you mean: the nearest key of the section, case ignored, or the section it is in */
+    {"[failover]\nloss_treshold_pct = 30\n" OFF,
+     "t.conf:2: unknown key 'loss_treshold_pct' in [failover]: did you mean "
+     "loss_threshold_pct?\n",
+     0, NULL},
+    {"[failover]\nLoss_Threshold_Pct = 30\n" OFF,
+     "t.conf:2: unknown key 'Loss_Threshold_Pct' in [failover]: did you mean "
+     "loss_threshold_pct?\n",
+     0, NULL},
+    {"[failover]\nconfrim_window_s = 30\n" OFF,
+     "t.conf:2: unknown key 'confrim_window_s' in [failover]: did you mean confirm_window_s?\n", 0,
+     NULL},
+    {"[dashboard]\nloss_threshold_pct = 30\n" OFF,
+     "t.conf:2: unknown key 'loss_threshold_pct' in [dashboard]: it belongs in [failover]\n", 0,
+     NULL},
+    {"[listener]\nmode = off\nshared_secert_file = x\n",
+     "t.conf:3: unknown key 'shared_secert_file' in [listener]: did you mean "
+     "shared_secret_file?\n",
+     0, NULL},
+    {"[failvoer]\n" OFF, "t.conf:1: unknown section [failvoer]: did you mean [failover]?\n", 0,
+     NULL},
+    {"[Listener]\n" OFF, "t.conf:1: unknown section [Listener]: did you mean [listener]?\n", 0,
+     NULL},
+    {"[sites]\n" OFF, "t.conf:1: unknown section [sites]: did you mean [site NAME]?\n", 0, NULL},
+    {"[site london]\ntrackedip = 1.1.1.1\n" OFF,
+     "t.conf:2: unknown key 'trackedip' in [site london]: did you mean tracked_ip?\n", 2, NULL},
+    {"[webhook]\n" OFF, "t.conf:1: unknown section [webhook]\n", 0, NULL},
     {"[dashboard]\ntimeout_s = 1\ntimeout_s = 2\n" OFF,
      "t.conf:3: duplicate key 'timeout_s' in [dashboard] (first set on line 2)\n", 0, NULL},
     {"[log]\n[dashboard]\n[log]\n" OFF, "t.conf:3: duplicate section [log] (first on line 1)\n", 0,
@@ -897,6 +935,21 @@ static const error_case error_cases[] = {
      "t.conf:4: key_file: cannot read '/nonexistent/k.pem'", 0, NULL},
     {"[listener]\nmode = tls\ncert_file = @DIR@\nkey_file = @DIR@/key.pem\n",
      "t.conf:3: cert_file: cannot read '@DIR@': Is a directory (mode = tls needs it)\n", 0, NULL},
+    /* a FIFO (or socket, or device) is refused as any file the configuration names */
+    {"[dashboard]\napi_key_file = @DIR@/fifo\n" OFF,
+     "t.conf:2: api_key_file: cannot read '@DIR@/fifo': not a regular file (a FIFO, socket or "
+     "device)\n",
+     0, env_none},
+    {"[listener]\nmode = plain\nshared_secret_file = @DIR@/fifo\n",
+     "t.conf:3: shared_secret_file: cannot read '@DIR@/fifo': not a regular file", 0, env_key_only},
+    {"[listener]\nshared_secret = s\ncert_file = @DIR@/fifo\nkey_file = @DIR@/key.pem\n",
+     "t.conf:3: cert_file: cannot read '@DIR@/fifo': not a regular file (a FIFO, socket or "
+     "device) (mode = tls needs it)\n",
+     0, NULL},
+    {"[listener]\nshared_secret = s\ncert_file = @DIR@/cert.pem\nkey_file = @DIR@/fifo\n",
+     "t.conf:4: key_file: cannot read '@DIR@/fifo': not a regular file", 0, NULL},
+    {"[dashboard]\nca_file = @DIR@/fifo\n" OFF,
+     "t.conf:2: ca_file: cannot read '@DIR@/fifo': not a regular file", 0, NULL},
     {"[dashboard]\nca_file = @DIR@/unreadable\n" OFF,
      "t.conf:2: ca_file: cannot read '@DIR@/unreadable': Permission denied (ca_file is set)\n", 0,
      NULL},
@@ -914,6 +967,140 @@ static const error_case error_cases[] = {
      "t.conf: [listener] shared_secret: no shared secret while the listener is on",
      5, env_none},
 };
+
+/* ---- warnings: loads, but check-config says what should not stay so ------------------------- */
+
+typedef struct {
+    const char *name;   /* the configuration file's name (@DIR@: the directory in memory) */
+    const char *text;   /* the whole file */
+    const char *expect; /* every warning, one per line; "" for none */
+    const test_env_var *env;
+} warning_case;
+
+#define TLS_OK "cert_file = @DIR@/cert.pem\nkey_file = @DIR@/key.pem\n"
+
+static const warning_case warning_cases[] = {
+    /* secret files: others, a group that is not the daemon's, the daemon's own group */
+    {"t.conf", "[dashboard]\napi_key_file = @DIR@/secret_0644\n" OFF,
+     "t.conf:2: warning: api_key_file: '@DIR@/secret_0644' holds a secret and is readable by "
+     "others (mode 0644): chmod 0600 it, or 0640 with the daemon's own group\n",
+     env_none},
+    {"t.conf", "[dashboard]\napi_key_file = @DIR@/secret_0604\n" OFF,
+     "t.conf:2: warning: api_key_file: '@DIR@/secret_0604' holds a secret and is readable by "
+     "others (mode 0604): chmod 0600 it, or 0640 with the daemon's own group\n",
+     env_none},
+    {"t.conf", "[dashboard]\napi_key_file = @DIR@/secret_0640\n" OFF,
+     "t.conf:2: warning: api_key_file: '@DIR@/secret_0640' holds a secret and is readable by "
+     "its group (mode 0640): chmod 0600 it, or 0640 with the daemon's own group\n",
+     env_none},
+    {"t.conf", "[dashboard]\napi_key_file = @DIR@/secret_0640_own\n" OFF, "", env_none},
+    {"t.conf", "[dashboard]\napi_key_file = @DIR@/api_key\n" OFF, "", env_none},
+    /* the environment wins, but the file is still there to be read */
+    {"t.conf", "[dashboard]\napi_key_file = @DIR@/secret_0644\n" OFF,
+     "t.conf:2: warning: api_key_file: '@DIR@/secret_0644' holds a secret", env_both},
+    {"t.conf",
+     "[dashboard]\n[listener]\nmode = plain\naddress = 127.0.0.1\nshared_secret_file = "
+     "@DIR@/secret_0644\n",
+     "t.conf:5: warning: shared_secret_file: '@DIR@/secret_0644' holds a secret and is readable "
+     "by others (mode 0644): chmod 0600 it, or 0640 with the daemon's own group\n",
+     env_key_only},
+    /* the TLS key, only when the listener uses it */
+    {"t.conf",
+     "[dashboard]\n[listener]\nshared_secret = s\ncert_file = @DIR@/cert.pem\nkey_file = "
+     "@DIR@/key_0644.pem\n",
+     "t.conf:5: warning: key_file: '@DIR@/key_0644.pem' holds a secret and is readable by others "
+     "(mode 0644): chmod 0600 it, or 0640 with the daemon's own group\n",
+     NULL},
+    {"t.conf", "[dashboard]\n[listener]\nmode = off\nkey_file = @DIR@/key_0644.pem\n", "", NULL},
+    /* a secret written in a configuration file others can read */
+    {"@DIR@/open.conf", "[dashboard]\napi_key = abc123\n" OFF,
+     "@DIR@/open.conf:2: warning: api_key: a secret written in '@DIR@/open.conf', which is "
+     "readable by others (mode 0644): move it to api_key_file (mode 0600) or chmod 0600 the "
+     "file\n",
+     env_none},
+    {"@DIR@/open.conf", "[dashboard]\napi_key = abc123\n[listener]\nshared_secret = s\n" TLS_OK,
+     "@DIR@/open.conf:2: warning: api_key: a secret written in '@DIR@/open.conf'"
+     ", which is readable by others (mode 0644): move it to api_key_file (mode 0600) or chmod "
+     "0600 the file\n"
+     "@DIR@/open.conf:4: warning: shared_secret: a secret written in '@DIR@/open.conf', which "
+     "is readable by others (mode 0644): move it to shared_secret_file (mode 0600) or chmod "
+     "0600 the file\n",
+     env_none},
+    {"@DIR@/own.conf", "[dashboard]\napi_key = abc123\n" OFF, "", env_none},
+    /* an empty value holds no secret; the environment's value is not in the file */
+    {"@DIR@/open.conf", "[dashboard]\napi_key =\n" OFF, "", env_both},
+    /* a value the environment overrides is still written in the file */
+    {"@DIR@/open.conf", "[dashboard]\napi_key = abc123\n" OFF,
+     "@DIR@/open.conf:2: warning: api_key: a secret written in", env_both},
+    {"@DIR@/closed.conf", "[dashboard]\napi_key = abc123\n" OFF, "", env_none},
+    /* not known to the reader: nothing to say */
+    {"t.conf", "[dashboard]\napi_key = abc123\n" OFF, "", env_none},
+    /* listeners off loopback */
+    {"t.conf", "[dashboard]\n[listener]\nmode = plain\nshared_secret = s\n",
+     "t.conf:2: warning: address: mode = plain on 0.0.0.0, not loopback: webhooks and their "
+     "shared secret travel unencrypted; bind it to 127.0.0.1 behind the TLS proxy\n",
+     NULL},
+    {"t.conf", "[dashboard]\n[listener]\nmode = plain\nshared_secret = s\naddress = ::\n",
+     "t.conf:5: warning: address: mode = plain on ::, not loopback", NULL},
+    {"t.conf", "[dashboard]\n[listener]\nmode = plain\nshared_secret = s\naddress = 127.0.0.2\n",
+     "", NULL},
+    {"t.conf", "[dashboard]\n[listener]\nmode = plain\nshared_secret = s\naddress = ::1\n", "",
+     NULL},
+    {"t.conf", "[dashboard]\n[listener]\nshared_secret = s\n" TLS_OK, "", NULL},
+    {"t.conf", "[dashboard]\n[admin]\naddress = 0.0.0.0\n" OFF,
+     "t.conf:3: warning: address: the admin listener (plain HTTP, no authentication: /status, "
+     "/metrics, the page) is on 0.0.0.0, not loopback\n",
+     NULL},
+    {"t.conf", "[dashboard]\n[admin]\naddress = 192.0.2.1\nport = 0\n" OFF, "", NULL},
+    {"t.conf", "[dashboard]\n[admin]\naddress = ::ffff:127.0.0.1\n" OFF, "", NULL},
+    /* every warning at once, in file order */
+    {"@DIR@/open.conf",
+     "[dashboard]\napi_key = abc123\n[listener]\nmode = plain\nshared_secret_file = "
+     "@DIR@/secret_0640\n[admin]\naddress = ::\n",
+     "@DIR@/open.conf:2: warning: api_key: a secret written in '@DIR@/open.conf', which is "
+     "readable by others (mode 0644): move it to api_key_file (mode 0600) or chmod 0600 the "
+     "file\n"
+     "@DIR@/open.conf:3: warning: address: mode = plain on 0.0.0.0, not loopback: webhooks and "
+     "their shared secret travel unencrypted; bind it to 127.0.0.1 behind the TLS proxy\n"
+     "@DIR@/open.conf:5: warning: shared_secret_file: '@DIR@/secret_0640' holds a secret and is "
+     "readable by its group (mode 0640): chmod 0600 it, or 0640 with the daemon's own group\n"
+     "@DIR@/open.conf:7: warning: address: the admin listener (plain HTTP, no authentication: "
+     "/status, /metrics, the page) is on ::, not loopback\n",
+     env_none},
+};
+
+static void test_warnings(void **state)
+{
+    (void)state;
+    char err[4096], got[4096];
+
+    for (size_t i = 0; i < sizeof warning_cases / sizeof warning_cases[0]; i++) {
+        const warning_case *t = &warning_cases[i];
+        config c;
+        char *name = with_dir(t->name), *text = with_dir(t->text), *expect = with_dir(t->expect);
+        test_env = t->env ? t->env : env_both;
+        print_message("case %zu: %s", i, text);
+        config_err rc = load_string(text, name, test_getenv, &c, err, sizeof err);
+        if (rc != CONFIG_OK)
+            print_message("%s", err);
+        assert_int_equal(rc, CONFIG_OK);
+        got[0] = '\0';
+        for (size_t k = 0; k < c.warnings.n; k++) {
+            strncat(got, c.warnings.v[k], sizeof got - strlen(got) - 2);
+            strcat(got, "\n");
+        }
+        print_message("got: %s", got);
+        /* A whole text is compared whole; a prefix (no final newline) as the start. */
+        if (expect[0] != '\0' && expect[strlen(expect) - 1] != '\n')
+            assert_memory_equal(got, expect, strlen(expect));
+        else
+            assert_string_equal(got, expect);
+        config_free(&c);
+        free(name);
+        free(text);
+        free(expect);
+    }
+}
 
 static void test_errors(void **state)
 {
@@ -1550,6 +1737,7 @@ int main(void)
         cmocka_unit_test(test_example),       cmocka_unit_test(test_parse),
         cmocka_unit_test(test_memory_reader), cmocka_unit_test(test_cidr_parse),
         cmocka_unit_test(test_cidr_contains), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_warnings),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }

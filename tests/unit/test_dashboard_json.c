@@ -326,17 +326,32 @@ static const shape_case shape_cases[] = {
     {"orgs name number", run_orgs, "[{\"id\":\"1\",\"name\":5}]", DJ_ERR_SHAPE, 0},
     {"orgs item null", run_orgs, "[null]", DJ_ERR_SHAPE, 0},
     {"orgs item array", run_orgs, "[[]]", DJ_ERR_SHAPE, 0},
-    {"orgs id over cap", run_orgs, "[{\"id\":\"" A128 "1\"}]", DJ_ERR_TOO_LARGE, 0},
-    /* IDs go into API paths: 1..64 of [A-Za-z0-9_-] (before the rule, 128 characters of
-     * anything passed). */
+    /* IDs go into API paths: 1..64 of [A-Za-z0-9_-]. A record whose ID breaks the rule is
+     * left out of its list (n counts the others); the rest of the answer goes on. */
+    {"orgs id over cap", run_orgs, "[{\"id\":\"" A128 "1\"}]", DJ_OK, 0},
     {"orgs id at cap", run_orgs, "[{\"id\":\"" A64 "\"}]", DJ_OK, 1},
-    {"orgs id one over the cap", run_orgs, "[{\"id\":\"" A64 "b\"}]", DJ_ERR_TOO_LARGE, 0},
-    {"orgs id ..", run_orgs, "[{\"id\":\"1\"},{\"id\":\"..\"}]", DJ_ERR_SHAPE, 0},
-    {"orgs id with a space", run_orgs, "[{\"id\":\"1 2\"}]", DJ_ERR_SHAPE, 0},
-    {"networks id with a slash", run_networks, "[{\"id\":\"L_1/../L_2\"}]", DJ_ERR_SHAPE, 0},
-    {"networks id ..", run_networks, "[{\"id\":\"N\"},{\"id\":\"..\"}]", DJ_ERR_SHAPE, 0},
-    {"networks orgId with a slash", run_networks, "[{\"id\":\"N\",\"organizationId\":\"1/2\"}]",
+    {"orgs id one over the cap", run_orgs, "[{\"id\":\"" A64 "b\"},{\"id\":\"2\"}]", DJ_OK, 1},
+    {"orgs id ..", run_orgs, "[{\"id\":\"1\"},{\"id\":\"..\"}]", DJ_OK, 1},
+    {"orgs id with a space", run_orgs, "[{\"id\":\"1 2\"}]", DJ_OK, 0},
+    {"orgs bad id, then a shape error", run_orgs, "[{\"id\":\"..\"},{\"name\":\"x\"}]",
      DJ_ERR_SHAPE, 0},
+    {"networks id with a slash", run_networks, "[{\"id\":\"L_1/../L_2\"}]", DJ_OK, 0},
+    {"networks id ..", run_networks, "[{\"id\":\"N\"},{\"id\":\"..\"}]", DJ_OK, 1},
+    {"networks orgId with a slash", run_networks,
+     "[{\"id\":\"N\",\"organizationId\":\"1/2\"},{\"id\":\"M\"}]", DJ_OK, 1},
+    {"networks id a number", run_networks, "[{\"id\":5}]", DJ_ERR_SHAPE, 0},
+    {"loss networkId ..", run_loss,
+     "[{\"networkId\":\"..\",\"uplink\":\"wan1\",\"ip\":\"1.2.3.4\",\"timeSeries\":[]},"
+     "{\"networkId\":\"N_1\",\"uplink\":\"wan1\",\"ip\":\"1.2.3.4\",\"timeSeries\":[]}]",
+     DJ_OK, 1},
+    {"loss networkId over the cap", run_loss,
+     "[{\"networkId\":\"" A128 "\",\"uplink\":\"wan1\",\"ip\":\"1.2.3.4\",\"timeSeries\":[]}]",
+     DJ_OK, 0},
+    {"uplinks networkId with a slash", run_uplinks,
+     "[{\"networkId\":\"N/1\",\"uplinks\":[]},{\"networkId\":\"N_2\",\"uplinks\":[]}]", DJ_OK, 1},
+    {"vpn networkId with a query", run_vpn, "[{\"networkId\":\"N?x=1\"},{\"networkId\":\"N\"}]",
+     DJ_OK, 1},
+    {"vpn networkId missing", run_vpn, "[{\"networkId\":\"N\"},{}]", DJ_ERR_SHAPE, 0},
     {"network id with a query", run_network, "{\"id\":\"L_1?x\"}", DJ_ERR_SHAPE, 0},
     {"network id of every allowed character", run_network,
      "{\"id\":\"L_aZ09-_\",\"organizationId\":\"549236\"}", DJ_OK, 0},
@@ -634,6 +649,59 @@ static void test_unreadable_in_listing(void **state)
     assert_null(v);
 }
 
+/* Serials go into a live ping's path (/devices/{serial}/liveTools/ping): one that breaks
+ * id_serial_valid is dropped from its record, which stays (it still has loss data or uplinks)
+ * with no appliance to ping from. */
+static void test_bad_serials(void **state)
+{
+    static const char loss[] =
+        "[{\"networkId\":\"N_1\",\"serial\":\"Q2/../x\",\"uplink\":\"wan1\",\"ip\":\"1.2.3.4\","
+        "\"timeSeries\":[]},{\"networkId\":\"N_2\",\"serial\":\"Q234-ABCD-5678\",\"uplink\":"
+        "\"wan1\",\"ip\":\"1.2.3.4\",\"timeSeries\":[]},{\"networkId\":\"N_3\",\"serial\":\"Q_1\","
+        "\"uplink\":\"wan1\",\"ip\":\"1.2.3.4\",\"timeSeries\":[]},{\"networkId\":\"N_4\","
+        "\"serial\":\"" A64 "\",\"uplink\":\"wan1\",\"ip\":\"1.2.3.4\",\"timeSeries\":[]}]";
+    static const char uplinks[] =
+        "[{\"networkId\":\"N_1\",\"serial\":\"..\",\"uplinks\":[]},"
+        "{\"networkId\":\"N_2\",\"serial\":\"Q234-ABCD-5678\",\"uplinks\":[]}]";
+    dj_loss_item *l;
+    dj_appliance *a;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(dj_parse_loss(loss, sizeof loss - 1, &l, &n), DJ_OK);
+    assert_int_equal(n, 4);
+    assert_string_equal(l[0].network_id, "N_1");
+    assert_null(l[0].serial);
+    assert_string_equal(l[1].serial, "Q234-ABCD-5678");
+    assert_null(l[2].serial); /* '_' is in network ids, never in serials */
+    assert_null(l[3].serial); /* longer than ID_SERIAL_MAX_LEN */
+    dj_loss_free(l, n);
+    assert_int_equal(dj_parse_uplink_statuses(uplinks, sizeof uplinks - 1, &a, &n), DJ_OK);
+    assert_int_equal(n, 2);
+    assert_null(a[0].serial);
+    assert_string_equal(a[1].serial, "Q234-ABCD-5678");
+    dj_appliances_free(a, n);
+}
+
+/* The records around one with a bad ID are read as usual, in order. */
+static void test_bad_id_in_listing(void **state)
+{
+    static const char json[] =
+        "[{\"id\":\"L_1\",\"tags\":[\"a\"]},{\"id\":\"../../organizations\","
+        "\"tags\":[\"london_primary_up\"]},{\"id\":\"L_3\",\"tags\":[\"b\"]}]";
+    dj_network *v;
+    size_t n;
+
+    (void)state;
+    assert_int_equal(dj_parse_networks(json, sizeof json - 1, &v, &n), DJ_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(v[0].id, "L_1");
+    assert_string_equal(v[0].tags.v[0], "a");
+    assert_string_equal(v[1].id, "L_3");
+    assert_string_equal(v[1].tags.v[0], "b");
+    dj_networks_free(v, n);
+}
+
 static void test_errors_message(void **state)
 {
     const char *json = "{\"errors\":[\"Invalid API key\",\"Rate \\\"limit\\\" \\u00e9\"]}";
@@ -821,6 +889,8 @@ int main(void)
         cmocka_unit_test(test_loss_sort_large),
         cmocka_unit_test(test_tag_caps),
         cmocka_unit_test(test_unreadable_in_listing),
+        cmocka_unit_test(test_bad_serials),
+        cmocka_unit_test(test_bad_id_in_listing),
         cmocka_unit_test(test_errors_message),
         cmocka_unit_test(test_tags_body),
         cmocka_unit_test(test_parse_time),

@@ -62,10 +62,55 @@ static void test_ids(void **state)
     assert_int_equal(TF_ID_MAX_LEN, 64);
 }
 
+/* Appliance serials, as they go into a live ping's path: letters, digits and '-', 1..32. */
+static void test_serials(void **state)
+{
+    static const struct {
+        const char *serial;
+        bool ok;
+    } cases[] = {
+        {"Q234-ABCD-5678", true},
+        {"Q2XX-XXXX-XXXX", true},
+        {"q2", true},
+        {"-", true},
+        {"", false},
+        {"Q_234", false},
+        {"..", false},
+        {"Q2/../x", false},
+        {"Q2?x", false},
+        {"Q2 34", false},
+        {"Q2%2F", false},
+        {"Q2\n", false},
+        {"Q2.3", false},
+        {"Q\xc3\xa9", false},
+        {"Q2#x", false},
+        {"Q2\\", false},
+    };
+    char s[ID_SERIAL_MAX_LEN + 2];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        if (id_serial_valid(cases[i].serial) != cases[i].ok)
+            fail_msg("case %zu (%s): want %s", i, cases[i].serial,
+                     cases[i].ok ? "valid" : "refused");
+    }
+    assert_false(id_serial_valid(NULL));
+    memset(s, 'Q', ID_SERIAL_MAX_LEN);
+    s[ID_SERIAL_MAX_LEN] = '\0';
+    assert_true(id_serial_valid(s));
+    s[ID_SERIAL_MAX_LEN] = 'Q';
+    s[ID_SERIAL_MAX_LEN + 1] = '\0';
+    assert_false(id_serial_valid(s));
+    /* The same length as the alert's deviceSerial cap (alert.h), which the serials compare
+     * with. */
+    assert_int_equal(ID_SERIAL_MAX_LEN, 32);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ids),
+        cmocka_unit_test(test_serials),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
