@@ -24,6 +24,7 @@ SID=""
 # stops chromedriver and removes the profile.
 page_exit() {
   local rc=$?
+  set +e # (exit "$rc") below must not end the trap before h_cleanup under errexit
   if [ -n "$SID" ]; then "${WD[@]}" close "$DRIVER" "$SID" >/dev/null 2>&1 || true; fi
   (exit "$rc")
   h_cleanup
@@ -122,6 +123,15 @@ check "the held network's reason is in words" wait_js 5 \
   "return document.querySelector('.row[data-id=\"L_300\"] .reason').textContent === 'held by the hold tag';"
 check "every row has its chart with the threshold line" wait_js 5 \
   "return document.querySelectorAll('.row[data-id] svg.chart line.thr').length === 3;"
+# Names come from the Dashboard: hostile text is shown as text, never run.
+EVIL='<img src=x onerror="document.title=1">Hull & <b>co</b>'
+check "a network renamed to markup" test "$(curl -s -o /dev/null -w '%{http_code}' -X PUT \
+  -H "Authorization: Bearer $H_API_KEY" -H 'Content-Type: application/json' \
+  --data-binary "$(python3 -c 'import json,sys; print(json.dumps({"name": sys.argv[1]}))' "$EVIL")" \
+  "$H_FAKE/api/v1/networks/L_300")" = 200
+check "the page shows the markup as text" wait_js 15 "var r = document.querySelector('.row[data-id=\"L_300\"]');
+  return r && r.querySelector('.name').textContent.indexOf($(python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$EVIL")) === 0 &&
+    r.querySelector('img, b') === null && document.title === 'tagfailover';"
 check "no console error on load" no_console_errors "the load"
 
 # ---- 3. a confirmation in progress -----------------------------------------------------------
