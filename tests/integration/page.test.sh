@@ -3,7 +3,8 @@
 # headless, driven through chromedriver's WebDriver API (webdriver.py beside this file).
 #
 # 1. The served HTML names no external URL and carries its Content-Security-Policy.
-# 2. It loads with no console error and shows every managed network with its state.
+# 2. It loads with no console error and shows every managed network with its name, state and
+#    reason in words; a name made of markup shows as text.
 # 3. An alert with no loss shows as a confirmation in progress.
 # 4. A failover (loss, then a webhook) shows as failed_over within one refresh, with the last
 #    action, the loss chart's threshold line and its over-threshold samples, and a failback
