@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev
   nginx-light wrk curl openssl ca-certificates webhook systemd python3
+  chromium chromium-driver
 )
 
 missing=()

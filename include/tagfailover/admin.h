@@ -4,7 +4,9 @@
  *   GET /healthz  200 "ok" while the process runs
  *   GET /readyz   200 "ready", or 503 with the reason (the source's ready)
  *   GET /metrics  Prometheus text format 0.0.4 (metrics_render)
+ *   GET /         the operator's page (page.h): one self-contained HTML document
  *   GET /status   the status document (the source's status_json)
+ *   GET /status/series  each network's loss over the detect window (the source's series_json)
  * Any other path is 404; another method on a known path is 405 (Allow: GET, HEAD).
  *
  * It runs on one MHD thread of its own, so a slow scrape never competes with webhooks for a
@@ -28,6 +30,8 @@ typedef struct {
     bool (*ready)(void *ctx, char *why, size_t len);
     /* The /status document as a heap string the caller frees; NULL when out of memory. */
     char *(*status_json)(void *ctx);
+    /* The /status/series document as a heap string the caller frees; NULL when out of memory. */
+    char *(*series_json)(void *ctx);
     void *ctx;
 } admin_source;
 

@@ -107,4 +107,10 @@
  * with Retry-After, and every other organization's still go through. */
 #define TF_ORG_QUEUE_CAPACITY 1024
 
+/* Most loss samples the status model keeps per network for the operator's page (the detect
+ * window's series): a chart is about this many pixels wide, and 1,000 networks of a day-long
+ * window of 1-s samples would otherwise hold 1.4 GB. Past it, each run of consecutive samples
+ * keeps its worst, so a peak is never thinned away. */
+#define TF_STATUS_SERIES_MAX 120
+
 #endif

@@ -77,6 +77,10 @@ alert_relevance engine_relevance(engine *e, const char *org_id, const char *netw
  * out of memory. Any thread. */
 char *engine_status_json(engine *e);
 
+/* The /status/series document (each managed network's loss over the detect window, for the
+ * operator's page) as a heap string; caller frees. NULL when out of memory. Any thread. */
+char *engine_series_json(engine *e);
+
 /* True when the daemon is ready (/readyz). When not, `why` receives a short reason
  * (NUL-terminated, truncated to `len`). Any thread. */
 bool engine_ready(engine *e, char *why, size_t len);
@@ -87,7 +91,8 @@ size_t engine_queue_length(engine *e);
 /* A webhook sink that reaches `e` through engine_relevance and engine_submit_alert. */
 webhook_sink engine_webhook_sink(engine *e);
 
-/* An admin listener source that answers from engine_ready and engine_status_json. */
+/* An admin listener source that answers from engine_ready, engine_status_json and
+ * engine_series_json. */
 admin_source engine_admin_source(engine *e);
 
 /* A message for an error code; never NULL. */

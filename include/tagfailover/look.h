@@ -105,6 +105,15 @@ look_err look_series_of(const look_ctx *ctx, const char *network_id, const char 
                         const char *uplink, policy_sample **samples, size_t *n)
     __attribute__((warn_unused_result));
 
+/* The loss to a network's primary tracked IP over the detect window [t1 - detect_window_s, t1]
+ * of the look `r` made (look_network with the same context and t1): one sample per timestamp,
+ * the worst of the considered uplinks (a loss beats a smaller loss, any loss beats a null), in
+ * ts order. This is the series the decision was made from, as the operator's page draws it.
+ * Nothing (*n = 0) when the network has no tracked IP or no sample. The caller frees *out. */
+look_err look_primary_window(const look_ctx *ctx, const dj_network *net, const look_result *r,
+                             int64_t t1, policy_sample **out, size_t *n)
+    __attribute__((warn_unused_result));
+
 /* True when some peer's networkTags hold `<site>_primary_up` (primary) or `<site>_backup_up`
  * (backup): the peer a network of that site in that role is connected to when up. A [site]
  * tracked_ip does not stand in for it: the tag must lead somewhere. */

@@ -54,6 +54,13 @@ typedef struct {
     status_confirming confirming;
     bool has_failback_due;   /* failed over, failback = auto, and the moment is known: */
     int64_t failback_due_at; /* when the clean window will be proven if no new loss arrives */
+    /* The loss to the primary's tracked IP over the detect window of the look behind the
+     * decision (look_primary_window), set by status_org_series; at most TF_STATUS_SERIES_MAX
+     * samples (each run of consecutive samples past that keeps its worst). */
+    bool has_series;       /* a look has set it (it may still hold no sample) */
+    int64_t series_t1;     /* the window's end (the look's data end), Unix seconds */
+    policy_sample *series; /* in ts order; NULL when none */
+    size_t n_series;
 } status_network;
 
 /* One organization. */
@@ -74,8 +81,8 @@ status_err status_org_init(status_org *o, const char *id, const char *name)
 /* Frees everything the organization owns and zeroes it. */
 void status_org_clear(status_org *o);
 
-/* A deep copy (a snapshot for readers on other threads). The caller frees *out with
- * status_org_clear. */
+/* A deep copy (a snapshot for readers on other threads), series included. The caller frees *out
+ * with status_org_clear. */
 status_err status_org_copy(const status_org *o, status_org *out)
     __attribute__((warn_unused_result));
 
@@ -104,6 +111,15 @@ void status_org_acted(status_org *o, const char *network_id, policy_action actio
 status_err status_org_confirming(status_org *o, const char *network_id, const status_confirming *c)
     __attribute__((warn_unused_result));
 
+/* Sets the loss series of the networks a look decided: `nets` and their `results` came from
+ * look_network(ctx, ..., t1). A network the model does not hold (unmanaged) is skipped. A
+ * reconcile calls it after status_org_reconciled, a confirmation's look after
+ * status_org_looked (both drop the series of the networks they replace). On failure the
+ * networks not yet set keep no series. */
+status_err status_org_series(status_org *o, const look_ctx *ctx, const dj_network *nets,
+                             const look_result *results, size_t n, int64_t t1)
+    __attribute__((warn_unused_result));
+
 /* The entry of a network, or NULL. */
 const status_network *status_org_find(const status_org *o, const char *network_id);
 
@@ -116,6 +132,14 @@ void status_org_census(const status_org *o, long counts[LOOK_MANAGED_STATES]);
 /* The /status document of `n` organizations: {"organizations": [...]} as a heap string the
  * caller frees; `pretty` indents it. NULL when out of memory. */
 char *status_render_json(const status_org *const *orgs, size_t n, bool pretty);
+
+/* The series document of `n` organizations (GET /status/series, the operator's page's chart):
+ * {"loss_threshold_pct", "detect_window_s", "organizations": [{"id", "networks": [{"id",
+ * "tracked_ip", "t0", "t1", "samples": [[ts, loss_pct | null], ...]}]}]}, times in Unix
+ * seconds, one entry per managed network a look has given a series. A heap string the caller
+ * frees; NULL when out of memory. */
+char *status_render_series_json(const status_org *const *orgs, size_t n, double loss_threshold_pct,
+                                int detect_window_s);
 
 /* The `status` table of `n` organizations as a heap string the caller frees. NULL when out of
  * memory. */

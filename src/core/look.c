@@ -202,6 +202,24 @@ static int look_cmp_sample(const void *a, const void *b)
     return (x->ts > y->ts) - (x->ts < y->ts);
 }
 
+/* Sorts `v` by ts and keeps one sample per ts, the worse of two (a real loss beats a smaller
+ * loss, any loss beats a null); returns how many remain. */
+static size_t look_merge_worst(policy_sample *v, size_t total)
+{
+    qsort(v, total, sizeof(*v), look_cmp_sample);
+    size_t m = 0;
+    for (size_t i = 0; i < total; i++) {
+        if (m > 0 && v[m - 1].ts == v[i].ts) {
+            policy_sample *keep = &v[m - 1];
+            if (v[i].has_loss && (!keep->has_loss || v[i].loss_pct > keep->loss_pct))
+                *keep = v[i];
+            continue;
+        }
+        v[m++] = v[i];
+    }
+    return m;
+}
+
 /* Merges every item of (network, ip, uplink) into one series sorted by ts, one sample per ts
  * (the worse of two: a real loss beats a smaller loss, any loss beats a null). The caller
  * frees *samples. */
@@ -232,19 +250,8 @@ static look_err look_series(const look_ctx *ctx, const char *network_id, const c
         memcpy(v + k, ctx->loss[i]->samples, ctx->loss[i]->n * sizeof(*v));
         k += ctx->loss[i]->n;
     }
-    qsort(v, total, sizeof(*v), look_cmp_sample);
-    size_t m = 0;
-    for (size_t i = 0; i < total; i++) {
-        if (m > 0 && v[m - 1].ts == v[i].ts) {
-            policy_sample *keep = &v[m - 1];
-            if (v[i].has_loss && (!keep->has_loss || v[i].loss_pct > keep->loss_pct))
-                *keep = v[i];
-            continue;
-        }
-        v[m++] = v[i];
-    }
     *samples = v;
-    *n = m;
+    *n = look_merge_worst(v, total);
     return LOOK_OK;
 }
 
@@ -393,6 +400,45 @@ out:
     for (size_t i = 0; i < 2 * LOOK_MAX_UPLINKS; i++)
         free(owned[i]);
     return rc;
+}
+
+look_err look_primary_window(const look_ctx *ctx, const dj_network *net, const look_result *r,
+                             int64_t t1, policy_sample **out, size_t *n)
+{
+    policy_sample *all = NULL;
+    size_t total = 0;
+    const int64_t t0 = t1 - ctx->cfg->detect_window_s;
+
+    *out = NULL;
+    *n = 0;
+    if (r->tracked_ip == NULL)
+        return LOOK_OK;
+    for (size_t u = 0; u < r->n_considered; u++) {
+        policy_sample *s;
+        size_t k;
+        if (look_series(ctx, net->id, r->tracked_ip, r->considered[u], &s, &k) != LOOK_OK) {
+            free(all);
+            return LOOK_ERR_NOMEM;
+        }
+        policy_sample *v = k > 0 ? realloc(all, (total + k) * sizeof(*v)) : all;
+        if (k > 0 && v == NULL) {
+            free(s);
+            free(all);
+            return LOOK_ERR_NOMEM;
+        }
+        all = v;
+        for (size_t i = 0; i < k; i++)
+            if (s[i].ts >= t0 && s[i].ts <= t1)
+                all[total++] = s[i];
+        free(s);
+    }
+    if (total == 0) {
+        free(all);
+        return LOOK_OK;
+    }
+    *out = all;
+    *n = look_merge_worst(all, total);
+    return LOOK_OK;
 }
 
 look_state look_network_state(const look_result *r)

@@ -32,6 +32,7 @@ static void status_network_clear(status_network *n)
     free(n->backup_site);
     free(n->tracked_ip);
     free(n->confirming.alert_id);
+    free(n->series);
     memset(n, 0, sizeof(*n));
 }
 
@@ -88,6 +89,15 @@ static bool status_network_copy(status_network *dst, const status_network *src)
     dst->backup_site = status_dup(src->backup_site, &ok);
     dst->tracked_ip = status_dup(src->tracked_ip, &ok);
     dst->confirming.alert_id = status_dup(src->confirming.alert_id, &ok);
+    dst->series = NULL;
+    dst->n_series = 0;
+    if (src->n_series > 0) {
+        dst->series = malloc(src->n_series * sizeof(*dst->series));
+        if (dst->series == NULL)
+            return false;
+        memcpy(dst->series, src->series, src->n_series * sizeof(*dst->series));
+        dst->n_series = src->n_series;
+    }
     return ok;
 }
 

@@ -90,7 +90,10 @@ alert_relevance engine_relevance(engine *e, const char *org_id, const char *netw
     return unmanaged ? ALERT_NETWORK_UNMANAGED : ALERT_RELEVANT;
 }
 
-char *engine_status_json(engine *e)
+/* Renders the snapshots of every organization with `render` (the two documents of /status
+ * and /status/series). */
+static char *engine_render(engine *e,
+                           char *(*render)(const engine *e, const status_org *const *, size_t))
 {
     size_t n = 0;
 
@@ -108,13 +111,34 @@ char *engine_status_json(engine *e)
         snaps[i] = engine_snap_take(workers[i]);
         orgs[i] = &snaps[i]->org;
     }
-    out = status_render_json(orgs, n, false);
+    out = render(e, orgs, n);
     for (size_t i = 0; i < n; i++)
         engine_snap_unref(snaps[i]);
 out:
     free(snaps);
     free(orgs);
     return out;
+}
+
+static char *engine_render_status(const engine *e, const status_org *const *orgs, size_t n)
+{
+    (void)e;
+    return status_render_json(orgs, n, false);
+}
+
+static char *engine_render_series(const engine *e, const status_org *const *orgs, size_t n)
+{
+    return status_render_series_json(orgs, n, e->cfg->loss_threshold_pct, e->cfg->detect_window_s);
+}
+
+char *engine_status_json(engine *e)
+{
+    return engine_render(e, engine_render_status);
+}
+
+char *engine_series_json(engine *e)
+{
+    return engine_render(e, engine_render_series);
 }
 
 bool engine_ready(engine *e, char *why, size_t len)
@@ -195,9 +219,17 @@ static char *engine_source_status(void *ctx)
     return engine_status_json(ctx);
 }
 
+static char *engine_source_series(void *ctx)
+{
+    return engine_series_json(ctx);
+}
+
 admin_source engine_admin_source(engine *e)
 {
-    admin_source s = {engine_source_ready, engine_source_status, e};
+    admin_source s = {.ready = engine_source_ready,
+                      .status_json = engine_source_status,
+                      .series_json = engine_source_series,
+                      .ctx = e};
     return s;
 }
 

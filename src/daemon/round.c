@@ -179,6 +179,7 @@ void round_org_clear(round_org *o)
 
 static void round_drop_last(round_org *o);
 static void round_moved_view(round_org *o, look_data *look);
+static void round_model_note(const round_org *o, status_err e);
 
 static round_err round_from_fetch(fetch_err e)
 {
@@ -323,6 +324,7 @@ round_err round_reconcile(const apply_env *env, round_org *o, bool report_only, 
         rc = ROUND_ERR_NOMEM;
         goto out;
     }
+    round_model_note(o, status_org_series(&o->model, ctx, d.networks, results, d.n_networks, d.t1));
     bool unknown_ip = false;
     for (size_t i = 0; i < o->model.n_nets; i++)
         unknown_ip = unknown_ip || o->model.nets[i].tracked_ip == NULL;
@@ -513,6 +515,7 @@ static bool round_confirm_look(const apply_env *env, round_org *o, sched *s, siz
         return false;
     }
     round_model_note(o, status_org_looked(&o->model, &net, &r));
+    round_model_note(o, status_org_series(&o->model, ctx, &net, &r, 1, t1));
     uint64_t now = round_now_ms();
     plan_confirm(c, PLAN_READ_OK, &r, NULL, interval, now, &step);
     if (step.kind == PLAN_CONFIRM_RETAG) {

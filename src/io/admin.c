@@ -1,18 +1,29 @@
 /*
- * admin.c - the admin listener: health, readiness, metrics and status over plain HTTP.
+ * admin.c - the admin listener: the operator's page, health, readiness, metrics and status over
+ * plain HTTP.
  *
- * Every answer is built per request (they change), with MHD_RESPMEM_MUST_FREE for the rendered
- * ones so no copy is made.
+ * Every answer but the page is built per request (they change), with MHD_RESPMEM_MUST_FREE for
+ * the rendered ones so no copy is made; the page is served from its embedded bytes.
  */
 #include "tagfailover/admin.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tagfailover/caps.h"
 #include "tagfailover/metrics.h"
+#include "tagfailover/page.h"
 
 #define ADMIN_METRICS_TYPE "text/plain; version=0.0.4; charset=utf-8"
+
+/* The page may run its own inline script and style and read this listener's JSON, nothing
+ * else: the browser itself refuses any other source, so the page works with no internet and
+ * cannot be made to load anything. */
+#define ADMIN_PAGE_CSP                                                                             \
+    "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "                  \
+    "connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; "                     \
+    "frame-ancestors 'none'"
 
 struct admin {
     admin_source src;
@@ -21,10 +32,12 @@ struct admin {
 
 /* Which answer a request gets. */
 typedef enum {
-    ADMIN_HEALTHZ = 0,
+    ADMIN_PAGE = 0,
+    ADMIN_HEALTHZ,
     ADMIN_READYZ,
     ADMIN_METRICS,
     ADMIN_STATUS,
+    ADMIN_SERIES,
     ADMIN_NOT_FOUND,
     ADMIN_METHOD_NOT_ALLOWED,
 } admin_route;
@@ -34,7 +47,9 @@ static admin_route admin_route_for(const char *method, const char *path)
 {
     admin_route r;
 
-    if (strcmp(path, "/healthz") == 0)
+    if (strcmp(path, "/") == 0)
+        r = ADMIN_PAGE;
+    else if (strcmp(path, "/healthz") == 0)
         r = ADMIN_HEALTHZ;
     else if (strcmp(path, "/readyz") == 0)
         r = ADMIN_READYZ;
@@ -42,6 +57,8 @@ static admin_route admin_route_for(const char *method, const char *path)
         r = ADMIN_METRICS;
     else if (strcmp(path, "/status") == 0)
         r = ADMIN_STATUS;
+    else if (strcmp(path, "/status/series") == 0)
+        r = ADMIN_SERIES;
     else
         return ADMIN_NOT_FOUND;
     if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
@@ -72,6 +89,27 @@ static enum MHD_Result admin_send(struct MHD_Connection *c, unsigned code, char 
         ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     if (ok == MHD_YES)
         ok = MHD_queue_response(c, code, resp);
+    MHD_destroy_response(resp);
+    return ok;
+}
+
+/* Queues the operator's page from its embedded bytes (nothing to copy or free). */
+static enum MHD_Result admin_send_page(struct MHD_Connection *c)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        page_html_len, (void *)(uintptr_t)page_html, MHD_RESPMEM_PERSISTENT);
+    if (resp == NULL)
+        return MHD_NO;
+    enum MHD_Result ok =
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/html; charset=utf-8");
+    if (ok == MHD_YES)
+        ok = MHD_add_response_header(resp, "Content-Security-Policy", ADMIN_PAGE_CSP);
+    if (ok == MHD_YES)
+        ok = MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (ok == MHD_YES)
+        ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (ok == MHD_YES)
+        ok = MHD_queue_response(c, MHD_HTTP_OK, resp);
     MHD_destroy_response(resp);
     return ok;
 }
@@ -108,6 +146,8 @@ static enum MHD_Result admin_handler(void *cls, struct MHD_Connection *c, const 
     }
     (void)con_cls;
     switch (admin_route_for(method, url)) {
+    case ADMIN_PAGE:
+        return admin_send_page(c);
     case ADMIN_HEALTHZ:
         return admin_send(c, MHD_HTTP_OK, strdup("ok\n"), text);
     case ADMIN_READYZ:
@@ -118,6 +158,8 @@ static enum MHD_Result admin_handler(void *cls, struct MHD_Connection *c, const 
         return admin_send(c, MHD_HTTP_OK, metrics_render(), ADMIN_METRICS_TYPE);
     case ADMIN_STATUS:
         return admin_send(c, MHD_HTTP_OK, a->src.status_json(a->src.ctx), "application/json");
+    case ADMIN_SERIES:
+        return admin_send(c, MHD_HTTP_OK, a->src.series_json(a->src.ctx), "application/json");
     case ADMIN_METHOD_NOT_ALLOWED:
         return admin_send(c, MHD_HTTP_METHOD_NOT_ALLOWED, strdup("method not allowed\n"), text);
     case ADMIN_NOT_FOUND:

@@ -1,7 +1,8 @@
 /*
  * test_status.c - the status model (status.h): what a reconcile, a confirmation's look, a
  * retag and a confirmation do to it, the snapshot copy, and both renderings (the /status
- * document and the `status` table) from the same struct.
+ * document and the `status` table) from the same struct; the loss series a look leaves in it
+ * and their /status/series document.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <cmocka.h>
 #include <json-c/json.h>
 
+#include "tagfailover/caps.h"
+#include "tagfailover/config.h"
 #include "tagfailover/status.h"
 
 /* 2023-11-14T22:13:20Z */
@@ -295,6 +298,222 @@ static void test_render_table(void **state)
     status_org_clear(&failed);
 }
 
+/* ---- The loss series ----------------------------------------------------------------------- */
+
+/* One loss item of (network, uplink, ip): samples every second over [from, to], each from
+ * loss(ts) (negative: null). */
+static void series_item(dj_loss_item *it, const char *net_id, const char *uplink, const char *ip,
+                        int64_t from, int64_t to, double (*loss)(int64_t))
+{
+    memset(it, 0, sizeof(*it));
+    it->network_id = strdup(net_id);
+    it->uplink = strdup(uplink);
+    it->ip = strdup(ip);
+    it->n = (size_t)(to - from + 1);
+    it->samples = calloc(it->n, sizeof(*it->samples));
+    assert_non_null(it->samples);
+    for (size_t i = 0; i < it->n; i++) {
+        int64_t ts = from + (int64_t)i;
+        double l = loss(ts);
+        it->samples[i] = (policy_sample){.ts = ts, .has_loss = l >= 0, .loss_pct = l >= 0 ? l : 0};
+    }
+}
+
+static void series_items_free(dj_loss_item *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].network_id);
+        free(v[i].uplink);
+        free(v[i].ip);
+        free(v[i].samples);
+    }
+}
+
+/* wan1: no loss but 45 % at T-2 and no data at T-1; wan2: no data but 10 % at T-2. */
+static double wan1_loss(int64_t ts)
+{
+    return ts == T - 2 ? 45 : ts == T - 1 ? -1 : 0;
+}
+static double wan2_loss(int64_t ts)
+{
+    return ts == T - 2 ? 10 : -1;
+}
+/* The backup's IP, lossy throughout: never part of the primary's series. */
+static double backup_loss(int64_t ts)
+{
+    (void)ts;
+    return 80;
+}
+
+static void set_tags(dj_network *n, const char *const *tags)
+{
+    for (; *tags != NULL; tags++)
+        assert_int_equal(tags_list_push(&n->tags, *tags), TAGS_OK);
+}
+
+/* The JSON text of `key` of the series document's network `id` (first organization), or NULL
+ * when the network is not in it. */
+static const char *series_of(struct json_object *doc, const char *id, const char *key)
+{
+    struct json_object *n = doc_net(doc, id), *v;
+    if (n == NULL)
+        return NULL;
+    assert_true(json_object_object_get_ex(n, key, &v));
+    return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+}
+
+static void test_series_from_the_look(void **state)
+{
+    (void)state;
+    config cfg;
+    assert_int_equal(config_defaults(&cfg), CONFIG_OK);
+    cfg.detect_window_s = 6;
+    cfg.uplinks_active = false;
+    char *uplinks[] = {"wan1", "wan2"};
+    config_strs saved = cfg.uplinks;
+    cfg.uplinks = (config_strs){.v = uplinks, .n = 2};
+
+    dj_peer peers[2] = {{.public_ip = "203.0.113.10"}, {.public_ip = "198.51.100.20"}};
+    assert_int_equal(tags_list_push(&peers[0].network_tags, "london_primary_up"), TAGS_OK);
+    assert_int_equal(tags_list_push(&peers[1].network_tags, "paris_backup_up"), TAGS_OK);
+    dj_network nets[3] = {net("L_1", "Branch 1"), net("L_9", "Printer"), net("L_6", "Tokyo")};
+    set_tags(&nets[0], (const char *const[]){"london_primary_up", "paris_backup_down", NULL});
+    set_tags(&nets[1], (const char *const[]){"printer", NULL});
+    set_tags(&nets[2], (const char *const[]){"tokyo_primary_up", "paris_backup_down", NULL});
+    dj_loss_item items[4];
+    series_item(&items[0], "L_1", "wan1", "203.0.113.10", T - 20, T, wan1_loss);
+    series_item(&items[1], "L_1", "wan2", "203.0.113.10", T - 20, T, wan2_loss);
+    series_item(&items[2], "L_1", "wan1", "198.51.100.20", T - 20, T, backup_loss);
+    series_item(&items[3], "L_9", "wan1", "203.0.113.10", T - 20, T, backup_loss);
+    look_data d = {.loss = items, .n_loss = 4, .peers = peers, .n_peers = 2, .peers_read = true};
+    look_ctx *ctx;
+    look_result r[3];
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(look_network(ctx, &nets[i], T, &r[i]), LOOK_OK);
+
+    status_org o, copy;
+    assert_int_equal(status_org_init(&o, "1001", "Acme"), STATUS_OK);
+    assert_int_equal(status_org_reconciled(&o, nets, r, 3), STATUS_OK);
+    assert_int_equal(o.n_nets, 2); /* L_9 is not managed */
+    /* Before the series are set, the document lists no network. */
+    const status_org *orgs[] = {&o};
+    char *text = status_render_series_json(orgs, 1, 30, 6);
+    assert_non_null(text);
+    assert_string_equal(text, "{\"loss_threshold_pct\":30.0,\"detect_window_s\":6,"
+                              "\"organizations\":[{\"id\":\"1001\",\"networks\":[]}]}");
+    free(text);
+
+    assert_int_equal(status_org_series(&o, ctx, nets, r, 3, T), STATUS_OK);
+    assert_int_equal(status_org_copy(&o, &copy), STATUS_OK);
+    const status_org *both[] = {&o, &copy};
+    for (size_t k = 0; k < 2; k++) {
+        text = status_render_series_json(&both[k], 1, 30, 6);
+        assert_non_null(text);
+        struct json_object *doc = json_tokener_parse(text);
+        free(text);
+        assert_non_null(doc);
+        /* The detect window [T-6, T], one sample a second: at each the worst of wan1 and wan2
+         * (45 beats 10; a loss, even 0, beats no data; both without data stay null); the
+         * backup's IP never shows. */
+        char want[256];
+        snprintf(want, sizeof(want),
+                 "[[%lld,0.0],[%lld,0.0],[%lld,0.0],[%lld,0.0],[%lld,45.0],[%lld,null],[%lld,0.0]]",
+                 (long long)(T - 6), (long long)(T - 5), (long long)(T - 4), (long long)(T - 3),
+                 (long long)(T - 2), (long long)(T - 1), (long long)T);
+        assert_string_equal(series_of(doc, "L_1", "samples"), want);
+        assert_string_equal(series_of(doc, "L_1", "tracked_ip"), "\"203.0.113.10\"");
+        snprintf(want, sizeof(want), "%lld", (long long)(T - 6));
+        assert_string_equal(series_of(doc, "L_1", "t0"), want);
+        snprintf(want, sizeof(want), "%lld", (long long)T);
+        assert_string_equal(series_of(doc, "L_1", "t1"), want);
+        /* No tracked IP: listed, with nothing to draw. */
+        assert_string_equal(series_of(doc, "L_6", "tracked_ip"), "null");
+        assert_string_equal(series_of(doc, "L_6", "samples"), "[]");
+        assert_null(series_of(doc, "L_9", "samples"));
+        json_object_put(doc);
+    }
+    /* The copy is deep. */
+    assert_int_equal(copy.nets[0].n_series, 7);
+    assert_ptr_not_equal(copy.nets[0].series, o.nets[0].series);
+
+    /* The next look replaces the entry: its series are those the next status_org_series sets,
+     * never the old ones. */
+    assert_int_equal(status_org_looked(&o, &nets[0], &r[0]), STATUS_OK);
+    assert_false(status_org_find(&o, "L_1")->has_series);
+    assert_int_equal(status_org_series(&o, ctx, &nets[0], &r[0], 1, T), STATUS_OK);
+    assert_int_equal(status_org_find(&o, "L_1")->n_series, 7);
+
+    status_org_clear(&o);
+    status_org_clear(&copy);
+    look_ctx_free(ctx);
+    series_items_free(items, 4);
+    for (size_t i = 0; i < 3; i++)
+        tags_list_free(&nets[i].tags);
+    tags_list_free(&peers[0].network_tags);
+    tags_list_free(&peers[1].network_tags);
+    cfg.uplinks = saved;
+    config_free(&cfg);
+}
+
+/* One sample of 100 % and one null in an hour of 1-s samples, otherwise clean. */
+static double hour_loss(int64_t ts)
+{
+    return ts == T - 1234 ? 100 : ts == T - 77 ? -1 : 0;
+}
+
+static void test_series_thinned_keeps_the_peak(void **state)
+{
+    (void)state;
+    config cfg;
+    assert_int_equal(config_defaults(&cfg), CONFIG_OK);
+    cfg.detect_window_s = 3600;
+    cfg.uplinks_active = false;
+    char *uplinks[] = {"wan1"};
+    config_strs saved = cfg.uplinks;
+    cfg.uplinks = (config_strs){.v = uplinks, .n = 1};
+    dj_peer peer = {.public_ip = "203.0.113.10"};
+    assert_int_equal(tags_list_push(&peer.network_tags, "london_primary_up"), TAGS_OK);
+    dj_network n = net("L_1", NULL);
+    set_tags(&n, (const char *const[]){"london_primary_up", "paris_backup_down", NULL});
+    dj_loss_item item;
+    series_item(&item, "L_1", "wan1", "203.0.113.10", T - 3600, T, hour_loss);
+    look_data d = {.loss = &item, .n_loss = 1, .peers = &peer, .n_peers = 1};
+    look_ctx *ctx;
+    look_result r;
+    assert_int_equal(look_ctx_new(&d, &cfg, &ctx), LOOK_OK);
+    assert_int_equal(look_network(ctx, &n, T, &r), LOOK_OK);
+    status_org o;
+    assert_int_equal(status_org_init(&o, "1001", NULL), STATUS_OK);
+    assert_int_equal(status_org_reconciled(&o, &n, &r, 1), STATUS_OK);
+    assert_int_equal(status_org_series(&o, ctx, &n, &r, 1, T), STATUS_OK);
+
+    /* 3,601 samples become at most TF_STATUS_SERIES_MAX, in ts order, and the 100 % one is
+     * still there: thinning keeps each run's worst. A run of clean samples and one null
+     * keeps a clean one (a loss beats no data). */
+    const status_network *e = status_org_find(&o, "L_1");
+    assert_true(e->n_series > TF_STATUS_SERIES_MAX / 2 && e->n_series <= TF_STATUS_SERIES_MAX);
+    size_t peaks = 0, nulls = 0;
+    for (size_t i = 0; i < e->n_series; i++) {
+        if (i > 0)
+            assert_true(e->series[i].ts > e->series[i - 1].ts);
+        peaks += e->series[i].has_loss && e->series[i].loss_pct == 100;
+        nulls += !e->series[i].has_loss;
+        if (e->series[i].has_loss && e->series[i].loss_pct == 100)
+            assert_int_equal(e->series[i].ts, T - 1234);
+    }
+    assert_int_equal(peaks, 1);
+    assert_int_equal(nulls, 0);
+
+    status_org_clear(&o);
+    look_ctx_free(ctx);
+    series_items_free(&item, 1);
+    tags_list_free(&n.tags);
+    tags_list_free(&peer.network_tags);
+    cfg.uplinks = saved;
+    config_free(&cfg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -305,6 +524,8 @@ int main(void)
         cmocka_unit_test(test_failback_due),
         cmocka_unit_test(test_render_json),
         cmocka_unit_test(test_render_table),
+        cmocka_unit_test(test_series_from_the_look),
+        cmocka_unit_test(test_series_thinned_keeps_the_peak),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
