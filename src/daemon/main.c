@@ -24,6 +24,7 @@
 #include "tagfailover/httpd.h"
 #include "tagfailover/id.h"
 #include "tagfailover/log.h"
+#include "tagfailover/notify.h"
 #include "tagfailover/setup.h"
 #include "tagfailover/webhook.h"
 
@@ -150,8 +151,9 @@ static void main_log_init(const config *cfg)
         break;
     }
     log_init(cfg->log_format == CONFIG_LOG_JSON, level);
-    const char *const secrets[] = {cfg->api_key, cfg->shared_secret};
-    log_set_secrets(secrets, 2);
+    /* The notify URL's path and query may be a token (Slack, Webex and Teams put it there). */
+    const char *const secrets[] = {cfg->api_key, cfg->shared_secret, cfg->notify_url};
+    log_set_secrets(secrets, 3);
 }
 
 /* Logs that a listener is up. */
@@ -179,6 +181,7 @@ static unsigned main_listener_threads(void)
 
 /* The running parts of `serve` and `reconcile`. */
 typedef struct {
+    notify *ntf;
     engine *eng;
     admin *adm;
     webhook *wh;
@@ -193,7 +196,35 @@ static void main_stop(main_parts *p)
     webhook_free(p->wh);
     admin_stop(p->adm);
     engine_free(p->eng);
+    /* After the engine: no retag can be posted any more. */
+    notify_free(p->ntf);
     memset(p, 0, sizeof(*p));
+}
+
+/* Starts the notifier when [notify] names a command or a URL (*out stays NULL otherwise). */
+static bool main_notify_start(const config *cfg, notify **out)
+{
+    const notify_options o = {
+        .command = cfg->notify_command, .url = cfg->notify_url, .timeout_s = cfg->notify_timeout_s};
+    notify_err ne = notify_new(&o, out);
+    if (ne != NOTIFY_OK) {
+        log_msg(LOG_ERROR, "startup", "notifications: %s", notify_strerror(ne));
+        return false;
+    }
+    if (*out != NULL) {
+        char shown[256] = "";
+        if (cfg->notify_url != NULL)
+            notify_msg_url_redact(cfg->notify_url, shown, sizeof(shown));
+        struct json_object *f = json_object_new_object();
+        json_object_object_add(
+            f, "command",
+            cfg->notify_command != NULL ? json_object_new_string(cfg->notify_command) : NULL);
+        json_object_object_add(f, "url",
+                               cfg->notify_url != NULL ? json_object_new_string(shown) : NULL);
+        json_object_object_add(f, "timeout_s", json_object_new_int(cfg->notify_timeout_s));
+        log_event(LOG_INFO, "notify", f);
+    }
+    return true;
 }
 
 /* Starts the engine, the admin listener and (with `listen`) the webhook listener. */
@@ -202,6 +233,8 @@ static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts 
     char err[512];
 
     memset(p, 0, sizeof(*p));
+    if (!main_notify_start(cfg, &p->ntf))
+        goto fail;
     p->eng = engine_new(cfg);
     if (p->eng == NULL) {
         log_msg(LOG_ERROR, "startup",
@@ -210,6 +243,8 @@ static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts 
         goto fail;
     }
     engine_set_dry_run(p->eng, dry_run);
+    if (p->ntf != NULL)
+        engine_set_notify(p->eng, notify_post_hook, p->ntf);
     engine_err eerr = engine_start(p->eng);
     if (eerr != ENGINE_OK) {
         log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
@@ -265,13 +300,14 @@ static bool main_streq(const char *a, const char *b)
     return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* True when two configurations are the same, secrets included. */
+/* True when two configurations are the same, secrets (and the notify URL, which the dump
+ * shows only up to its host) included. */
 static bool main_config_same(const config *a, const config *b)
 {
     char *da = config_dump(a), *db = config_dump(b);
-    bool same = da != NULL && db != NULL && strcmp(da, db) == 0 &&
-                main_streq(a->api_key, b->api_key) &&
-                main_streq(a->shared_secret, b->shared_secret);
+    bool same =
+        da != NULL && db != NULL && strcmp(da, db) == 0 && main_streq(a->api_key, b->api_key) &&
+        main_streq(a->shared_secret, b->shared_secret) && main_streq(a->notify_url, b->notify_url);
     free(da);
     free(db);
     return same;
@@ -434,12 +470,28 @@ static int cmd_oneshot(const cli_args *args)
         return EXIT_USAGE;
     main_log_init(&cfg);
     signal(SIGPIPE, SIG_IGN);
-    if (strcmp(args->command, "status") == 0)
+    if (strcmp(args->command, "status") == 0) {
         rc = cmd_status(&cfg, &opt, stdout);
-    else if (strcmp(args->command, "reconcile") == 0)
+        config_free(&cfg);
+        return rc;
+    }
+    /* A retag by a one-shot command is told like the daemon's; the notifier is given its
+     * timeout to deliver before the command exits. */
+    notify *ntf = NULL;
+    if (dash_global_init() != DASH_OK || !main_notify_start(&cfg, &ntf)) {
+        config_free(&cfg);
+        return EXIT_RUNTIME;
+    }
+    if (ntf != NULL) {
+        opt.notify = notify_post_hook;
+        opt.notify_ctx = ntf;
+    }
+    if (strcmp(args->command, "reconcile") == 0)
         rc = cmd_reconcile_once(&cfg, &opt);
     else
         rc = cmd_manual(&cfg, &opt, args->network_id, strcmp(args->command, "failover") == 0);
+    notify_free(ntf);
+    dash_global_cleanup();
     config_free(&cfg);
     return rc;
 }
