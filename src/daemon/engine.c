@@ -321,6 +321,8 @@ static void worker_reconciled(org_worker *w, round_err rc, const round_stats *st
     }
     pthread_mutex_unlock(&w->snap_lock);
     if (rc == ROUND_OK)
+        metrics_set_reconcile_success(w->org.model.id, (double)engine_wall_ms() / 1000.0);
+    if (rc == ROUND_OK)
         log_msg(LOG_DEBUG, "reconcile",
                 "org %s: %zu managed, %zu failovers, %zu failbacks, %zu failed, %lu API calls",
                 w->org.model.id, st->managed, st->failovers, st->failbacks, st->failed,
