@@ -351,7 +351,7 @@ static void notify_log_failed(notify *n, const char *channel, const notify_msg_e
         json_object_object_add(f, "url", json_object_new_string(n->url_shown));
     else
         json_object_object_add(f, "command", json_object_new_string(n->argv[0]));
-    json_object_object_add(f, "event", json_object_new_string(ev->event));
+    json_object_object_add(f, "retag", json_object_new_string(ev->event));
     json_object_object_add(f, "network_id", json_object_new_string(ev->network_id));
     json_object_object_add(f, "error", json_object_new_string(why));
     log_event(LOG_WARN, "notify_failed", f);
