@@ -50,8 +50,9 @@ void notify_post(notify *n, const notify_msg_event *ev);
 /* notify_post with the notifier as a void pointer: the seam apply_env.notify takes. */
 void notify_post_hook(void *n, const notify_msg_event *ev);
 
-/* Stops the notifier: events still queued get their turn for at most timeout_s more (the
- * rest are dropped and counted), then the thread is joined. NULL is a no-op. */
+/* Stops the notifier: the event in hand and those still queued have at most timeout_s from
+ * now (a command still running then is killed; the rest are dropped and counted), then the
+ * thread is joined, so this returns within about timeout_s. NULL is a no-op. */
 void notify_free(notify *n);
 
 /* A message for an error code; never NULL. */

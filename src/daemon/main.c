@@ -378,16 +378,23 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
         free(fresh);
         return;
     }
+    /* The old notifier finishes what it holds while the new parts already run: a hanging
+     * command must not keep the listener down. */
+    notify *old_ntf = parts->ntf;
+    parts->ntf = NULL;
     main_stop(parts);
     main_log_init(fresh);
     if (main_start(fresh, listen, args->dry_run, parts)) {
-        /* Every part that read the old configuration has stopped. */
+        /* Every part that read the old configuration has stopped (the old notifier keeps
+         * copies of what it needs). */
         config_free(cfg);
         free(cfg);
         *cfgp = fresh;
         log_msg(LOG_INFO, "config_reloaded", "%s", args->config_path);
+        notify_free(old_ntf);
         return;
     }
+    notify_free(old_ntf);
     log_msg(LOG_ERROR, "config_reload_failed",
             "the new configuration cannot start; "
             "restarting with the previous one");

@@ -125,9 +125,17 @@ static void notify_output_add(notify_output *o, const char *buf, size_t n)
     o->dropped += n - k;
 }
 
-/* Runs the command for `ev`; true when it exited 0 within the timeout. `why` says otherwise. */
-static bool notify_run_command(notify *n, const notify_msg_event *ev, notify_output *out, char *why,
-                               size_t why_len)
+/* The end of a channel's time starting now: timeout_s on, or `cap` when that is sooner. */
+static uint64_t notify_deadline(const notify *n, uint64_t cap)
+{
+    uint64_t d = notify_now_ms() + (uint64_t)n->timeout_s * 1000u;
+    return d < cap ? d : cap;
+}
+
+/* Runs the command for `ev`, killed at `cap` at the latest; true when it exited 0 within the
+ * timeout. `why` says otherwise. */
+static bool notify_run_command(notify *n, const notify_msg_event *ev, uint64_t cap,
+                               notify_output *out, char *why, size_t why_len)
 {
     size_t n_own = 0;
     char **own = notify_msg_env(ev, &n_own);
@@ -176,7 +184,8 @@ static bool notify_run_command(notify *n, const notify_msg_event *ev, notify_out
     close(pipefd[1]);
     pipefd[1] = -1;
 
-    uint64_t deadline = notify_now_ms() + (uint64_t)n->timeout_s * 1000u;
+    uint64_t deadline = notify_deadline(n, cap);
+    bool capped = deadline == cap;
     bool eof = false, exited = false, timed_out = false;
     int status = 0;
     while (!(eof && exited)) {
@@ -214,7 +223,10 @@ static bool notify_run_command(notify *n, const notify_msg_event *ev, notify_out
         if (!exited)
             while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
                 ;
-        snprintf(why, why_len, "killed after %d s (timeout_s)", n->timeout_s);
+        if (capped)
+            snprintf(why, why_len, "killed: the notifier is stopping");
+        else
+            snprintf(why, why_len, "killed after %d s (timeout_s)", n->timeout_s);
         goto out;
     }
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
@@ -258,9 +270,10 @@ static size_t notify_on_body(char *ptr, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* POSTs the event's body; true on a 2xx answer within the timeout. */
-static bool notify_post_url(notify *n, CURL *h, const notify_msg_event *ev, notify_output *out,
-                            char *why, size_t why_len)
+/* POSTs the event's body, cut off at `cap` at the latest; true on a 2xx answer within the
+ * timeout. */
+static bool notify_post_url(notify *n, CURL *h, const notify_msg_event *ev, uint64_t cap,
+                            notify_output *out, char *why, size_t why_len)
 {
     char *body = notify_msg_body(ev);
     struct curl_slist *hdr = NULL, *l;
@@ -281,6 +294,12 @@ static bool notify_post_url(notify *n, CURL *h, const notify_msg_event *ev, noti
         }
         hdr = l;
     }
+    uint64_t now = notify_now_ms(), deadline = notify_deadline(n, cap);
+    if (deadline <= now) {
+        snprintf(why, why_len, "not sent: the notifier is stopping");
+        goto out;
+    }
+    long timeout_ms = (long)(deadline - now);
     curl_easy_reset(h);
     CURLcode rc = CURLE_OK;
 #define SETOPT(opt, val)                                                                           \
@@ -292,8 +311,8 @@ static bool notify_post_url(notify *n, CURL *h, const notify_msg_event *ev, noti
     SETOPT(CURLOPT_NOSIGNAL, 1L);
     SETOPT(CURLOPT_FOLLOWLOCATION, 0L);
     SETOPT(CURLOPT_PROTOCOLS_STR, "http,https");
-    SETOPT(CURLOPT_CONNECTTIMEOUT, (long)n->timeout_s);
-    SETOPT(CURLOPT_TIMEOUT, (long)n->timeout_s);
+    SETOPT(CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+    SETOPT(CURLOPT_TIMEOUT_MS, timeout_ms);
     SETOPT(CURLOPT_HTTPHEADER, hdr);
     SETOPT(CURLOPT_POSTFIELDS, body);
     SETOPT(CURLOPT_POSTFIELDSIZE, (long)strlen(body));
@@ -357,15 +376,16 @@ static void notify_log_failed(notify *n, const char *channel, const notify_msg_e
     log_event(LOG_WARN, "notify_failed", f);
 }
 
-/* Delivers one event on every configured channel, logs and counts it. */
-static void notify_deliver(notify *n, CURL *h, const notify_msg_event *ev)
+/* Delivers one event on every configured channel (each within timeout_s, and all by `cap`),
+ * logs and counts it. */
+static void notify_deliver(notify *n, CURL *h, const notify_msg_event *ev, uint64_t cap)
 {
     bool all_ok = true;
     char why[256];
     if (n->argv != NULL) {
         notify_output *out = calloc(1, sizeof(*out));
         why[0] = '\0';
-        bool ok = out != NULL && notify_run_command(n, ev, out, why, sizeof(why));
+        bool ok = out != NULL && notify_run_command(n, ev, cap, out, why, sizeof(why));
         if (out == NULL)
             snprintf(why, sizeof(why), "out of memory");
         if (out != NULL)
@@ -378,7 +398,7 @@ static void notify_deliver(notify *n, CURL *h, const notify_msg_event *ev)
     if (n->url != NULL) {
         notify_output *out = calloc(1, sizeof(*out));
         why[0] = '\0';
-        bool ok = out != NULL && h != NULL && notify_post_url(n, h, ev, out, why, sizeof(why));
+        bool ok = out != NULL && h != NULL && notify_post_url(n, h, ev, cap, out, why, sizeof(why));
         if (out == NULL || h == NULL)
             snprintf(why, sizeof(why), "out of memory");
         if (out != NULL)
@@ -415,12 +435,14 @@ static void *notify_main(void *arg)
             log_msg(LOG_WARN, "notify_dropped", "stopping: %zu notifications not sent", left);
             break;
         }
+        /* Once stopping, what is still queued must be done by the stop's deadline. */
+        uint64_t cap = n->stopping ? n->stop_deadline_ms : UINT64_MAX;
         notify_msg_event ev = n->ring[n->head];
         memset(&n->ring[n->head], 0, sizeof(n->ring[n->head]));
         n->head = (n->head + 1) % n->cap;
         n->count--;
         pthread_mutex_unlock(&n->lock);
-        notify_deliver(n, h, &ev);
+        notify_deliver(n, h, &ev, cap);
         notify_msg_event_clear(&ev);
         pthread_mutex_lock(&n->lock);
     }

@@ -3,7 +3,8 @@
 # the URL (a tiny HTTP server on 127.0.0.1) receives {"text", "event"}, the one-shot commands
 # notify too (a dry run says so), the URL's token never reaches a log or check-config, and a
 # command that hangs is killed after timeout_s without delaying any retag: a second retag right
-# after the first still goes out at once. The new metrics are on /metrics.
+# after the first still goes out at once, and a reload does not wait for it either. The new
+# metrics are on /metrics.
 set -euo pipefail
 # shellcheck source=../harness/harness.sh
 source "$TF_SOURCE_DIR/tests/harness/harness.sh"
@@ -152,4 +153,24 @@ check "both retags were quick (alert_to_retag <= 1 s)" test "$(metric 'tagfailov
 check "the three hanging commands were killed and counted failed" wait_for 20 'test "$(metric '\''tagfailover_notifications_total{result="failed"}'\'')" = 3'
 check "each hanging command is gone" bash -c "for p in \$(cat '$H_TMP/hang.pids'); do ! kill -0 \$p 2>/dev/null || grep -q '^State:.Z' /proc/\$p/status || exit 1; done"
 check "the kill was logged" grep -q '"event":"notify_failed".*"retag":"failover".*killed after 2 s' "$H_TMP/tf.log"
+
+# ---- 4. a reload does not wait for a hanging command ---------------------------------------
+NOTIFY="command = $H_TMP/hang.sh $H_TMP
+timeout_s = 6"
+conf
+kill -HUP "$H_TF_PID"
+check "reloaded with timeout_s = 6" wait_for 10 'grep -q "\"event\":\"config_reloaded\"" "$H_TMP/tf.log"'
+h_loss L_200 "$LONDON" 90 -30
+check "an alert for L_200 is accepted" test "$(h_post "$(h_alert h-3 1001 L_200)")" = 202
+check "L_200 failed over" h_wait_tags L_200 'paris_backup_up' 10
+check "its hanging command started" wait_for 5 'test "$(wc -l <"$H_TMP/hang.pids")" -eq 4'
+NOTIFY="command = $H_TMP/hang.sh $H_TMP
+timeout_s = 5"
+conf
+T0=$(date +%s%N)
+kill -HUP "$H_TF_PID"
+check "the new configuration runs within 2 s, while the old command (6 s) still hangs" \
+  wait_for 2 'test "$(grep -c "\"event\":\"config_reloaded\"" "$H_TMP/tf.log")" -eq 2'
+echo "reload took $((($(date +%s%N) - T0) / 1000000)) ms"
+check "the old notifier's command was killed and counted" wait_for 10 'test "$(metric '\''tagfailover_notifications_total{result="failed"}'\'')" = 4'
 h_summary
