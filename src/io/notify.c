@@ -141,7 +141,7 @@ static bool notify_run_command(notify *n, const notify_msg_event *ev, uint64_t c
     char **own = notify_msg_env(ev, &n_own);
     char **envp = own != NULL ? notify_envp(own, n_own) : NULL;
     int pipefd[2] = {-1, -1};
-    bool ok = false, spawned = false, attr_ok = false, fa_ok = false;
+    bool ok = false, attr_ok = false, fa_ok = false;
     posix_spawnattr_t attr;
     posix_spawn_file_actions_t fa;
     pid_t pid = -1;
@@ -152,7 +152,9 @@ static bool notify_run_command(notify *n, const notify_msg_event *ev, uint64_t c
     }
     if (pipe(pipefd) != 0 || fcntl(pipefd[0], F_SETFD, FD_CLOEXEC) != 0 ||
         fcntl(pipefd[1], F_SETFD, FD_CLOEXEC) != 0) {
-        snprintf(why, why_len, "pipe: %s", strerror(errno));
+        char e[128];
+        snprintf(why, why_len, "pipe: %s",
+                 strerror_r(errno, e, sizeof(e)) == 0 ? e : "cannot make a pipe");
         goto out;
     }
     attr_ok = posix_spawnattr_init(&attr) == 0;
@@ -177,10 +179,11 @@ static bool notify_run_command(notify *n, const notify_msg_event *ev, uint64_t c
     }
     int rc = posix_spawnp(&pid, n->argv[0], &fa, &attr, n->argv, envp);
     if (rc != 0) {
-        snprintf(why, why_len, "cannot run %s: %s", n->argv[0], strerror(rc));
+        char e[128];
+        snprintf(why, why_len, "cannot run %s: %s", n->argv[0],
+                 strerror_r(rc, e, sizeof(e)) == 0 ? e : "error");
         goto out;
     }
-    spawned = true;
     close(pipefd[1]);
     pipefd[1] = -1;
 
@@ -238,7 +241,6 @@ static bool notify_run_command(notify *n, const notify_msg_event *ev, uint64_t c
     else
         snprintf(why, why_len, "ended abnormally");
 out:
-    (void)spawned;
     if (attr_ok)
         posix_spawnattr_destroy(&attr);
     if (fa_ok)
