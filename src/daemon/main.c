@@ -313,6 +313,14 @@ static bool main_config_same(const config *a, const config *b)
     return same;
 }
 
+/* True when two configurations log the same way: format, level and the secrets redacted. */
+static bool main_log_same(const config *a, const config *b)
+{
+    return a->log_format == b->log_format && a->log_level == b->log_level &&
+           main_streq(a->api_key, b->api_key) && main_streq(a->shared_secret, b->shared_secret) &&
+           main_streq(a->notify_url, b->notify_url);
+}
+
 /* Reloads only the listener's certificate and key, on the same socket: no connection is
  * refused, and a pair that does not load leaves the old one serving. */
 static void main_reload_tls(const config *cfg, main_parts *parts)
@@ -378,12 +386,19 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
         free(fresh);
         return;
     }
-    /* The old notifier finishes what it holds while the new parts already run: a hanging
-     * command must not keep the listener down. */
-    notify *old_ntf = parts->ntf;
-    parts->ntf = NULL;
+    /* The old notifier finishes what it holds while the new parts already run, so a hanging
+     * command does not keep the listener down. That needs the logging set-up unchanged:
+     * log_init and log_set_secrets may only run while no other thread logs, so when they must
+     * (a new format, level or secret) the old notifier is stopped first (within timeout_s). */
+    bool log_same = main_log_same(cfg, fresh);
+    notify *old_ntf = NULL;
+    if (log_same) {
+        old_ntf = parts->ntf;
+        parts->ntf = NULL;
+    }
     main_stop(parts);
-    main_log_init(fresh);
+    if (!log_same)
+        main_log_init(fresh);
     if (main_start(fresh, listen, args->dry_run, parts)) {
         /* Every part that read the old configuration has stopped (the old notifier keeps
          * copies of what it needs). */

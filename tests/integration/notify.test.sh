@@ -173,4 +173,5 @@ check "the new configuration runs within 2 s, while the old command (6 s) still 
   wait_for 2 'test "$(grep -c "\"event\":\"config_reloaded\"" "$H_TMP/tf.log")" -eq 2'
 echo "reload took $((($(date +%s%N) - T0) / 1000000)) ms"
 check "the old notifier's command was killed and counted" wait_for 10 'test "$(metric '\''tagfailover_notifications_total{result="failed"}'\'')" = 4'
+check "no sanitizer report in the daemon's log" bash -c "! grep -q 'Sanitizer' '$H_TMP/tf.log'"
 h_summary

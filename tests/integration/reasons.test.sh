@@ -47,4 +47,5 @@ check "one info line: unconfirmed, reason ok" test "$(grep '"network_id":"L_200"
 check "alert 5 for L_200 is accepted" test "$(h_post "$(h_alert r-5 1001 L_200)")" = 202
 check "it ends unconfirmed too" wait_metric "$UNCONFIRMED" 2 15
 check "the same reason is not logged at info again" test "$(lines L_200)" = 1
+check "no sanitizer report in the daemon's log" bash -c "! grep -q 'Sanitizer' '$H_TMP/tf.log'"
 h_summary
