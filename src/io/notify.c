@@ -327,8 +327,9 @@ static bool notify_post_url(notify *n, CURL *h, const notify_msg_event *ev, uint
     if (rc != CURLE_OK) {
         /* curl's own words only: its error buffer may quote the URL, which holds a token. */
         snprintf(why, why_len, "%s",
-                 rc == CURLE_WRITE_ERROR ? "the answer is over the size cap"
-                                         : curl_easy_strerror(rc));
+                 rc == CURLE_WRITE_ERROR || rc == CURLE_FILESIZE_EXCEEDED
+                     ? "the answer is over the size cap"
+                     : curl_easy_strerror(rc));
         goto out;
     }
     long code = 0;

@@ -3,8 +3,8 @@
 # the URL (a tiny HTTP server on 127.0.0.1) receives {"text", "event"}, the one-shot commands
 # notify too (a dry run says so), the URL's token never reaches a log or check-config, and a
 # command that hangs is killed after timeout_s without delaying any retag: a second retag right
-# after the first still goes out at once, and a reload does not wait for it either. The new
-# metrics are on /metrics.
+# after the first still goes out at once, and a reload does not wait for it either. A redirect
+# is not followed and an answer over the cap is cut off. The new metrics are on /metrics.
 set -euo pipefail
 # shellcheck source=../harness/harness.sh
 source "$TF_SOURCE_DIR/tests/harness/harness.sh"
@@ -40,6 +40,18 @@ import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "/services/T0/B0/SECRETTOKEN42")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.startswith("/big"):
+            self.send_response(200)
+            self.send_header("Content-Length", str(1 << 20))
+            self.end_headers()
+            self.wfile.write(b"x" * (1 << 20))
+            return
         with open(sys.argv[1], "ab") as f:
             f.write(self.path.encode() + b" " + self.headers.get("Content-Type", "").encode() + b"\n")
             f.write(body + b"\n")
@@ -173,5 +185,22 @@ check "the new configuration runs within 2 s, while the old command (6 s) still 
   wait_for 2 'test "$(grep -c "\"event\":\"config_reloaded\"" "$H_TMP/tf.log")" -eq 2'
 echo "reload took $((($(date +%s%N) - T0) / 1000000)) ms"
 check "the old notifier's command was killed and counted" wait_for 10 'test "$(metric '\''tagfailover_notifications_total{result="failed"}'\'')" = 4'
+# ---- 5. the URL's answer: a redirect is not followed, a huge answer is cut off -------------
+kill "$H_TF_PID"
+wait "$H_TF_PID" || true
+H_TF_PID=""
+rm -f "$H_TMP/posts"
+HOOK_BASE=${HOOK_URL%%/services*}
+NOTIFY="url = $HOOK_BASE/redirect/TOKEN
+timeout_s = 5"
+conf
+check "a dry run with a redirecting URL exits 0" "$TF_BIN" -c "$H_TMP/tf.conf" failover L_300 --dry-run 2>>"$H_TMP/tf.log"
+check "the redirect was not followed" test ! -e "$H_TMP/posts"
+check "the redirect is a logged failure" grep -q '"event":"notify_failed","channel":"url","url":"'"$HOOK_BASE"'/<redacted>".*"error":"answered HTTP 302"' "$H_TMP/tf.log"
+NOTIFY="url = $HOOK_BASE/big/TOKEN
+timeout_s = 5"
+conf
+check "a dry run with a URL that answers 1 MiB exits 0" "$TF_BIN" -c "$H_TMP/tf.conf" failover L_300 --dry-run 2>>"$H_TMP/tf.log"
+check "the huge answer is cut off and logged" grep -q '"channel":"url".*"error":"the answer is over the size cap"' "$H_TMP/tf.log"
 check "no sanitizer report in the daemon's log" bash -c "! grep -q 'Sanitizer' '$H_TMP/tf.log'"
 h_summary
