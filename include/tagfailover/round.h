@@ -68,7 +68,7 @@ typedef struct {
      * vpn_status:<peer_ip>). Set by the engine; NULL: no hints (the one-shot commands). */
     void (*on_hint)(void *ctx, const char *network_id, const char *peer_ip);
     void *hint_ctx;
-    round_reason *reasons; /* per network, the oldest first; at most ROUND_REASONS_MAX */
+    round_reason *reasons; /* per network, the oldest first; at most ROUND_REASONS_MAX (2048) */
     size_t n_reasons, cap_reasons;
 } round_org;
 

@@ -10,8 +10,9 @@
 #include "tagfailover/round.h"
 
 /* Networks whose last logged reason an organization remembers; past it the oldest is
- * forgotten (its next skipped or unconfirmed end is then logged at info again). */
-#define ROUND_REASONS_MAX 8192
+ * forgotten (its next skipped or unconfirmed end is then logged at info again). The search is
+ * linear (one per confirmation's end, never per look), so the table stays small. */
+#define ROUND_REASONS_MAX 2048
 
 /* The one word for what a look found that stops a failover: the hold or invalid tags' reason,
  * `no_tracked_ip`, the state (`failed_over`, `unmanaged`), or the decision's reason. */
