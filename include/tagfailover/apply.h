@@ -20,6 +20,7 @@
 #include "tagfailover/config.h"
 #include "tagfailover/dashboard.h"
 #include "tagfailover/look.h"
+#include "tagfailover/notify_msg.h"
 #include "tagfailover/ping.h"
 #include "tagfailover/plan.h"
 #include "tagfailover/tags.h"
@@ -37,6 +38,10 @@ typedef struct {
     const config *cfg;   /* borrowed */
     dash_client *client; /* the calling thread's client */
     bool dry_run;        /* everything but the PUT, logged as would-do */
+    /* Told of every retag done (dry-run too), right after its log line, on the calling
+     * thread: it must only queue (notify_post_hook does). NULL: nobody is told. */
+    void (*notify)(void *ctx, const notify_msg_event *ev);
+    void *notify_ctx; /* handed back to notify */
 } apply_env;
 
 /* Why a retag happens, for its log line and metrics. */

@@ -113,4 +113,16 @@
  * keeps its worst, so a peak is never thinned away. */
 #define TF_STATUS_SERIES_MAX 120
 
+/* Notifications waiting for the notifier's thread (one per retag); past it a notification is
+ * dropped and counted, so a hanging command or chat service never holds memory or a retag. */
+#define TF_NOTIFY_QUEUE_CAPACITY 256
+
+/* Bytes of a notify command's output (stdout and stderr together) kept for the debug log;
+ * the rest is read and thrown away so the command never blocks on a full pipe. */
+#define TF_NOTIFY_OUTPUT_MAX 2048
+
+/* Bytes of a notify URL's answer read at all (a chat service answers "ok"); past it the
+ * transfer is cut off, and the first TF_NOTIFY_OUTPUT_MAX are kept for the log. */
+#define TF_NOTIFY_RESPONSE_MAX (64 * 1024)
+
 #endif

@@ -16,12 +16,16 @@
 #include <stdio.h>
 
 #include "tagfailover/config.h"
+#include "tagfailover/notify_msg.h"
 
 /* Options of the one-shot commands. */
 typedef struct {
     bool dry_run; /* --dry-run (or [failover] dry_run) */
     bool json;    /* status --json */
     bool no_hold; /* failover --no-hold */
+    /* Told of every retag (apply_env.notify); NULL: nobody. */
+    void (*notify)(void *ctx, const notify_msg_event *ev);
+    void *notify_ctx;
 } cmd_options;
 
 /* `status`: one look at every managed network of every organization, printed to `out` as a

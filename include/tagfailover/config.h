@@ -152,6 +152,12 @@ typedef struct {
     config_log_format log_format; /* default json */
     config_log_level log_level;   /* default info */
 
+    /* [notify] */
+    char *notify_command; /* run once per retag (argv, no shell); NULL when unset */
+    char *notify_url;     /* POSTed a JSON body once per retag; NULL when unset; its path and
+                             query may hold a token: shown only as scheme and host */
+    int notify_timeout_s; /* default 10: a command is killed, a POST cut off, after it */
+
     /* [site NAME] sections */
     config_site *sites;
     size_t n_sites;

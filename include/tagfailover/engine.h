@@ -31,6 +31,7 @@
 #include "tagfailover/admin.h"
 #include "tagfailover/alert.h"
 #include "tagfailover/config.h"
+#include "tagfailover/notify_msg.h"
 #include "tagfailover/webhook.h"
 
 typedef struct engine engine;
@@ -50,6 +51,10 @@ engine *engine_new(const config *cfg);
 /* Adds --dry-run to the configuration's dry_run (everything but the PUT, logged as would-do).
  * Main thread, before engine_start. */
 void engine_set_dry_run(engine *e, bool dry_run);
+
+/* Who is told of every retag (apply_env.notify; NULL: nobody): the hook must only queue, on
+ * whichever organization thread retagged. Main thread, before engine_start. */
+void engine_set_notify(engine *e, void (*notify)(void *ctx, const notify_msg_event *ev), void *ctx);
 
 /* Starts the dispatcher thread (which starts the organization threads). Main thread, once. */
 engine_err engine_start(engine *e) __attribute__((warn_unused_result));

@@ -4,7 +4,8 @@
  *
  * The state is static in metrics.c and reached only through these functions. Counters are
  * lock-free C11 atomics: any thread may call any function at any time, after metrics_reset()
- * (or with the zero state the program starts with).
+ * (or with the zero state the program starts with). The one labelled by organization id
+ * (the last reconcile's timestamp) is a small table under a mutex, held for one copy.
  */
 #ifndef TAGFAILOVER_METRICS_H
 #define TAGFAILOVER_METRICS_H
@@ -40,6 +41,13 @@ typedef enum {
     METRICS_CONFIRM_RESULT_COUNT
 } metrics_confirm_result;
 
+typedef enum {
+    METRICS_NOTIFY_OK = 0,
+    METRICS_NOTIFY_FAILED,
+    METRICS_NOTIFY_DROPPED,
+    METRICS_NOTIFY_RESULT_COUNT
+} metrics_notify_result;
+
 /* Zeroes everything (tests). */
 void metrics_reset(void);
 
@@ -70,11 +78,21 @@ void metrics_reconcile_run(int ok);
  * several engines can each set their share (the gauge is the sum over slots); slots >= 64 are
  * folded into slot 63. */
 void metrics_set_networks(unsigned org_index, const long counts[LOOK_MANAGED_STATES]);
+/* tagfailover_notifications_total{result} += 1 */
+void metrics_notification(metrics_notify_result r);
+/* tagfailover_last_reconcile_success_timestamp_seconds{org} = unix_s: organization `org_id`'s
+ * last successful reconcile (wall clock). At most METRICS_MAX_ORG_LABELS organizations are
+ * shown; later ones are left out (the count of those is kept for tests). */
+void metrics_set_reconcile_success(const char *org_id, double unix_s);
 /* tagfailover_alert_to_retag_seconds observation */
 void metrics_observe_alert_to_retag(double seconds);
 
+/* Organizations the reconcile timestamp keeps a label for. */
+#define METRICS_MAX_ORG_LABELS 4096
+
 /* Read-back for tests. */
 unsigned long metrics_webhook_count(metrics_webhook_result r);
+unsigned long metrics_notification_count(metrics_notify_result r);
 
 /* Renders every metric as Prometheus text; caller frees. NULL when out of memory. */
 char *metrics_render(void);

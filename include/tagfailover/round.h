@@ -44,6 +44,15 @@ typedef struct {
     bool known; /* false: the change log was read and holds no such move */
 } round_moved;
 
+/* Why a network's confirmations ended, as last logged at info: the `confirmation` line of a
+ * skipped or unconfirmed end is at info once per change of reason, at debug while it repeats
+ * (round_reason.c). */
+typedef struct {
+    char network_id[TF_ID_MAX_LEN + 1];
+    char look[32];   /* the reason word of the last look at the network */
+    char logged[48]; /* "<result>:<reason>" of the last line at info; "" none */
+} round_reason;
+
 /* One organization as its rounds see it. */
 typedef struct {
     fetch_peers peers;      /* the peer cache */
@@ -59,6 +68,8 @@ typedef struct {
      * vpn_status:<peer_ip>). Set by the engine; NULL: no hints (the one-shot commands). */
     void (*on_hint)(void *ctx, const char *network_id, const char *peer_ip);
     void *hint_ctx;
+    round_reason *reasons; /* per network, the oldest first; at most ROUND_REASONS_MAX (2048) */
+    size_t n_reasons, cap_reasons;
 } round_org;
 
 /* The outcome of one reconcile. */

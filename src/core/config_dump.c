@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "config_internal.h"
+#include "tagfailover/notify_msg.h"
 
 /* The shortest text of `d` that reads back as the same double: fixed notation ("30", "12.5")
  * for the values a configuration holds, exponent notation only for the absurdly small. */
@@ -103,8 +104,16 @@ char *config_dump(const config *c)
         case KIND_TAG:
         case KIND_PUBLIC_URL:
         case KIND_SECRET:
+        case KIND_COMMAND:
             if (*(char *const *)m != NULL)
                 fprintf(f, " %s", *(char *const *)m);
+            break;
+        case KIND_NOTIFY_URL:
+            if (*(char *const *)m != NULL) {
+                char shown[512];
+                notify_msg_url_redact(*(char *const *)m, shown, sizeof shown);
+                fprintf(f, " %s", shown);
+            }
             break;
         case KIND_ORG_IDS:
         case KIND_ALERT_TYPES:

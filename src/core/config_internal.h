@@ -36,6 +36,7 @@ typedef enum {
     SEC_ADMIN,
     SEC_FAILOVER,
     SEC_LOG,
+    SEC_NOTIFY,
     SEC_SITE,
     SEC_IGNORED, /* an unknown or broken header, already reported: its keys are skipped */
     SEC_COUNT
@@ -66,6 +67,9 @@ typedef enum {
     KIND_EVIDENCE,     /* bool evidence_live: `series` or `series, live` */
     KIND_BULK,         /* bool bulk_retag: auto | off */
     KIND_SHARD,        /* shard_spec: i/N */
+    KIND_COMMAND,      /* char *: an argv line (notify_argv_split's quoting); empty = unset */
+    KIND_NOTIFY_URL,   /* char *: an http(s) URL that may hold a token; empty = unset; dumped
+                          as its scheme and host only */
 } config_kind;
 
 /* Every key of every fixed section, in the order the dump prints them. */
@@ -120,6 +124,9 @@ typedef enum {
     K_BULK_RETAG,
     K_LOG_FORMAT,
     K_LOG_LEVEL,
+    K_NOTIFY_COMMAND,
+    K_NOTIFY_URL,
+    K_NOTIFY_TIMEOUT_S,
     K_COUNT
 } config_key_id;
 

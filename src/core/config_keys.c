@@ -13,7 +13,8 @@
 
 const char *const config_section_names[SEC_COUNT] = {
     [SEC_DASHBOARD] = "dashboard", [SEC_LISTENER] = "listener", [SEC_ADMIN] = "admin",
-    [SEC_FAILOVER] = "failover",   [SEC_LOG] = "log",           [SEC_SITE] = "site",
+    [SEC_FAILOVER] = "failover",   [SEC_LOG] = "log",           [SEC_NOTIFY] = "notify",
+    [SEC_SITE] = "site",
 };
 
 #define KEY(sec, nm, kd, member)                                                                   \
@@ -110,6 +111,10 @@ const config_key config_keys[K_COUNT] = {
 
     [K_LOG_FORMAT] = KEY(SEC_LOG, "format", KIND_LOG_FORMAT, log_format),
     [K_LOG_LEVEL] = KEY(SEC_LOG, "level", KIND_LOG_LEVEL, log_level),
+
+    [K_NOTIFY_COMMAND] = KEY(SEC_NOTIFY, "command", KIND_COMMAND, notify_command),
+    [K_NOTIFY_URL] = KEY(SEC_NOTIFY, "url", KIND_NOTIFY_URL, notify_url),
+    [K_NOTIFY_TIMEOUT_S] = NUM(SEC_NOTIFY, "timeout_s", KIND_INT, notify_timeout_s, 1, 600),
 };
 
 const char *const config_mode_names[] = {"tls", "plain", "off", NULL};
@@ -250,6 +255,7 @@ config_err config_defaults(config *c)
     c->bulk_retag = true;
     c->log_format = CONFIG_LOG_JSON;
     c->log_level = CONFIG_LOG_INFO;
+    c->notify_timeout_s = 10;
 
     size_t n = sizeof(config_default_alert_types) / sizeof(config_default_alert_types[0]) - 1;
     c->trigger_alert_types.v = calloc(n, sizeof(char *));
@@ -295,6 +301,10 @@ void config_free(config *c)
     config_strs_free(&c->trigger_alert_types);
     config_strs_free(&c->uplinks);
     free(c->hold_tag);
+    free(c->notify_command);
+    if (c->notify_url != NULL)
+        explicit_bzero(c->notify_url, strlen(c->notify_url));
+    free(c->notify_url);
     for (size_t i = 0; i < c->n_sites; i++) {
         free(c->sites[i].name);
         free(c->sites[i].tracked_ip);

@@ -17,6 +17,7 @@
 #include <sys/socket.h>
 
 #include "config_internal.h"
+#include "tagfailover/notify_msg.h"
 #include "tagfailover/id.h"
 
 /* ---- values ------------------------------------------------------------------------------ */
@@ -579,6 +580,31 @@ bool config_set(config_parser *p, config_key_id k, const char *value)
         }
         return true;
     }
+    case KIND_COMMAND: {
+        if (value[0] == '\0')
+            return config_set_string(p, member, value, true);
+        char **argv = NULL;
+        size_t argc = 0;
+        why = notify_msg_argv_split(value, &argv, &argc);
+        notify_msg_argv_free(argv);
+        if (why != NULL) {
+            config_error(p, line, "%s: %s %s", key->name, config_quote(value, q, sizeof q), why);
+            return false;
+        }
+        return config_set_string(p, member, value, false);
+    }
+    case KIND_NOTIFY_URL:
+        if (value[0] == '\0')
+            return config_set_string(p, member, value, true);
+        why = notify_msg_url_problem(value);
+        if (why != NULL) {
+            /* The URL may hold a token: only its scheme and host are quoted back. */
+            char shown[128];
+            notify_msg_url_redact(value, shown, sizeof shown);
+            config_error(p, line, "%s: '%s' %s", key->name, shown, why);
+            return false;
+        }
+        return config_set_string(p, member, value, false);
     case KIND_TAG:
         why = config_tag_problem(value);
         if (why != NULL) {

@@ -65,7 +65,8 @@ static struct json_object *apply_tags_json(const tags_list *l)
     return a;
 }
 
-/* The retag's log line: `failover` or `failback` with every field a reader relies on. */
+/* The retag's log line: `failover` or `failback` with every field a reader relies on; then
+ * the same fields to env->notify. */
 void apply_log_done(const apply_env *env, const char *org_id, const dj_network *net,
                     policy_action action, const tags_list *after, bool has_loss, double loss_pct,
                     const apply_cause *cause, const char *batch_id)
@@ -93,7 +94,26 @@ void apply_log_done(const apply_env *env, const char *org_id, const dj_network *
     json_object_object_add(f, "batch_id",
                            batch_id != NULL ? json_object_new_string(batch_id) : NULL);
     json_object_object_add(f, "dry_run", json_object_new_boolean(env->dry_run));
-    log_event(LOG_INFO, action == POLICY_FAILOVER ? "failover" : "failback", f);
+    const char *event = action == POLICY_FAILOVER ? "failover" : "failback";
+    log_event(LOG_INFO, event, f);
+    if (env->notify != NULL) {
+        /* Borrowed for the call: the hook copies what it keeps. */
+        const notify_msg_event ev = {
+            .event = (char *)event,
+            .network_id = net->id,
+            .network_name = net->name,
+            .org_id = (char *)org_id,
+            .trigger = trig,
+            .evidence = (char *)plan_evidence_name(cause->evidence),
+            .batch_id = (char *)batch_id,
+            .has_loss = has_loss,
+            .loss_pct = loss_pct,
+            .tags_before = net->tags,
+            .tags_after = *after,
+            .dry_run = env->dry_run,
+        };
+        env->notify(env->notify_ctx, &ev);
+    }
 }
 
 /* The line of a retag that did not complete, and its count. */

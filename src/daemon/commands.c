@@ -54,8 +54,11 @@ static int cmd_each_org(const config *cfg, const cmd_options *opt, bool report_o
 
     if (!cmd_api_open(cfg, &api))
         return 1;
-    const apply_env env = {
-        .cfg = cfg, .client = api.client, .dry_run = opt->dry_run || cfg->dry_run};
+    const apply_env env = {.cfg = cfg,
+                           .client = api.client,
+                           .dry_run = opt->dry_run || cfg->dry_run,
+                           .notify = opt->notify,
+                           .notify_ctx = opt->notify_ctx};
     const fetch_env fenv = {.cfg = cfg, .client = api.client};
     if (fetch_organizations(&fenv, &ids, &names, &n, &err) != FETCH_OK) {
         fprintf(stderr, "tagfailover: cannot list organizations: %s\n", err.message);
@@ -170,8 +173,11 @@ int cmd_manual(const config *cfg, const cmd_options *opt, const char *network_id
 
     if (!cmd_api_open(cfg, &api))
         return 1;
-    const apply_env env = {
-        .cfg = cfg, .client = api.client, .dry_run = opt->dry_run || cfg->dry_run};
+    const apply_env env = {.cfg = cfg,
+                           .client = api.client,
+                           .dry_run = opt->dry_run || cfg->dry_run,
+                           .notify = opt->notify,
+                           .notify_ctx = opt->notify_ctx};
     /* The network's organization decides whose rate limit the retag counts against. */
     if (dash_get_network(api.client, NULL, network_id, &net, &err) != DASH_OK) {
         fprintf(stderr, "tagfailover: network %s: %s\n", network_id, err.message);

@@ -152,6 +152,12 @@ void engine_set_dry_run(engine *e, bool dry_run)
     e->dry_run = e->dry_run || dry_run;
 }
 
+void engine_set_notify(engine *e, void (*notify)(void *ctx, const notify_msg_event *ev), void *ctx)
+{
+    e->notify = notify;
+    e->notify_ctx = ctx;
+}
+
 static void worker_free(org_worker *w)
 {
     if (w == NULL)
@@ -317,6 +323,8 @@ static void worker_reconciled(org_worker *w, round_err rc, const round_stats *st
     }
     pthread_mutex_unlock(&w->snap_lock);
     if (rc == ROUND_OK)
+        metrics_set_reconcile_success(w->org.model.id, (double)engine_wall_ms() / 1000.0);
+    if (rc == ROUND_OK)
         log_msg(LOG_DEBUG, "reconcile",
                 "org %s: %zu managed, %zu failovers, %zu failbacks, %zu failed, %lu API calls",
                 w->org.model.id, st->managed, st->failovers, st->failbacks, st->failed,
@@ -391,7 +399,11 @@ static void *worker_main(void *arg)
         log_msg(LOG_ERROR, "engine", "org %s: cannot create an API client", w->org.model.id);
         return NULL;
     }
-    const apply_env env = {.cfg = e->cfg, .client = w->client, .dry_run = e->dry_run};
+    const apply_env env = {.cfg = e->cfg,
+                           .client = w->client,
+                           .dry_run = e->dry_run,
+                           .notify = e->notify,
+                           .notify_ctx = e->notify_ctx};
     w->reconcile_due_ms = engine_now_ms(); /* the first reconcile runs at once */
 
     while (worker_wait(w, batch, ENGINE_TAKE_MAX, &n)) {

@@ -43,6 +43,8 @@ typedef struct {
 struct engine {
     const config *cfg; /* borrowed; outlives the engine */
     bool dry_run;
+    void (*notify)(void *ctx, const notify_msg_event *ev); /* told of each retag; or NULL */
+    void *notify_ctx;
     dash_shared *api;     /* the API's shared state: rate limits, cancel flag */
     atomic_bool stopping; /* set once by engine_stop */
 

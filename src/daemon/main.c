@@ -25,6 +25,7 @@
 #include "tagfailover/httpd.h"
 #include "tagfailover/id.h"
 #include "tagfailover/log.h"
+#include "tagfailover/notify.h"
 #include "tagfailover/setup.h"
 #include "tagfailover/webhook.h"
 
@@ -171,8 +172,9 @@ static void main_log_init(const config *cfg)
         break;
     }
     log_init(cfg->log_format == CONFIG_LOG_JSON, level);
-    const char *const secrets[] = {cfg->api_key, cfg->shared_secret};
-    log_set_secrets(secrets, 2);
+    /* The notify URL's path and query may be a token (Slack, Webex and Teams put it there). */
+    const char *const secrets[] = {cfg->api_key, cfg->shared_secret, cfg->notify_url};
+    log_set_secrets(secrets, 3);
 }
 
 /* Logs that a listener is up. */
@@ -200,6 +202,7 @@ static unsigned main_listener_threads(void)
 
 /* The running parts of `serve` and `reconcile`. */
 typedef struct {
+    notify *ntf;
     engine *eng;
     admin *adm;
     webhook *wh;
@@ -214,7 +217,35 @@ static void main_stop(main_parts *p)
     webhook_free(p->wh);
     admin_stop(p->adm);
     engine_free(p->eng);
+    /* After the engine: no retag can be posted any more. */
+    notify_free(p->ntf);
     memset(p, 0, sizeof(*p));
+}
+
+/* Starts the notifier when [notify] names a command or a URL (*out stays NULL otherwise). */
+static bool main_notify_start(const config *cfg, notify **out)
+{
+    const notify_options o = {
+        .command = cfg->notify_command, .url = cfg->notify_url, .timeout_s = cfg->notify_timeout_s};
+    notify_err ne = notify_new(&o, out);
+    if (ne != NOTIFY_OK) {
+        log_msg(LOG_ERROR, "startup", "notifications: %s", notify_strerror(ne));
+        return false;
+    }
+    if (*out != NULL) {
+        char shown[256] = "";
+        if (cfg->notify_url != NULL)
+            notify_msg_url_redact(cfg->notify_url, shown, sizeof(shown));
+        struct json_object *f = json_object_new_object();
+        json_object_object_add(
+            f, "command",
+            cfg->notify_command != NULL ? json_object_new_string(cfg->notify_command) : NULL);
+        json_object_object_add(f, "url",
+                               cfg->notify_url != NULL ? json_object_new_string(shown) : NULL);
+        json_object_object_add(f, "timeout_s", json_object_new_int(cfg->notify_timeout_s));
+        log_event(LOG_INFO, "notify", f);
+    }
+    return true;
 }
 
 /* Starts the engine, the admin listener and (with `listen`) the webhook listener. */
@@ -223,6 +254,8 @@ static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts 
     char err[512];
 
     memset(p, 0, sizeof(*p));
+    if (!main_notify_start(cfg, &p->ntf))
+        goto fail;
     p->eng = engine_new(cfg);
     if (p->eng == NULL) {
         log_msg(LOG_ERROR, "startup",
@@ -231,6 +264,8 @@ static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts 
         goto fail;
     }
     engine_set_dry_run(p->eng, dry_run);
+    if (p->ntf != NULL)
+        engine_set_notify(p->eng, notify_post_hook, p->ntf);
     engine_err eerr = engine_start(p->eng);
     if (eerr != ENGINE_OK) {
         log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
@@ -286,16 +321,25 @@ static bool main_streq(const char *a, const char *b)
     return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* True when two configurations are the same, secrets included. */
+/* True when two configurations are the same, secrets (and the notify URL, which the dump
+ * shows only up to its host) included. */
 static bool main_config_same(const config *a, const config *b)
 {
     char *da = config_dump(a), *db = config_dump(b);
-    bool same = da != NULL && db != NULL && strcmp(da, db) == 0 &&
-                main_streq(a->api_key, b->api_key) &&
-                main_streq(a->shared_secret, b->shared_secret);
+    bool same =
+        da != NULL && db != NULL && strcmp(da, db) == 0 && main_streq(a->api_key, b->api_key) &&
+        main_streq(a->shared_secret, b->shared_secret) && main_streq(a->notify_url, b->notify_url);
     free(da);
     free(db);
     return same;
+}
+
+/* True when two configurations log the same way: format, level and the secrets redacted. */
+static bool main_log_same(const config *a, const config *b)
+{
+    return a->log_format == b->log_format && a->log_level == b->log_level &&
+           main_streq(a->api_key, b->api_key) && main_streq(a->shared_secret, b->shared_secret) &&
+           main_streq(a->notify_url, b->notify_url);
 }
 
 /* Reloads only the listener's certificate and key, on the same socket: no connection is
@@ -363,17 +407,31 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
         free(fresh);
         return;
     }
+    /* The old notifier finishes what it holds while the new parts already run, so a hanging
+     * command does not keep the listener down. That needs the logging set-up unchanged:
+     * log_init and log_set_secrets may only run while no other thread logs, so when they must
+     * (a new format, level or secret) the old notifier is stopped first (within timeout_s). */
+    bool log_same = main_log_same(cfg, fresh);
+    notify *old_ntf = NULL;
+    if (log_same) {
+        old_ntf = parts->ntf;
+        parts->ntf = NULL;
+    }
     main_stop(parts);
-    main_log_init(fresh);
+    if (!log_same)
+        main_log_init(fresh);
     if (main_start(fresh, listen, args->dry_run, parts)) {
-        /* Every part that read the old configuration has stopped. */
+        /* Every part that read the old configuration has stopped (the old notifier keeps
+         * copies of what it needs). */
         config_free(cfg);
         free(cfg);
         *cfgp = fresh;
         log_msg(LOG_INFO, "config_reloaded", "%s", args->config_path);
         main_log_warnings(fresh);
+        notify_free(old_ntf);
         return;
     }
+    notify_free(old_ntf);
     log_msg(LOG_ERROR, "config_reload_failed",
             "the new configuration cannot start; "
             "restarting with the previous one");
@@ -457,16 +515,33 @@ static int cmd_oneshot(const cli_args *args)
         return EXIT_USAGE;
     main_log_init(&cfg);
     signal(SIGPIPE, SIG_IGN);
-    if (strcmp(args->command, "status") == 0 && args->network_id != NULL)
-        rc = cmd_status_network(&cfg, &opt, args->network_id, stdout);
-    else if (strcmp(args->command, "status") == 0)
-        rc = cmd_status(&cfg, &opt, stdout);
-    else if (strcmp(args->command, "history") == 0)
-        rc = cmd_history(&cfg, &opt, args->network_id, args->since_s, stdout);
-    else if (strcmp(args->command, "reconcile") == 0)
+    if (strcmp(args->command, "status") == 0 || strcmp(args->command, "history") == 0) {
+        if (strcmp(args->command, "history") == 0)
+            rc = cmd_history(&cfg, &opt, args->network_id, args->since_s, stdout);
+        else if (args->network_id != NULL)
+            rc = cmd_status_network(&cfg, &opt, args->network_id, stdout);
+        else
+            rc = cmd_status(&cfg, &opt, stdout);
+        config_free(&cfg);
+        return rc;
+    }
+    /* A retag by a one-shot command is told like the daemon's; the notifier is given its
+     * timeout to deliver before the command exits. */
+    notify *ntf = NULL;
+    if (dash_global_init() != DASH_OK || !main_notify_start(&cfg, &ntf)) {
+        config_free(&cfg);
+        return EXIT_RUNTIME;
+    }
+    if (ntf != NULL) {
+        opt.notify = notify_post_hook;
+        opt.notify_ctx = ntf;
+    }
+    if (strcmp(args->command, "reconcile") == 0)
         rc = cmd_reconcile_once(&cfg, &opt);
     else
         rc = cmd_manual(&cfg, &opt, args->network_id, strcmp(args->command, "failover") == 0);
+    notify_free(ntf);
+    dash_global_cleanup();
     config_free(&cfg);
     return rc;
 }

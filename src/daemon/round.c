@@ -14,6 +14,8 @@
 #include "tagfailover/metrics.h"
 #include "tagfailover/ratelimit.h"
 
+#include "round_int.h"
+
 /* The monotonic clock in milliseconds: a round measures its own looks so the next one keeps
  * the cadence (the core takes the value as an argument). */
 static uint64_t round_now_ms(void)
@@ -173,6 +175,7 @@ void round_org_clear(round_org *o)
     look_ctx_free(o->last_ctx);
     fetch_data_free(&o->last);
     fetch_peers_free(&o->peers);
+    round_reasons_clear(o);
     status_org_clear(&o->model);
     memset(o, 0, sizeof(*o));
 }
@@ -407,6 +410,8 @@ void round_confirm_end(round_org *o, sched *s, size_t slot, plan_confirm_kind re
                                : result == PLAN_CONFIRM_SKIPPED ? METRICS_CONFIRM_SKIPPED
                                                                 : METRICS_CONFIRM_UNCONFIRMED;
     metrics_confirmation(m);
+    const char *reason;
+    log_level level = round_reason_level(o, c->network_id, result, &reason);
     struct json_object *f = json_object_new_object();
     if (f != NULL) {
         json_object_object_add(f, "org_id", json_object_new_string(o->model.id));
@@ -417,10 +422,12 @@ void round_confirm_end(round_org *o, sched *s, size_t slot, plan_confirm_kind re
         json_object_object_add(f, "alert_id", json_object_new_string(c->alert_id));
         json_object_object_add(f, "trigger", json_object_new_string(trig));
         json_object_object_add(f, "result", json_object_new_string(plan_confirm_kind_name(result)));
+        json_object_object_add(f, "reason", json_object_new_string(reason));
         json_object_object_add(f, "looks", json_object_new_int64(c->looks));
         json_object_object_add(f, "why", json_object_new_string(why));
     }
-    log_event(LOG_INFO, "confirmation", f);
+    /* Why a network is not acted on is news once: the same reason again is at debug. */
+    log_event(level, "confirmation", f);
     round_model_note(o, status_org_confirming(&o->model, c->network_id, NULL));
     if (c->ping_pending && o->pings.remove != NULL) {
         o->pings.remove(o->pings.ctx, c->ping_id);
@@ -459,6 +466,10 @@ void round_retagged(const apply_env *env, round_org *o, sched *s, size_t slot, a
     plan_retag_outcome outcome = e != APPLY_OK ? PLAN_RETAG_FAILED
                                  : res->done   ? PLAN_RETAG_DONE
                                                : PLAN_RETAG_NOT_CALLED;
+    if (outcome == PLAN_RETAG_FAILED)
+        round_reason_look(o, c->network_id, "retag_failed");
+    else if (outcome == PLAN_RETAG_NOT_CALLED && res->looked)
+        round_reason_look(o, c->network_id, round_look_word(&res->seen));
     if (outcome == PLAN_RETAG_DONE)
         snprintf(why, sizeof(why), "%s; failed over %.3f s after the alert", res->seen.decision.why,
                  after_s);
@@ -493,6 +504,7 @@ static bool round_confirm_look(const apply_env *env, round_org *o, sched *s, siz
     plan_confirm_step step;
 
     if (unlisted) {
+        round_reason_look(o, c->network_id, "unknown_network");
         plan_confirm(c, PLAN_READ_UNKNOWN, NULL, NULL, interval, round_now_ms(), &step);
         round_step(o, s, slot, &step);
         return false;
@@ -503,6 +515,8 @@ static bool round_confirm_look(const apply_env *env, round_org *o, sched *s, siz
     if (!read_ok) {
         char why[sizeof(err.message) + 64];
         snprintf(why, sizeof(why), "%s: %s", dash_strerror(err.code), err.message);
+        round_reason_look(o, c->network_id,
+                          err.http_status == 404 ? "unknown_network" : "read_failed");
         plan_confirm(c, err.http_status == 404 ? PLAN_READ_UNKNOWN : PLAN_READ_FAILED, NULL, why,
                      interval, round_now_ms(), &step);
         round_step(o, s, slot, &step);
@@ -516,6 +530,7 @@ static bool round_confirm_look(const apply_env *env, round_org *o, sched *s, siz
     }
     round_model_note(o, status_org_looked(&o->model, &net, &r));
     round_model_note(o, status_org_series(&o->model, ctx, &net, &r, 1, t1));
+    round_reason_look(o, c->network_id, round_look_word(&r));
     uint64_t now = round_now_ms();
     plan_confirm(c, PLAN_READ_OK, &r, NULL, interval, now, &step);
     if (step.kind == PLAN_CONFIRM_RETAG) {
@@ -639,6 +654,7 @@ void round_confirm(const apply_env *env, round_org *o, sched *s, const size_t *s
                     err.message[0] ? err.message : "out of memory", err.http_status);
         for (size_t i = 0; i < n; i++) {
             plan_confirm_step step;
+            round_reason_look(o, sched_get(s, slots[i])->network_id, "read_failed");
             plan_confirm(sched_get(s, slots[i]), PLAN_READ_FAILED, NULL,
                          "the loss data could not be read", s->interval_ms, round_now_ms(), &step);
             round_step(o, s, slots[i], &step);

@@ -8,6 +8,9 @@
  */
 #include "tagfailover/metrics.h"
 
+#include "tagfailover/caps.h"
+
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -35,11 +38,24 @@ static atomic_long networks[METRICS_ORG_SLOTS][LOOK_MANAGED_STATES];
 static atomic_ulong hist_buckets[METRICS_BUCKETS]; /* non-cumulative; summed when rendered */
 static atomic_ulong hist_count;
 static atomic_ullong hist_sum_us;
+static atomic_ulong notifications[METRICS_NOTIFY_RESULT_COUNT];
+
+/* The last successful reconcile of each organization, by id, in the order first seen. A
+ * mutex, not atomics: an id and its time must be read together, and both are written once
+ * per reconcile interval per organization. */
+typedef struct {
+    char id[TF_ID_MAX_LEN + 1];
+    double unix_s;
+} metrics_org_time;
+static pthread_mutex_t org_times_lock = PTHREAD_MUTEX_INITIALIZER;
+static metrics_org_time *org_times; /* grown up to METRICS_MAX_ORG_LABELS */
+static size_t n_org_times, cap_org_times;
 
 static const char *const webhook_names[] = {"accepted",  "ignored",   "duplicate", "unauthorized",
                                             "forbidden", "malformed", "too_large", "overloaded"};
 static const char *const trigger_names[] = {"webhook", "reconcile", "manual"};
 static const char *const confirm_names[] = {"confirmed", "unconfirmed", "skipped"};
+static const char *const notify_names[] = {"ok", "failed", "dropped"};
 
 void metrics_reset(void)
 {
@@ -70,6 +86,13 @@ void metrics_reset(void)
         atomic_store(&hist_buckets[i], 0);
     atomic_store(&hist_count, 0);
     atomic_store(&hist_sum_us, 0);
+    for (size_t i = 0; i < METRICS_NOTIFY_RESULT_COUNT; i++)
+        atomic_store(&notifications[i], 0);
+    pthread_mutex_lock(&org_times_lock);
+    free(org_times);
+    org_times = NULL;
+    n_org_times = cap_org_times = 0;
+    pthread_mutex_unlock(&org_times_lock);
 }
 
 static void metrics_inc(atomic_ulong *c)
@@ -161,6 +184,46 @@ void metrics_observe_alert_to_retag(double seconds)
     metrics_inc(&hist_count);
     atomic_fetch_add_explicit(&hist_sum_us, (unsigned long long)(seconds * 1e6),
                               memory_order_relaxed);
+}
+
+void metrics_notification(metrics_notify_result r)
+{
+    if ((unsigned)r < METRICS_NOTIFY_RESULT_COUNT)
+        metrics_inc(&notifications[r]);
+}
+
+unsigned long metrics_notification_count(metrics_notify_result r)
+{
+    if ((unsigned)r >= METRICS_NOTIFY_RESULT_COUNT)
+        return 0;
+    return atomic_load(&notifications[r]);
+}
+
+void metrics_set_reconcile_success(const char *org_id, double unix_s)
+{
+    if (org_id == NULL || strlen(org_id) > TF_ID_MAX_LEN)
+        return;
+    pthread_mutex_lock(&org_times_lock);
+    size_t i = 0;
+    while (i < n_org_times && strcmp(org_times[i].id, org_id) != 0)
+        i++;
+    if (i == n_org_times && n_org_times < METRICS_MAX_ORG_LABELS) {
+        if (n_org_times == cap_org_times) {
+            size_t cap = cap_org_times ? cap_org_times * 2 : 8;
+            metrics_org_time *v = realloc(org_times, cap * sizeof(*v));
+            if (v != NULL) {
+                org_times = v;
+                cap_org_times = cap;
+            }
+        }
+        if (n_org_times < cap_org_times) {
+            snprintf(org_times[n_org_times].id, sizeof(org_times[0].id), "%s", org_id);
+            n_org_times++;
+        }
+    }
+    if (i < n_org_times)
+        org_times[i].unix_s = unix_s;
+    pthread_mutex_unlock(&org_times_lock);
 }
 
 unsigned long metrics_webhook_count(metrics_webhook_result r)
@@ -314,6 +377,23 @@ char *metrics_render(void)
     metrics_printf(&b, "tagfailover_alert_to_retag_seconds_sum %.6f\n",
                    (double)atomic_load(&hist_sum_us) / 1e6);
     metrics_printf(&b, "tagfailover_alert_to_retag_seconds_count %lu\n", count);
+
+    metrics_header(&b, "tagfailover_notifications_total", "counter",
+                   "Retag notifications, by result (dropped: the queue was full).");
+    metrics_labelled(&b, "tagfailover_notifications_total", "result", notify_names, notifications,
+                     METRICS_NOTIFY_RESULT_COUNT);
+
+    metrics_header(&b, "tagfailover_last_reconcile_success_timestamp_seconds", "gauge",
+                   "Unix time of each organization's last successful reconcile.");
+    pthread_mutex_lock(&org_times_lock);
+    for (size_t i = 0; i < n_org_times; i++)
+        metrics_printf(&b,
+                       "tagfailover_last_reconcile_success_timestamp_seconds{org=\"%s\"} %.3f\n",
+                       org_times[i].id, org_times[i].unix_s);
+    pthread_mutex_unlock(&org_times_lock);
+
+    metrics_header(&b, "tagfailover_build_info", "gauge", "The running version; always 1.");
+    metrics_printf(&b, "tagfailover_build_info{version=\"%s\"} 1\n", TF_VERSION);
 
     if (b.failed) {
         free(b.data);

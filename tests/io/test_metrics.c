@@ -83,6 +83,10 @@ static void test_contract_names(void **state)
         "tagfailover_alert_to_retag_seconds_bucket{le=\"+Inf\"}",
         "tagfailover_alert_to_retag_seconds_sum",
         "tagfailover_alert_to_retag_seconds_count",
+        "tagfailover_confirmations_pending",
+        "tagfailover_notifications_total{result=\"ok\"}",
+        "tagfailover_notifications_total{result=\"failed\"}",
+        "tagfailover_notifications_total{result=\"dropped\"}",
     };
     static const char *const types[] = {
         "# TYPE tagfailover_webhooks_total counter\n",
@@ -95,6 +99,10 @@ static void test_contract_names(void **state)
         "# TYPE tagfailover_reconcile_runs_total counter\n",
         "# TYPE tagfailover_networks gauge\n",
         "# TYPE tagfailover_alert_to_retag_seconds histogram\n",
+        "# TYPE tagfailover_confirmations_pending gauge\n",
+        "# TYPE tagfailover_notifications_total counter\n",
+        "# TYPE tagfailover_last_reconcile_success_timestamp_seconds gauge\n",
+        "# TYPE tagfailover_build_info gauge\n",
     };
     (void)state;
     char *t = metrics_render();
@@ -230,6 +238,61 @@ static void test_histogram(void **state)
     free(t);
 }
 
+/* build_info carries the version and is always 1. */
+static void test_build_info(void **state)
+{
+    (void)state;
+    assert_true(current("tagfailover_build_info{version=\"" TF_VERSION "\"}") == 1);
+}
+
+/* Each notification result moves its own series only. */
+static void test_notifications(void **state)
+{
+    (void)state;
+    metrics_notification(METRICS_NOTIFY_OK);
+    metrics_notification(METRICS_NOTIFY_DROPPED);
+    metrics_notification(METRICS_NOTIFY_DROPPED);
+    metrics_notification(METRICS_NOTIFY_RESULT_COUNT); /* out of range: ignored */
+    assert_true(current("tagfailover_notifications_total{result=\"ok\"}") == 1);
+    assert_true(current("tagfailover_notifications_total{result=\"failed\"}") == 0);
+    assert_true(current("tagfailover_notifications_total{result=\"dropped\"}") == 2);
+    assert_int_equal(metrics_notification_count(METRICS_NOTIFY_DROPPED), 2);
+}
+
+/* One series per organization, the latest time of each; none before a reconcile succeeded;
+ * the labels stop at METRICS_MAX_ORG_LABELS; a pending confirmation count sums the slots. */
+static void test_reconcile_timestamps(void **state)
+{
+    (void)state;
+    char *t = metrics_render();
+    assert_non_null(t);
+    assert_null(strstr(t, "tagfailover_last_reconcile_success_timestamp_seconds{"));
+    free(t);
+    metrics_set_reconcile_success("549236", 1764206691.5);
+    metrics_set_reconcile_success("L_2", 1764206000);
+    metrics_set_reconcile_success("549236", 1764206721.25);
+    const char *org1 = "tagfailover_last_reconcile_success_timestamp_seconds{org=\"549236\"}";
+    const char *org2 = "tagfailover_last_reconcile_success_timestamp_seconds{org=\"L_2\"}";
+    assert_true(current(org1) == 1764206721.25);
+    assert_true(current(org2) == 1764206000);
+    for (int i = 0; i < METRICS_MAX_ORG_LABELS + 10; i++) {
+        char id[16];
+        snprintf(id, sizeof id, "o%d", i);
+        metrics_set_reconcile_success(id, i);
+    }
+    t = metrics_render();
+    assert_non_null(t);
+    size_t n = 0;
+    for (const char *p = t; (p = strstr(p, "_timestamp_seconds{org=")) != NULL; p++)
+        n++;
+    assert_int_equal(n, METRICS_MAX_ORG_LABELS);
+    free(t);
+
+    metrics_set_confirmations_pending(0, 2);
+    metrics_set_confirmations_pending(5, 3);
+    assert_true(current("tagfailover_confirmations_pending") == 5);
+}
+
 /* Every line is a comment (# HELP / # TYPE) or `name{labels} value`, every series follows a
  * TYPE line for its family, and buckets never decrease. */
 static void test_text_format(void **state)
@@ -239,6 +302,7 @@ static void test_text_format(void **state)
     metrics_webhook(METRICS_WEBHOOK_ACCEPTED);
     metrics_api_request(503);
     metrics_observe_alert_to_retag(2.5);
+    metrics_set_reconcile_success("549236", 1764206721.25);
     assert_int_equal(regcomp(&sample,
                              "^([a-z_]+)(\\{[a-z]+=\"[^\"\\\\]*\"\\})? "
                              "(-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?)$",
@@ -316,6 +380,9 @@ int main(void)
         cmocka_unit_test_setup(test_api_codes, reset),
         cmocka_unit_test_setup(test_networks_gauge, reset),
         cmocka_unit_test_setup(test_histogram, reset),
+        cmocka_unit_test_setup(test_build_info, reset),
+        cmocka_unit_test_setup(test_notifications, reset),
+        cmocka_unit_test_setup(test_reconcile_timestamps, reset),
         cmocka_unit_test_setup(test_text_format, reset),
         cmocka_unit_test_setup(test_concurrent, reset),
     };

@@ -330,6 +330,9 @@ static const field_check default_fields[] = {
     F_STR(public_url, NULL),
     F_ENUM(log_format, CONFIG_LOG_JSON),
     F_ENUM(log_level, CONFIG_LOG_INFO),
+    F_STR(notify_command, NULL),
+    F_STR(notify_url, NULL),
+    F_INT(notify_timeout_s, 10),
 };
 #define N_DEFAULT_FIELDS (sizeof default_fields / sizeof default_fields[0])
 
@@ -542,6 +545,14 @@ static const accept_case accept_cases[] = {
      F_STR(public_url, "https://failover.example.com:8443/webhook")},
     {"[listener]\npublic_url =\nmode = off\n", F_STR(public_url, NULL)},
     {"[log]\nlevel = WARN\n", F_ENUM(log_level, CONFIG_LOG_WARN)},
+    {"[notify]\ncommand = /usr/bin/logger -t 'tag failover'\n",
+     F_STR(notify_command, "/usr/bin/logger -t 'tag failover'")},
+    {"[notify]\ncommand =\n", F_STR(notify_command, NULL)},
+    {"[notify]\nurl = https://hooks.slack.com/services/T0/B0/abc\n",
+     F_STR(notify_url, "https://hooks.slack.com/services/T0/B0/abc")},
+    {"[notify]\nurl = https://x.logic.azure.com:443/workflows/1/invoke?api-version=1&sig=s3\n",
+     F_STR(notify_url, "https://x.logic.azure.com:443/workflows/1/invoke?api-version=1&sig=s3")},
+    {"[notify]\ntimeout_s = 600\n", F_INT(notify_timeout_s, 600)},
     {"[log]\nlevel = error\n", F_ENUM(log_level, CONFIG_LOG_ERROR)},
     {"[failover]\nuplinks = Active\n", F_BOOL(uplinks_active, true)},
     {"[failover]\nuplinks = wan1,wan3\n", F_STRS(uplinks, "wan1,wan3")},
@@ -873,6 +884,19 @@ static const error_case error_cases[] = {
     {"[log]\nformat = xml\n" OFF, "t.conf:2: format: must be json or text (got 'xml')\n", 0, NULL},
     {"[log]\nlevel = trace\n" OFF,
      "t.conf:2: level: must be debug, info, warn or error (got 'trace')\n", 0, NULL},
+    /* [notify] */
+    {"[notify]\ncommand = notify 'oops\n" OFF,
+     "t.conf:2: command: 'notify 'oops' has an unterminated ' quote\n", 0, NULL},
+    {"[notify]\ncommand = a\\\n" OFF, "t.conf:2: command: 'a\\' ends with a backslash\n", 0, NULL},
+    {"[notify]\nurl = ftp://example.com/x\n" OFF,
+     "t.conf:2: url: '<redacted>' must start with https:// or http://\n", 0, NULL},
+    {"[notify]\nurl = https://hooks.slack.com/services/SECRET#x\n" OFF,
+     "t.conf:2: url: 'https://hooks.slack.com/<redacted>' must not contain a #fragment\n", 0, NULL},
+    {"[notify]\nurl = https://u:SECRET@hooks.slack.com/x\n" OFF,
+     "t.conf:2: url: 'https:///<redacted>' must not contain user:password@", 0, NULL},
+    {"[notify]\ntimeout_s = 0\n" OFF,
+     "t.conf:2: timeout_s: must be a whole number of seconds from 1 to 600 (got '0')\n", 0, NULL},
+    {"[notify]\nlevel = info\n" OFF, "t.conf:2: unknown key 'level' in [notify]", 0, NULL},
     /* [site NAME] */
     {"[site]\ntracked_ip = 1.2.3.4\n" OFF, "t.conf:1: [site] needs a name: [site NAME]\n", 0, NULL},
     {"[site lon don]\ntracked_ip = 1.2.3.4\n" OFF, "t.conf:1: bad site name 'lon don'", 0, NULL},
@@ -1418,6 +1442,31 @@ static void test_dump(void **state)
     assert_null(config_dump(NULL));
 }
 
+/* The notify URL's path and query may be a token: the dump shows its scheme and host only,
+ * and the command as it is. */
+static void test_notify_dump(void **state)
+{
+    (void)state;
+    char err[2048];
+    config c;
+    test_env = env_both;
+    config_err rc = load_string("[listener]\nmode = off\n[notify]\ncommand = /bin/echo \"a b\"\n"
+                                "url = https://hooks.slack.com/services/T0/B0/TOKEN123?x=SIG456\n",
+                                "t.conf", test_getenv, &c, err, sizeof err);
+    if (rc != CONFIG_OK)
+        print_message("%s", err);
+    assert_int_equal(rc, CONFIG_OK);
+    char *dump = config_dump(&c);
+    assert_non_null(dump);
+    print_message("%s", dump);
+    assert_null(strstr(dump, "TOKEN123"));
+    assert_null(strstr(dump, "SIG456"));
+    assert_non_null(strstr(dump, "\n[notify]\ncommand = /bin/echo \"a b\"\n"
+                                 "url = https://hooks.slack.com/<redacted>\ntimeout_s = 10\n"));
+    free(dump);
+    config_free(&c);
+}
+
 /* ---- the example file ---------------------------------------------------------------------- */
 
 static char *read_all(const char *path)
@@ -1734,9 +1783,10 @@ int main(void)
         cmocka_unit_test(test_long_line),     cmocka_unit_test(test_errors),
         cmocka_unit_test(test_error_buffer),  cmocka_unit_test(test_secrets),
         cmocka_unit_test(test_shared_secret), cmocka_unit_test(test_dump),
-        cmocka_unit_test(test_example),       cmocka_unit_test(test_parse),
-        cmocka_unit_test(test_memory_reader), cmocka_unit_test(test_cidr_parse),
-        cmocka_unit_test(test_cidr_contains), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_notify_dump),   cmocka_unit_test(test_example),
+        cmocka_unit_test(test_parse),         cmocka_unit_test(test_memory_reader),
+        cmocka_unit_test(test_cidr_parse),    cmocka_unit_test(test_cidr_contains),
+        cmocka_unit_test(test_names),
         cmocka_unit_test(test_warnings),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
