@@ -13,6 +13,10 @@
  * or more than SITES_MAX): so a network whose pair tags all name sites no peer names is still
  * found, and from then on every filtered listing returns it.
  *
+ * The loss data is one call per chunk; when that answer is over the size cap (an organization
+ * of tens of thousands of appliances), the chunk is read again one call per tracked IP (`ip=`:
+ * the peers' publicIps and the [site] tracked_ips, all a look uses), and so from then on.
+ *
  * It only reads: deciding is look.c's, writing is apply's.
  *
  * Threads: every function runs on the calling thread with the caller's dash_client; a peer
@@ -59,6 +63,7 @@ typedef struct {
     sites_set seen;       /* the sites the pair tags of the last whole listing named */
     bool listed_all;      /* a whole listing has been read */
     double listed_all_at; /* monotonic seconds of it */
+    bool loss_by_ip;      /* the loss answer was over the size cap: read per tracked IP */
 } fetch_peers;
 
 /* One look's data for one organization. Zero-initialised is empty; fetch_data_free frees. */

@@ -301,9 +301,20 @@ static void worker_alert(org_worker *w, const apply_env *env, const alert_event 
     }
 }
 
-/* Publishes the outcome of a reconcile for /readyz and logs it. */
+/* The calling thread's CPU time in seconds (what one reconcile costs, for the debug log and
+ * scripts/bench.sh scale). */
+static double engine_thread_cpu_s(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Publishes the outcome of a reconcile for /readyz and logs it (at debug: its API calls, wall
+ * time and the organization thread's CPU time). */
 static void worker_reconciled(org_worker *w, round_err rc, const round_stats *st,
-                              const dash_error *err)
+                              const dash_error *err, uint64_t wall_ms, double cpu_s)
 {
     pthread_mutex_lock(&w->snap_lock);
     if (rc == ROUND_OK) {
@@ -316,9 +327,10 @@ static void worker_reconciled(org_worker *w, round_err rc, const round_stats *st
     pthread_mutex_unlock(&w->snap_lock);
     if (rc == ROUND_OK)
         log_msg(LOG_DEBUG, "reconcile",
-                "org %s: %zu managed, %zu failovers, %zu failbacks, %zu failed, %lu API calls",
+                "org %s: %zu managed, %zu failovers, %zu failbacks, %zu failed, %lu API calls, "
+                "%llu ms, %.3f s CPU",
                 w->org.model.id, st->managed, st->failovers, st->failbacks, st->failed,
-                st->api_calls);
+                st->api_calls, (unsigned long long)wall_ms, cpu_s);
     else if (err->code != DASH_ERR_CANCELLED)
         log_msg(LOG_WARN, "reconcile_failed", "org %s: %s: %s (HTTP %ld)", w->org.model.id,
                 round_strerror(rc), err->message, err->http_status);
@@ -414,8 +426,10 @@ static void *worker_main(void *arg)
         if (w->reconcile_due_ms <= now && !atomic_load(&e->stopping)) {
             round_stats st;
             dash_error err = {0};
+            uint64_t t0 = engine_now_ms();
+            double cpu0 = engine_thread_cpu_s();
             round_err rc = round_reconcile(&env, &w->org, false, &st, &err);
-            worker_reconciled(w, rc, &st, &err);
+            worker_reconciled(w, rc, &st, &err, engine_now_ms() - t0, engine_thread_cpu_s() - cpu0);
             w->reconcile_due_ms = now + interval_ms;
         }
         metrics_set_confirmations_pending(w->index, (long)w->confirms.n);

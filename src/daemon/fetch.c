@@ -184,6 +184,74 @@ static fetch_err fetch_networks(const fetch_env *env, const char *org_id, fetch_
     return FETCH_OK;
 }
 
+/* Most tracked IPs one organization's loss is read for when it is read per IP. */
+#define FETCH_MAX_IPS 64
+
+/* The tracked IPs a look can use, each once: the publicIp of every peer whose networkTags hold
+ * a pair tag, and every [site] tracked_ip. Returns how many (at most `max`). */
+static size_t fetch_tracked_ips(const config *cfg, const fetch_peers *c, const char **ips,
+                                size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_peers + cfg->n_sites && n < max; i++) {
+        const char *ip = NULL;
+        if (i < c->n_peers) {
+            const dj_peer *p = &c->peers[i];
+            for (size_t k = 0; p->public_ip != NULL && k < p->network_tags.n && ip == NULL; k++) {
+                tags_pair_tag pt;
+                if (tags_parse_pair_tag(p->network_tags.v[k], &pt))
+                    ip = p->public_ip;
+            }
+        } else {
+            ip = cfg->sites[i - c->n_peers].tracked_ip;
+        }
+        bool dup = ip == NULL;
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = strcmp(ips[k], ip) == 0;
+        if (!dup)
+            ips[n++] = ip;
+    }
+    return n;
+}
+
+/* One chunk of the loss data: one call; or, once an answer was over the size cap, one call
+ * per tracked IP. */
+static fetch_err fetch_loss_chunk(const fetch_env *env, const char *org_id, fetch_peers *c,
+                                  const policy_chunk *chunk, fetch_data *out, dash_error *err)
+{
+    dj_loss_item *items = NULL;
+    size_t n = 0;
+    if (!c->loss_by_ip) {
+        dash_err de =
+            dash_get_loss(env->client, org_id, chunk->t0, chunk->t1, NULL, NULL, &items, &n, err);
+        if (de == DASH_OK)
+            return fetch_append_loss(out, items, n);
+        if (de != DASH_ERR_TOO_LARGE)
+            return FETCH_ERR_API;
+        log_msg(LOG_WARN, "loss_by_ip",
+                "org %s: %s; reading the loss data one tracked IP at a time from now on", org_id,
+                err->message);
+        c->loss_by_ip = true;
+        dash_client_release_memory(env->client);
+    }
+    const char *ips[FETCH_MAX_IPS];
+    size_t n_ips = fetch_tracked_ips(env->cfg, c, ips, FETCH_MAX_IPS);
+    if (n_ips == 0) {
+        snprintf(err->message, sizeof(err->message),
+                 "the loss data is over the size cap and no tracked IP is known to read it by");
+        return FETCH_ERR_API;
+    }
+    for (size_t i = 0; i < n_ips; i++) {
+        if (dash_get_loss(env->client, org_id, chunk->t0, chunk->t1, NULL, ips[i], &items, &n,
+                          err) != DASH_OK)
+            return FETCH_ERR_API;
+        fetch_err rc = fetch_append_loss(out, items, n);
+        if (rc != FETCH_OK)
+            return rc;
+    }
+    return FETCH_OK;
+}
+
 fetch_err fetch_read(const fetch_env *env, const char *org_id, fetch_peers *peers,
                      bool with_networks, time_t now, double now_mono, fetch_data *out,
                      dash_error *err)
@@ -214,14 +282,7 @@ fetch_err fetch_read(const fetch_env *env, const char *org_id, fetch_peers *peer
     if (n_chunks > FETCH_MAX_CHUNKS)
         n_chunks = FETCH_MAX_CHUNKS;
     for (size_t i = 0; i < n_chunks; i++) {
-        dj_loss_item *items = NULL;
-        size_t n = 0;
-        if (dash_get_loss(env->client, org_id, chunks[i].t0, chunks[i].t1, NULL, NULL, &items, &n,
-                          err) != DASH_OK) {
-            rc = FETCH_ERR_API;
-            goto out;
-        }
-        rc = fetch_append_loss(out, items, n);
+        rc = fetch_loss_chunk(env, org_id, peers, &chunks[i], out, err);
         if (rc != FETCH_OK)
             goto out;
     }
