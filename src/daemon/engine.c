@@ -37,8 +37,11 @@
 
 #include "engine_int.h"
 
-/* Alerts a worker takes from its queue at once. */
-#define ENGINE_TAKE_MAX 64
+/* Alerts a worker takes from its queue at once, and the due confirmations one round serves
+ * with one data read: a whole queue. A data center's worth of alerts that arrived together is
+ * then one or two rounds with full action batches, not rounds of 64 that each read the data
+ * again and end in a part batch (1,000 branches took 13.7 s instead of under 10). */
+#define ENGINE_TAKE_MAX TF_ORG_QUEUE_CAPACITY
 
 /* With bulk_retag, a burst of alerts is gathered before its first confirmation round, so a
  * data center's outage becomes one round (one listing read, action batches) instead of one
@@ -393,12 +396,15 @@ static void *worker_main(void *arg)
     org_worker *w = arg;
     engine *e = w->e;
     const uint64_t interval_ms = (uint64_t)e->cfg->reconcile_interval_s * 1000u;
-    alert_event batch[ENGINE_TAKE_MAX];
-    size_t due[ENGINE_TAKE_MAX];
+    alert_event *batch = calloc(ENGINE_TAKE_MAX, sizeof(*batch));
+    size_t *due = calloc(ENGINE_TAKE_MAX, sizeof(*due));
     size_t n;
 
-    if (dash_client_new(e->api, &w->client) != DASH_OK) {
-        log_msg(LOG_ERROR, "engine", "org %s: cannot create an API client", w->org.model.id);
+    if (batch == NULL || due == NULL || dash_client_new(e->api, &w->client) != DASH_OK) {
+        log_msg(LOG_ERROR, "engine", "org %s: cannot create an API client (or out of memory)",
+                w->org.model.id);
+        free(batch);
+        free(due);
         return NULL;
     }
     const apply_env env = {.cfg = e->cfg, .client = w->client, .dry_run = e->dry_run};
@@ -437,6 +443,8 @@ static void *worker_main(void *arg)
     }
     dash_client_free(w->client);
     w->client = NULL;
+    free(batch);
+    free(due);
     return NULL;
 }
 
