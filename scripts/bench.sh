@@ -2,7 +2,8 @@
 # Benchmarks, on 127.0.0.1 only. Builds what it needs (Release tree in build/release), starts
 # every server it measures in a temp dir, and stops all of them (by PID) when it ends.
 #
-#   scripts/bench.sh [ingest|api|engine|evidence|all]   (default: all)
+#   scripts/bench.sh [ingest|api|engine|evidence|scale|all]   (default: all)
+#   scripts/bench.sh outage [N...]                               (default: 100 1000)
 #
 # ingest: webhook ingestion over TLS. wrk (2 threads, 50 keep-alive connections, 10 s, a Lua
 #   script POSTing Meraki's motion_alert example: authenticated, not a trigger, so answered
@@ -33,9 +34,9 @@ rounds=${BENCH_ROUNDS:-3}
 release="$root/build/release"
 
 case "$part" in
-ingest | api | engine | evidence | all) ;;
+ingest | api | engine | evidence | scale | outage | all) ;;
 *)
-  echo "usage: scripts/bench.sh [ingest|api|engine|evidence|all]" >&2
+  echo "usage: scripts/bench.sh [ingest|api|engine|evidence|scale|all] | outage [N...]" >&2
   exit 2
   ;;
 esac
@@ -326,8 +327,32 @@ bench_evidence() {
   bash "$root/scripts/bench_evidence.sh"
 }
 
+# outage N...: a data center down: N branches of one organization alerted within a second,
+#   the loss visible; time from the first alert until every branch is retagged, and the write
+#   requests, for bulk_retag = auto and off side by side: scripts/bench_outage.sh, which says
+#   how it measures (targets with auto: 100 <= 3 s, 1,000 <= 10 s).
+bench_outage() {
+  build_release
+  nice -n 19 bash "$root/scripts/bench_outage.sh" "$@"
+}
+
+# scale: a reconcile of 100,000 networks (2,000 managed, and all managed) and of 500
+#   organizations x 20: CPU per cycle, wall time, API calls per cycle, peak RSS:
+#   scripts/bench_scale.sh, which says how it measures (targets: < 1 s CPU a cycle, < 128 MiB,
+#   <= 6 API calls a cycle with 2,000 managed). BENCH_SCALE_WORLDS picks worlds.
+bench_scale() {
+  build_release
+  # shellcheck disable=SC2086 # a list of worlds
+  nice -n 19 bash "$root/scripts/bench_scale.sh" ${BENCH_SCALE_WORLDS:-}
+}
+
 case "$part" in
 ingest) bench_ingest ;;
+scale) bench_scale ;;
+outage)
+  shift
+  if [ $# -gt 0 ]; then bench_outage "$@"; else bench_outage 100 1000; fi
+  ;;
 api) bench_api ;;
 engine) bench_engine ;;
 evidence) bench_evidence ;;
@@ -336,5 +361,7 @@ all)
   bench_api
   bench_engine
   bench_evidence
+  bench_outage 100 1000
+  bench_scale
   ;;
 esac

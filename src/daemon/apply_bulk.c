@@ -45,7 +45,7 @@ static bool apply_bulk_decide(const apply_env *env, const apply_bulk_item *it, c
         res->error.code = DASH_ERR_HTTP_4XX;
         res->error.http_status = 404;
         snprintf(res->error.message, sizeof(res->error.message),
-                 "not in the organization's networks any more");
+                 "not in the organization's managed networks any more");
         return false;
     }
     if (apply_copy_network(fresh, &res->fresh) != APPLY_OK ||

@@ -37,8 +37,11 @@
 
 #include "engine_int.h"
 
-/* Alerts a worker takes from its queue at once. */
-#define ENGINE_TAKE_MAX 64
+/* Alerts a worker takes from its queue at once, and the due confirmations one round serves
+ * with one data read: a whole queue. A data center's worth of alerts that arrived together is
+ * then one or two rounds with full action batches, not rounds of 64 that each read the data
+ * again and end in a part batch (1,000 branches took 13.7 s instead of under 10). */
+#define ENGINE_TAKE_MAX TF_ORG_QUEUE_CAPACITY
 
 /* With bulk_retag, a burst of alerts is gathered before its first confirmation round, so a
  * data center's outage becomes one round (one listing read, action batches) instead of one
@@ -309,9 +312,20 @@ static void worker_alert(org_worker *w, const apply_env *env, const alert_event 
     }
 }
 
-/* Publishes the outcome of a reconcile for /readyz and logs it. */
+/* The calling thread's CPU time in seconds (what one reconcile costs, for the debug log and
+ * scripts/bench.sh scale). */
+static double engine_thread_cpu_s(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Publishes the outcome of a reconcile for /readyz and logs it (at debug: its API calls, wall
+ * time and the organization thread's CPU time). */
 static void worker_reconciled(org_worker *w, round_err rc, const round_stats *st,
-                              const dash_error *err)
+                              const dash_error *err, uint64_t wall_ms, double cpu_s)
 {
     pthread_mutex_lock(&w->snap_lock);
     if (rc == ROUND_OK) {
@@ -326,9 +340,10 @@ static void worker_reconciled(org_worker *w, round_err rc, const round_stats *st
         metrics_set_reconcile_success(w->org.model.id, (double)engine_wall_ms() / 1000.0);
     if (rc == ROUND_OK)
         log_msg(LOG_DEBUG, "reconcile",
-                "org %s: %zu managed, %zu failovers, %zu failbacks, %zu failed, %lu API calls",
+                "org %s: %zu managed, %zu failovers, %zu failbacks, %zu failed, %lu API calls, "
+                "%llu ms, %.3f s CPU",
                 w->org.model.id, st->managed, st->failovers, st->failbacks, st->failed,
-                st->api_calls);
+                st->api_calls, (unsigned long long)wall_ms, cpu_s);
     else if (err->code != DASH_ERR_CANCELLED)
         log_msg(LOG_WARN, "reconcile_failed", "org %s: %s: %s (HTTP %ld)", w->org.model.id,
                 round_strerror(rc), err->message, err->http_status);
@@ -391,12 +406,15 @@ static void *worker_main(void *arg)
     org_worker *w = arg;
     engine *e = w->e;
     const uint64_t interval_ms = (uint64_t)e->cfg->reconcile_interval_s * 1000u;
-    alert_event batch[ENGINE_TAKE_MAX];
-    size_t due[ENGINE_TAKE_MAX];
+    alert_event *batch = calloc(ENGINE_TAKE_MAX, sizeof(*batch));
+    size_t *due = calloc(ENGINE_TAKE_MAX, sizeof(*due));
     size_t n;
 
-    if (dash_client_new(e->api, &w->client) != DASH_OK) {
-        log_msg(LOG_ERROR, "engine", "org %s: cannot create an API client", w->org.model.id);
+    if (batch == NULL || due == NULL || dash_client_new(e->api, &w->client) != DASH_OK) {
+        log_msg(LOG_ERROR, "engine", "org %s: cannot create an API client (or out of memory)",
+                w->org.model.id);
+        free(batch);
+        free(due);
         return NULL;
     }
     const apply_env env = {.cfg = e->cfg,
@@ -428,8 +446,10 @@ static void *worker_main(void *arg)
         if (w->reconcile_due_ms <= now && !atomic_load(&e->stopping)) {
             round_stats st;
             dash_error err = {0};
+            uint64_t t0 = engine_now_ms();
+            double cpu0 = engine_thread_cpu_s();
             round_err rc = round_reconcile(&env, &w->org, false, &st, &err);
-            worker_reconciled(w, rc, &st, &err);
+            worker_reconciled(w, rc, &st, &err, engine_now_ms() - t0, engine_thread_cpu_s() - cpu0);
             engine_unknown_reset(w);
             w->reconcile_due_ms = now + interval_ms;
         }
@@ -438,6 +458,8 @@ static void *worker_main(void *arg)
     }
     dash_client_free(w->client);
     w->client = NULL;
+    free(batch);
+    free(due);
     return NULL;
 }
 

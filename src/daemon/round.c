@@ -238,9 +238,23 @@ static bool round_retag_bulk(const apply_env *env, round_org *o, const look_ctx 
             .network_id = d->networks[retags[i].index].id,
             .want = retags[i].action,
             .cause = {.trigger = PLAN_TRIGGER_RECONCILE, .evidence = PLAN_EVIDENCE_SERIES}};
+    /* The fresh read, filtered like the reconcile's (a network that no longer carries a pair
+     * tag of a known site is not written). If it fails, apply_bulk reads (whole) itself and
+     * reports. */
+    const fetch_env fenv = {.cfg = env->cfg, .client = env->client};
+    dj_network *fresh = NULL;
+    size_t n_fresh = 0;
+    dash_error ferr = {0};
     if (ok &&
-        apply_bulk(env, o->model.id, items, n, ctx, d->t1, NULL, 0, res, errs) == APPLY_ERR_NOMEM)
+        fetch_list_managed(&fenv, o->model.id, &o->peers, &fresh, &n_fresh, &ferr) != FETCH_OK) {
+        dj_networks_free(fresh, n_fresh);
+        fresh = NULL;
+        n_fresh = 0;
+    }
+    if (ok && apply_bulk(env, o->model.id, items, n, ctx, d->t1, fresh, fresh != NULL ? n_fresh : 0,
+                         res, errs) == APPLY_ERR_NOMEM)
         ok = false;
+    dj_networks_free(fresh, n_fresh);
     for (size_t i = 0; ok && i < n; i++)
         round_count(env, o, items[i].network_id, items[i].want, errs[i], &res[i], stats);
     for (size_t i = 0; res != NULL && i < n; i++)
@@ -667,9 +681,9 @@ void round_confirm(const apply_env *env, round_org *o, sched *s, const size_t *s
     dj_network *listing = NULL;
     const dj_network **index = NULL;
     size_t n_listing = 0;
+    const fetch_env fenv = {.cfg = env->cfg, .client = env->client};
     if (n >= 2 && env->cfg->bulk_retag &&
-        dash_list_networks(env->client, o->model.id, NULL, DASH_TAGS_ANY, &listing, &n_listing,
-                           &err) == DASH_OK &&
+        fetch_list_managed(&fenv, o->model.id, &o->peers, &listing, &n_listing, &err) == FETCH_OK &&
         (n_listing == 0 || (index = calloc(n_listing, sizeof(*index))) != NULL)) {
         for (size_t k = 0; k < n_listing; k++)
             index[k] = &listing[k];

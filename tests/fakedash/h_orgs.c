@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Most tags[] values one filter may carry. */
-#define HORG_MAX_FILTER_TAGS 64
+/* Most tags[] values one filter may carry; a request with more is refused (400), never
+ * answered from part of its filter. */
+#define HORG_MAX_FILTER_TAGS 200
 
 static void horg_list_orgs(struct api_ctx *ctx)
 {
@@ -67,8 +68,8 @@ static int horg_has_tag(const struct state_network *n, const char *tag)
 static void horg_list_networks(struct api_ctx *ctx)
 {
     struct state_org *org = state_org_find(ctx->st, ctx->args[0]);
-    const char *tags[HORG_MAX_FILTER_TAGS];
-    size_t ntags = api_param_array(ctx->req, "tags", tags, HORG_MAX_FILTER_TAGS);
+    const char *tags[HORG_MAX_FILTER_TAGS + 1];
+    size_t ntags = api_param_array(ctx->req, "tags", tags, HORG_MAX_FILTER_TAGS + 1);
     const char *type = http_param(ctx->req, "tagsFilterType");
     const char *bound = http_param(ctx->req, "isBoundToConfigTemplate");
     int all_tags = 0, none = 0;
@@ -79,6 +80,10 @@ static void horg_list_networks(struct api_ctx *ctx)
 
     if (org == NULL) {
         api_not_found(ctx);
+        return;
+    }
+    if (ntags > HORG_MAX_FILTER_TAGS) {
+        http_reply_error(ctx->reply, 400, "'tags' has too many values");
         return;
     }
     if (type && strcmp(type, "withAnyTags") != 0 && strcmp(type, "withAllTags") != 0) {

@@ -277,6 +277,33 @@ static void test_pagination(void **state)
     assert_int_equal(json_object_array_length(o), 10);
     json_object_put(o);
 
+    /* withAnyTags: a network carrying any one of the values; the default type; case counts. */
+    o = harness_expect_api_json(
+        fd, "/organizations/1/networks?tags[]=nope&tags[]=x&tagsFilterType=withAnyTags", 200);
+    assert_int_equal(json_object_array_length(o), 11);
+    json_object_put(o);
+    o = harness_expect_api_json(fd, "/organizations/1/networks?tags[]=nope&tags[]=gen", 200);
+    assert_int_equal(json_object_array_length(o), 10);
+    json_object_put(o);
+    o = harness_expect_api_json(fd, "/organizations/1/networks?tags[]=GEN", 200);
+    assert_int_equal(json_object_array_length(o), 0);
+    json_object_put(o);
+    /* A filter is never answered from part of it: 200 values are read, 201 refused. */
+    {
+        char q[200 * 16 + 64];
+        size_t used =
+            (size_t)snprintf(q, sizeof(q), "/organizations/1/networks?tagsFilterType=withAnyTags");
+        for (int i = 0; i < 199; i++)
+            used += (size_t)snprintf(q + used, sizeof(q) - used, "&tags[]=t%d", i);
+        snprintf(q + used, sizeof(q) - used, "&tags[]=x");
+        o = harness_expect_api_json(fd, q, 200);
+        assert_int_equal(json_object_array_length(o), 11);
+        json_object_put(o);
+        snprintf(q + used, sizeof(q) - used, "&tags[]=y&tags[]=x");
+        assert_int_equal(harness_fakedash_api(fd, "GET", q, NULL, &r), 400);
+        harness_response_free(&r);
+    }
+
     /* endingBefore gives the page before a token. */
     o = harness_expect_api_json(fd, "/organizations/1/networks?perPage=3&endingBefore=L_g4", 200);
     assert_int_equal(json_object_array_length(o), 3);
