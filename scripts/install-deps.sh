@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages tagfailover needs to build, test, benchmark and run.
+# Installs the Debian 12 packages tagfailover needs to build, test, benchmark, package and run
+# (dpkg-dev for cpack's dpkg-shlibdeps, lintian for the package test).
 # Idempotent: does nothing when every package is already present; runs `apt-get update`
 # first only when something must be installed.
 set -euo pipefail
@@ -8,6 +9,7 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev
   nginx-light wrk curl openssl ca-certificates webhook systemd python3
+  dpkg-dev lintian
 )
 
 missing=()
