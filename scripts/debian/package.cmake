@@ -3,26 +3,29 @@
 # What it installs is the tree's install rules (CMakeLists.txt and the ones below) with the
 # prefix /usr whatever the tree's, with three package-only touches: the systemd units go to
 # /lib/systemd/system (where Debian 12 packages put them; cmake --install keeps
-# <prefix>/lib/systemd/system), the binary is stripped, and the maintainer scripts of scripts/debian/ create the tagfailover user, own
-# /etc/tagfailover and enable the unit. The README's "Installing the Debian package" lists the
+# <prefix>/lib/systemd/system), the binary is stripped (as dh_strip does), and the maintainer
+# scripts of scripts/debian/ create the tagfailover user, own /etc/tagfailover and enable the
+# unit. The README's "Installing the Debian package" lists the
 # files; tests/integration/package.test.sh holds the two to each other and runs lintian.
 
 # The manual page (with the project's version) and the changelog, compressed as Debian wants
-# them (gzip -9n: no name, no timestamp, so the same input gives the same bytes).
+# them (gzip -9n: no name, no timestamp, so the same input gives the same bytes). Made when
+# configuring, like the units, so that an install never depends on which targets were built.
 find_program(TF_GZIP gzip REQUIRED)
 configure_file(${CMAKE_CURRENT_LIST_DIR}/tagfailover.1.in ${PROJECT_BINARY_DIR}/tagfailover.1 @ONLY)
-add_custom_command(
-    OUTPUT ${PROJECT_BINARY_DIR}/tagfailover.1.gz
-    COMMAND ${TF_GZIP} -9n -c ${PROJECT_BINARY_DIR}/tagfailover.1 > ${PROJECT_BINARY_DIR}/tagfailover.1.gz
-    DEPENDS ${PROJECT_BINARY_DIR}/tagfailover.1
-    VERBATIM)
-add_custom_command(
-    OUTPUT ${PROJECT_BINARY_DIR}/changelog.gz
-    COMMAND ${TF_GZIP} -9n -c ${CMAKE_CURRENT_LIST_DIR}/changelog > ${PROJECT_BINARY_DIR}/changelog.gz
-    DEPENDS ${CMAKE_CURRENT_LIST_DIR}/changelog
-    VERBATIM)
-add_custom_target(tf_package_docs ALL
-    DEPENDS ${PROJECT_BINARY_DIR}/tagfailover.1.gz ${PROJECT_BINARY_DIR}/changelog.gz)
+foreach(_tf_pair "${PROJECT_BINARY_DIR}/tagfailover.1|tagfailover.1.gz"
+                 "${CMAKE_CURRENT_LIST_DIR}/changelog|changelog.gz")
+    string(REPLACE "|" ";" _tf_pair "${_tf_pair}")
+    list(GET _tf_pair 0 _tf_in)
+    list(GET _tf_pair 1 _tf_out)
+    execute_process(COMMAND ${TF_GZIP} -9n -c ${_tf_in}
+                    OUTPUT_FILE ${PROJECT_BINARY_DIR}/${_tf_out} RESULT_VARIABLE _tf_rc)
+    if(NOT _tf_rc EQUAL 0)
+        message(FATAL_ERROR "gzip ${_tf_in} failed")
+    endif()
+endforeach()
+set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS
+             ${CMAKE_CURRENT_LIST_DIR}/changelog)
 
 install(FILES ${PROJECT_BINARY_DIR}/tagfailover.1.gz DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
 install(FILES ${PROJECT_BINARY_DIR}/changelog.gz ${CMAKE_CURRENT_LIST_DIR}/copyright
