@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages tagfailover needs to build, test, benchmark and run.
+# Installs the Debian 12 packages tagfailover needs to build, test, benchmark, package and run
+# (dpkg-dev for cpack's dpkg-shlibdeps, lintian for the package test).
 # Idempotent: does nothing when every package is already present; runs `apt-get update`
 # first only when something must be installed.
 set -euo pipefail
@@ -9,6 +10,7 @@ packages=(
   libmicrohttpd-dev libcurl4-openssl-dev libjson-c-dev libssl-dev libinih-dev libcmocka-dev
   nginx-light wrk curl openssl ca-certificates webhook systemd python3
   chromium chromium-driver
+  dpkg-dev lintian
 )
 
 missing=()
