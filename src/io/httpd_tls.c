@@ -2,18 +2,24 @@
  * httpd_tls.c - the listener's certificate and key: read from their files (capped, wiped after
  * use), parsed and matched with OpenSSL for a clear message, then tried in a throwaway
  * libmicrohttpd daemon, so only a pair that MHD has just accepted reaches a real daemon (see
- * httpd.c for why). `check-config`, a reload and `serve` all load a pair through here.
+ * httpd.c for why). `check-config`, a reload and `serve` all load a pair through here. The
+ * listener serves the pair from GnuTLS structures made here (httpd_tls_creds), which a reload
+ * swaps under the running daemon.
  */
 #include "tagfailover/httpd.h"
 
 #include <errno.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -219,4 +225,75 @@ httpd_err httpd_check_tls_files(const char *cert_file, const char *key_file, cha
     httpd_tls_free_pem(cert_pem);
     httpd_tls_free_pem(key_pem);
     return rc;
+}
+
+/* Longest certificate chain accepted (leaf + intermediates). */
+#define HTTPD_TLS_MAX_CHAIN 16
+
+struct httpd_tls_creds {
+    _Atomic unsigned refs;
+    unsigned n;
+    gnutls_pcert_st pcerts[HTTPD_TLS_MAX_CHAIN];
+    gnutls_privkey_t key;
+};
+
+static void httpd_tls_creds_free(httpd_tls_creds *c)
+{
+    for (unsigned i = 0; i < c->n; i++)
+        gnutls_pcert_deinit(&c->pcerts[i]);
+    if (c->key != NULL)
+        gnutls_privkey_deinit(c->key);
+    free(c);
+}
+
+httpd_err httpd_tls_creds_new(const char *cert_pem, const char *key_pem, httpd_tls_creds **out,
+                              char *err, size_t errlen)
+{
+    httpd_tls_creds *c = calloc(1, sizeof(*c));
+    int r;
+
+    *out = NULL;
+    if (c == NULL)
+        return HTTPD_ERR_NOMEM;
+    atomic_init(&c->refs, 1);
+    gnutls_datum_t cd = {(unsigned char *)(uintptr_t)cert_pem, (unsigned)strlen(cert_pem)};
+    gnutls_datum_t kd = {(unsigned char *)(uintptr_t)key_pem, (unsigned)strlen(key_pem)};
+    c->n = HTTPD_TLS_MAX_CHAIN;
+    r = gnutls_pcert_list_import_x509_raw(c->pcerts, &c->n, &cd, GNUTLS_X509_FMT_PEM, 0);
+    if (r < 0) {
+        c->n = 0;
+        httpd_seterr(err, errlen, "certificate chain refused by GnuTLS (at most %d): %s",
+                     HTTPD_TLS_MAX_CHAIN, gnutls_strerror(r));
+        goto fail;
+    }
+    if ((r = gnutls_privkey_init(&c->key)) < 0 ||
+        (r = gnutls_privkey_import_x509_raw(c->key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+        httpd_seterr(err, errlen, "private key refused by GnuTLS: %s", gnutls_strerror(r));
+        goto fail;
+    }
+    *out = c;
+    return HTTPD_OK;
+fail:
+    httpd_tls_creds_free(c);
+    return HTTPD_ERR_TLS;
+}
+
+void httpd_tls_creds_get(httpd_tls_creds *c, gnutls_pcert_st **pcert, unsigned *n,
+                         gnutls_privkey_t *key)
+{
+    *pcert = c->pcerts;
+    *n = c->n;
+    *key = c->key;
+}
+
+void httpd_tls_creds_ref(httpd_tls_creds *c)
+{
+    if (c != NULL)
+        atomic_fetch_add(&c->refs, 1);
+}
+
+void httpd_tls_creds_unref(httpd_tls_creds *c)
+{
+    if (c != NULL && atomic_fetch_sub(&c->refs, 1) == 1)
+        httpd_tls_creds_free(c);
 }

@@ -5,6 +5,8 @@
 #ifndef TAGFAILOVER_HTTPD_TLS_H
 #define TAGFAILOVER_HTTPD_TLS_H
 
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
 #include <stddef.h>
 
 #include "tagfailover/httpd.h"
@@ -21,5 +23,24 @@ httpd_err httpd_tls_load_pair(const char *cert_file, const char *key_file, char 
 
 /* Frees PEM text, wiping it first (the key is a secret). NULL is a no-op. */
 void httpd_tls_free_pem(char *pem);
+
+/* A certificate chain and its key as GnuTLS hands them to a handshake (see httpd.c's
+ * certificate callback). Reference-counted: the listener holds one reference to the pair it
+ * serves now, and each connection one to the pair its handshake used, so a reload never frees
+ * a pair under a handshake. */
+typedef struct httpd_tls_creds httpd_tls_creds;
+
+/* Imports checked PEM text (from httpd_tls_load_pair) into GnuTLS structures, with one
+ * reference. On failure `err` says why. */
+httpd_err httpd_tls_creds_new(const char *cert_pem, const char *key_pem, httpd_tls_creds **out,
+                              char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* The chain and key for gnutls_certificate_retrieve_function2's out-parameters. */
+void httpd_tls_creds_get(httpd_tls_creds *c, gnutls_pcert_st **pcert, unsigned *n,
+                         gnutls_privkey_t *key);
+
+/* Takes and drops a reference (atomic; any thread). The last drop frees. NULL is a no-op. */
+void httpd_tls_creds_ref(httpd_tls_creds *c);
+void httpd_tls_creds_unref(httpd_tls_creds *c);
 
 #endif
