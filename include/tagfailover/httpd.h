@@ -67,8 +67,9 @@ typedef struct {
 /* Binds, listens and starts serving. Before a request's first handler call its head is checked
  * (bare LF line ends, a header line MHD dropped, more than one Content-Length, Content-Length
  * with Transfer-Encoding, a Transfer-Encoding other than chunked, a Content-Length that is not
- * digits); a bad one never reaches the handler and is answered 400 and closed. On success *out is the server (freed by httpd_stop). On
- * failure *out is NULL and `err` (NUL-terminated, truncated to errlen) says why. */
+ * digits); a bad one never reaches the handler and is answered 400 and closed. On success *out is
+ * the server (freed by httpd_stop). On failure *out is NULL and `err` (NUL-terminated, truncated to
+ * errlen) says why. */
 httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 

@@ -245,6 +245,8 @@ static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts 
             .handler_cls = p->wh,
             .completed = webhook_mhd_completed,
             .completed_cls = p->wh,
+            .refuse = webhook_mhd_refuse,
+            .refuse_cls = p->wh,
         };
         if (httpd_start(&o, &p->listener, err, sizeof(err)) != HTTPD_OK) {
             log_msg(LOG_ERROR, "startup", "webhook listener: %s", err);

@@ -598,9 +598,8 @@ httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t err
     h->tls_log_window_ms = httpd_now_ms();
 
     static const char bad[] = "bad request\n";
-    h->bad_request =
-        MHD_create_response_from_buffer(sizeof(bad) - 1, (void *)(uintptr_t)bad,
-                                        MHD_RESPMEM_PERSISTENT);
+    h->bad_request = MHD_create_response_from_buffer(sizeof(bad) - 1, (void *)(uintptr_t)bad,
+                                                     MHD_RESPMEM_PERSISTENT);
     if (h->bad_request == NULL ||
         MHD_add_response_header(h->bad_request, MHD_HTTP_HEADER_CONTENT_TYPE,
                                 "text/plain; charset=utf-8") != MHD_YES ||

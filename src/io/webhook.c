@@ -678,6 +678,14 @@ enum MHD_Result webhook_mhd_handler(void *cls, struct MHD_Connection *c, const c
     return webhook_answer(w, c, res, false, &r->client, &s);
 }
 
+enum MHD_Result webhook_mhd_refuse(void *cls, struct MHD_Connection *c, const char *why)
+{
+    webhook *w = cls;
+    webhook_addr peer = webhook_peer(c);
+    (void)why;
+    return webhook_answer(w, c, WEBHOOK_MALFORMED, true, &peer, NULL);
+}
+
 void webhook_mhd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                            enum MHD_RequestTerminationCode toe)
 {
