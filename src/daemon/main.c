@@ -177,11 +177,116 @@ static unsigned main_listener_threads(void)
     return (unsigned)n;
 }
 
-/* The running parts of `serve` and `reconcile`. */
+/* What the listeners reach, through every reload: the webhook pipeline and the engine serving
+ * now. A configuration reload makes a new pair, swaps it in under the write lock and only then
+ * stops the old engine (which may wait up to timeout_s for an API call in flight): the
+ * listeners keep serving all along, and alerts that arrive meanwhile queue in the new engine,
+ * which takes them before it has started. Every listener call holds the read lock, so once the
+ * swap returns no thread uses the old pair. Owned by cmd_run; lives across reloads. */
 typedef struct {
-    engine *eng;
-    admin *adm;
+    pthread_rwlock_t lock;
     webhook *wh;
+    engine *eng;
+} main_route;
+
+static void main_route_init(main_route *r)
+{
+    pthread_rwlockattr_t a;
+    pthread_rwlockattr_init(&a);
+    /* A reload's swap must not wait behind a steady stream of requests. */
+    pthread_rwlockattr_setkind_np(&a, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&r->lock, &a);
+    pthread_rwlockattr_destroy(&a);
+    r->wh = NULL;
+    r->eng = NULL;
+}
+
+/* Puts `eng` and `wh` in place; the old ones come back in *old_eng, *old_wh. */
+static void main_route_swap(main_route *r, engine *eng, webhook *wh, engine **old_eng,
+                            webhook **old_wh)
+{
+    pthread_rwlock_wrlock(&r->lock);
+    *old_eng = r->eng;
+    *old_wh = r->wh;
+    r->eng = eng;
+    r->wh = wh;
+    pthread_rwlock_unlock(&r->lock);
+}
+
+static enum MHD_Result main_route_handler(void *cls, struct MHD_Connection *c, const char *url,
+                                          const char *method, const char *version,
+                                          const char *upload_data, size_t *upload_data_size,
+                                          void **con_cls)
+{
+    main_route *r = cls;
+    pthread_rwlock_rdlock(&r->lock);
+    enum MHD_Result res = r->wh != NULL
+                              ? webhook_mhd_handler(r->wh, c, url, method, version, upload_data,
+                                                    upload_data_size, con_cls)
+                              : MHD_NO;
+    pthread_rwlock_unlock(&r->lock);
+    return res;
+}
+
+static void main_route_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+                                 enum MHD_RequestTerminationCode toe)
+{
+    main_route *r = cls;
+    pthread_rwlock_rdlock(&r->lock);
+    webhook_mhd_completed(r->wh, c, con_cls, toe);
+    pthread_rwlock_unlock(&r->lock);
+}
+
+static enum MHD_Result main_route_refuse(void *cls, struct MHD_Connection *c, const char *why)
+{
+    main_route *r = cls;
+    pthread_rwlock_rdlock(&r->lock);
+    enum MHD_Result res = r->wh != NULL ? webhook_mhd_refuse(r->wh, c, why) : MHD_NO;
+    pthread_rwlock_unlock(&r->lock);
+    return res;
+}
+
+/* The admin listener's answers, from the engine serving now (each field of the engine's
+ * admin_source, called under the read lock). */
+static bool main_route_ready(void *ctx, char *why, size_t len)
+{
+    main_route *r = ctx;
+    bool ok = false;
+    pthread_rwlock_rdlock(&r->lock);
+    if (r->eng != NULL) {
+        admin_source s = engine_admin_source(r->eng);
+        ok = s.ready(s.ctx, why, len);
+    } else {
+        snprintf(why, len, "reloading");
+    }
+    pthread_rwlock_unlock(&r->lock);
+    return ok;
+}
+
+static char *main_route_status(void *ctx)
+{
+    main_route *r = ctx;
+    char *json = NULL;
+    pthread_rwlock_rdlock(&r->lock);
+    if (r->eng != NULL) {
+        admin_source s = engine_admin_source(r->eng);
+        json = s.status_json(s.ctx);
+    }
+    pthread_rwlock_unlock(&r->lock);
+    return json != NULL ? json : strdup("{}");
+}
+
+static admin_source main_route_admin_source(main_route *r)
+{
+    /* A field added to admin_source needs its wrapper here too. */
+    admin_source s = {.ready = main_route_ready, .status_json = main_route_status, .ctx = r};
+    return s;
+}
+
+/* The running parts of `serve` and `reconcile`: the listeners, and the route to the engine. */
+typedef struct {
+    main_route *route;
+    admin *adm;
     httpd *listener;
 } main_parts;
 
@@ -189,46 +294,60 @@ typedef struct {
  * action in hand). */
 static void main_stop(main_parts *p)
 {
+    engine *eng;
+    webhook *wh;
+
     httpd_stop(p->listener);
-    webhook_free(p->wh);
     admin_stop(p->adm);
-    engine_free(p->eng);
-    memset(p, 0, sizeof(*p));
+    p->listener = NULL;
+    p->adm = NULL;
+    main_route_swap(p->route, NULL, NULL, &eng, &wh);
+    webhook_free(wh);
+    engine_free(eng);
 }
 
-/* Starts the engine, the admin listener and (with `listen`) the webhook listener. */
-static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts *p)
+/* A new engine (not started: it queues alerts until then) and, with `listen`, its webhook
+ * pipeline. */
+static bool main_new_pipeline(const config *cfg, bool listen, bool dry_run, engine **eng,
+                              webhook **wh)
 {
-    char err[512];
-
-    memset(p, 0, sizeof(*p));
-    p->eng = engine_new(cfg);
-    if (p->eng == NULL) {
+    *wh = NULL;
+    *eng = engine_new(cfg);
+    if (*eng == NULL) {
         log_msg(LOG_ERROR, "startup",
                 "cannot create the engine (out of memory, or the "
                 "[dashboard] options are not usable)");
-        goto fail;
+        return false;
     }
-    engine_set_dry_run(p->eng, dry_run);
-    engine_err eerr = engine_start(p->eng);
-    if (eerr != ENGINE_OK) {
-        log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
-        goto fail;
-    }
-    if (admin_start(cfg, engine_admin_source(p->eng), &p->adm, err, sizeof(err)) != HTTPD_OK) {
-        log_msg(LOG_ERROR, "startup", "admin listener: %s", err);
-        goto fail;
-    }
-    if (p->adm != NULL)
-        main_log_listening("admin", cfg->admin_address, admin_port(p->adm), "plain");
-
+    engine_set_dry_run(*eng, dry_run);
     if (listen && cfg->listener_mode != CONFIG_LISTENER_OFF) {
-        webhook_sink sink = engine_webhook_sink(p->eng);
-        p->wh = webhook_new(cfg, &sink);
-        if (p->wh == NULL) {
+        webhook_sink sink = engine_webhook_sink(*eng);
+        *wh = webhook_new(cfg, &sink);
+        if (*wh == NULL) {
             log_msg(LOG_ERROR, "startup", "out of memory");
-            goto fail;
+            engine_free(*eng);
+            *eng = NULL;
+            return false;
         }
+    }
+    return true;
+}
+
+/* Starts the listeners that are not running: admin, and (with `listen`) the webhook one. */
+static bool main_start_listeners(const config *cfg, bool listen, main_parts *p)
+{
+    char err[512];
+
+    if (p->adm == NULL) {
+        if (admin_start(cfg, main_route_admin_source(p->route), &p->adm, err, sizeof(err)) !=
+            HTTPD_OK) {
+            log_msg(LOG_ERROR, "startup", "admin listener: %s", err);
+            return false;
+        }
+        if (p->adm != NULL)
+            main_log_listening("admin", cfg->admin_address, admin_port(p->adm), "plain");
+    }
+    if (listen && cfg->listener_mode != CONFIG_LISTENER_OFF && p->listener == NULL) {
         bool tls = cfg->listener_mode == CONFIG_LISTENER_TLS;
         httpd_options o = {
             .name = "listener",
@@ -241,20 +360,41 @@ static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts 
             .max_connections = (unsigned)cfg->max_connections,
             .timeout_s = (unsigned)cfg->connection_timeout_s,
             .connection_memory = TF_HTTP_CONNECTION_MEMORY,
-            .handler = webhook_mhd_handler,
-            .handler_cls = p->wh,
-            .completed = webhook_mhd_completed,
-            .completed_cls = p->wh,
-            .refuse = webhook_mhd_refuse,
-            .refuse_cls = p->wh,
+            .handler = main_route_handler,
+            .handler_cls = p->route,
+            .completed = main_route_completed,
+            .completed_cls = p->route,
+            .refuse = main_route_refuse,
+            .refuse_cls = p->route,
         };
         if (httpd_start(&o, &p->listener, err, sizeof(err)) != HTTPD_OK) {
             log_msg(LOG_ERROR, "startup", "webhook listener: %s", err);
-            goto fail;
+            return false;
         }
         main_log_listening("listener", cfg->listener_address, httpd_port(p->listener),
                            tls ? "tls" : "plain");
     }
+    return true;
+}
+
+/* Starts the engine, the admin listener and (with `listen`) the webhook listener. */
+static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts *p)
+{
+    engine *eng, *old_eng;
+    webhook *wh, *old_wh;
+
+    if (!main_new_pipeline(cfg, listen, dry_run, &eng, &wh))
+        goto fail;
+    main_route_swap(p->route, eng, wh, &old_eng, &old_wh);
+    webhook_free(old_wh);
+    engine_free(old_eng);
+    engine_err eerr = engine_start(eng);
+    if (eerr != ENGINE_OK) {
+        log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
+        goto fail;
+    }
+    if (!main_start_listeners(cfg, listen, p))
+        goto fail;
     return true;
 fail:
     main_stop(p);
@@ -297,16 +437,38 @@ static void main_reload_tls(const config *cfg, main_parts *parts)
     log_msg(LOG_INFO, "tls_reloaded", "serving %s", cfg->cert_file);
 }
 
+/* True when a running listener can serve the new configuration as it is (its certificate is
+ * swapped separately). */
+static bool main_same_listener(const config *a, const config *b)
+{
+    return a->listener_mode == b->listener_mode &&
+           main_streq(a->listener_address, b->listener_address) &&
+           a->listener_port == b->listener_port && a->max_connections == b->max_connections &&
+           a->connection_timeout_s == b->connection_timeout_s;
+}
+
+static bool main_same_admin(const config *a, const config *b)
+{
+    return main_streq(a->admin_address, b->admin_address) && a->admin_port == b->admin_port;
+}
+
 /* SIGHUP: reloads the configuration and the TLS certificate. A configuration that does not
- * load is rejected and the running one kept. When the new one loads, every part restarts with
- * it (alerts queued in that instant are dropped; Meraki's retries and the next reconcile cover
- * them); if the new parts cannot start (a port in use, a bad certificate), the old
- * configuration is started again.
+ * load is rejected and the running one kept. When the new one loads:
+ *   1. a new engine and webhook pipeline are made from it and swapped in (see main_route): from
+ *      then on alerts queue in the new engine;
+ *   2. the old engine stops (finishing or cleanly failing the API call in hand, up to
+ *      timeout_s) while the listeners keep answering;
+ *   3. a listener whose address, port or limits changed is restarted (it cannot keep its
+ *      socket); one that did not keeps serving, and a TLS one gets the certificate files'
+ *      current pair, swapped in place;
+ *   4. the new engine starts.
+ * If a part cannot start (a port in use), every part is stopped and the previous configuration
+ * started again.
  *
  * Who owns the configuration: the parts keep pointers into it (the webhook handler reads the
  * secret, the engine its intervals, for as long as they run), so it lives on the heap, owned
  * by cmd_run through *cfgp, and a configuration is freed only after every part started with
- * it has stopped. */
+ * it has stopped (the listeners copy what they keep). */
 static void main_reload(const cli_args *args, config **cfgp, bool listen, main_parts *parts)
 {
     char err[8192];
@@ -344,9 +506,32 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
         free(fresh);
         return;
     }
-    main_stop(parts);
+    engine *eng, *old_eng;
+    webhook *wh, *old_wh;
+    if (!main_new_pipeline(fresh, listen, args->dry_run, &eng, &wh)) {
+        log_msg(LOG_ERROR, "config_reload_rejected", "cannot build the new engine");
+        config_free(fresh);
+        free(fresh);
+        return;
+    }
+    bool keep_listener = parts->listener != NULL && main_same_listener(cfg, fresh);
+    if (!keep_listener) {
+        httpd_stop(parts->listener);
+        parts->listener = NULL;
+    }
+    if (!main_same_admin(cfg, fresh)) {
+        admin_stop(parts->adm);
+        parts->adm = NULL;
+    }
     main_log_init(fresh);
-    if (main_start(fresh, listen, args->dry_run, parts)) {
+    main_route_swap(parts->route, eng, wh, &old_eng, &old_wh);
+    /* The listeners answer meanwhile: alerts queue in the new engine. */
+    webhook_free(old_wh);
+    engine_free(old_eng);
+    if (keep_listener && fresh->listener_mode == CONFIG_LISTENER_TLS)
+        main_reload_tls(fresh, parts);
+    engine_err eerr = engine_start(eng);
+    if (eerr == ENGINE_OK && main_start_listeners(fresh, listen, parts)) {
         /* Every part that read the old configuration has stopped. */
         config_free(cfg);
         free(cfg);
@@ -357,6 +542,7 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
     log_msg(LOG_ERROR, "config_reload_failed",
             "the new configuration cannot start; "
             "restarting with the previous one");
+    main_stop(parts);
     config_free(fresh);
     free(fresh);
     main_log_init(cfg);
@@ -369,7 +555,8 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
 static int cmd_run(const cli_args *args, bool listen)
 {
     config *cfg = calloc(1, sizeof(*cfg));
-    main_parts parts;
+    main_route route;
+    main_parts parts = {.route = &route};
     sigset_t set;
     int rc = 0;
 
@@ -382,6 +569,7 @@ static int cmd_run(const cli_args *args, bool listen)
         return EXIT_USAGE;
     }
     main_log_init(cfg);
+    main_route_init(&route);
 
     /* Every thread inherits this mask, so the signals stay pending until sigwait below takes
      * them in this thread; no handler runs in the middle of anyone's work. */
@@ -420,6 +608,7 @@ static int cmd_run(const cli_args *args, bool listen)
     main_stop(&parts);
     dash_global_cleanup();
 out:
+    pthread_rwlock_destroy(&route.lock);
     config_free(cfg);
     free(cfg);
     return rc;
