@@ -57,10 +57,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,6 +100,7 @@ struct httpd_conn {
     /* Only the connection's MHD thread touches these: */
     bool in_request;        /* the head of the current request has been checked */
     bool any_request;       /* a request head arrived: the TLS handshake had completed */
+    bool handshake_done;    /* the client's TLS Finished arrived */
     httpd_tls_creds *creds; /* the pair its TLS handshake used (a reference), or NULL */
     LIST_ENTRY(httpd_conn) link;
 };
@@ -180,7 +184,8 @@ static void httpd_client_addr(struct MHD_Connection *c, char *buf, size_t len)
 }
 
 /* Logs a TLS connection that closes before its handshake completed, within the budget (see
- * the top of the file). `stage` is the last handshake message the client got to send. */
+ * the top of the file). `stage` says how far it got: whether a client hello was taken (the
+ * certificate was asked for). */
 static void httpd_log_tls_failure(httpd *h, struct MHD_Connection *c, const char *stage, bool cut)
 {
     uint64_t now = httpd_now_ms();
@@ -218,26 +223,56 @@ static void httpd_log_tls_failure(httpd *h, struct MHD_Connection *c, const char
     log_event(LOG_INFO, "tls_handshake_failed", f);
 }
 
-/* At close: a TLS connection that never completed its handshake is a failed one, unless the
- * client never sent a byte of it (a port probe, an idle connection). */
+/* Bytes the kernel has received on socket `fd`, a FIN counted as one (0 when it cannot say). */
+static uint64_t httpd_bytes_received(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+        return 0;
+    return ti.tcpi_bytes_received;
+}
+
+/* At close: a TLS connection whose client sent something but whose handshake never completed
+ * is a failed handshake (a port probe that sends nothing is not logged). MHD 0.9.75 has freed
+ * the TLS session by the time it says "closed", so what happened is what httpd_tls_hook and the
+ * certificate callback noted on the way. */
 static void httpd_check_handshake(httpd *h, struct MHD_Connection *c, const httpd_conn *hc)
 {
-    if (!h->tls || hc->any_request)
+    if (!h->tls || hc->handshake_done || hc->any_request)
         return;
+    /* The kernel counts a FIN as one byte received. */
+    if (httpd_bytes_received(hc->fd) <= 1)
+        return;
+    httpd_log_tls_failure(
+        h, c, hc->creds != NULL ? "after the client hello" : "before or at the client hello",
+        hc->cut);
+}
+
+/* The connection's tracking entry, or NULL. */
+static httpd_conn *httpd_conn_of(struct MHD_Connection *c)
+{
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
-    if (ci == NULL || ci->tls_session == NULL)
-        return;
-    gnutls_session_t s = ci->tls_session;
-    gnutls_handshake_description_t in = gnutls_handshake_get_last_in(s);
-    if (in == GNUTLS_HANDSHAKE_FINISHED || in == GNUTLS_HANDSHAKE_KEY_UPDATE ||
-        in == GNUTLS_HANDSHAKE_NEW_SESSION_TICKET)
-        return;
-    /* Nothing at all received: GnuTLS's initial value. */
-    if (in == GNUTLS_HANDSHAKE_HELLO_REQUEST && hc->creds == NULL)
-        return;
-    const char *stage = gnutls_handshake_description_get_name(in);
-    httpd_log_tls_failure(h, c, stage != NULL ? stage : "unknown", hc->cut);
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* GnuTLS's handshake hook: the client's Finished message has arrived, so the handshake has
+ * completed (in TLS 1.2 and 1.3, full or resumed, the client's Finished is the last word). MHD
+ * sets the session's pointer to the connection. */
+static int httpd_tls_hook(gnutls_session_t session, unsigned int htype, unsigned when,
+                          unsigned int incoming, const gnutls_datum_t *msg)
+{
+    (void)when, (void)msg;
+    if (htype != GNUTLS_HANDSHAKE_FINISHED || !incoming)
+        return 0;
+    struct MHD_Connection *c = gnutls_session_get_ptr(session);
+    httpd_conn *hc = c != NULL ? httpd_conn_of(c) : NULL;
+    if (hc != NULL)
+        hc->handshake_done = true;
+    return 0;
 }
 
 /* MHD connection notifications: track each connection for the reaper. */
@@ -263,6 +298,14 @@ static void httpd_notify(void *cls, struct MHD_Connection *c, void **socket_cont
         LIST_INSERT_HEAD(&h->conns, hc, link);
         pthread_mutex_unlock(&h->lock);
         *socket_context = hc;
+        /* MHD 0.9.75 has made the TLS session by now (it uses no handshake hook itself). */
+        if (h->tls) {
+            const union MHD_ConnectionInfo *ti =
+                MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+            if (ti != NULL && ti->tls_session != NULL)
+                gnutls_handshake_set_hook_function(ti->tls_session, GNUTLS_HANDSHAKE_FINISHED,
+                                                   GNUTLS_HOOK_POST, httpd_tls_hook);
+        }
         return;
     }
     /* MHD_CONNECTION_NOTIFY_CLOSED: sent before MHD closes the descriptor. */
@@ -276,14 +319,6 @@ static void httpd_notify(void *cls, struct MHD_Connection *c, void **socket_cont
     httpd_tls_creds_unref(hc->creds);
     free(hc);
     *socket_context = NULL;
-}
-
-/* The connection's tracking entry, or NULL. */
-static httpd_conn *httpd_conn_of(struct MHD_Connection *c)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return ci != NULL ? ci->socket_context : NULL;
 }
 
 /* GnuTLS's certificate callback (no user pointer: MHD sets the session's pointer to the
