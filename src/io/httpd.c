@@ -41,7 +41,7 @@
  * with Transfer-Encoding); a failed check is answered 400 with Connection: close.
  *
  * Failed TLS handshakes are logged at info (tls_handshake_failed, with the client address) when
- * their connection closes, at most HTTPD_TLS_LOG_BURST lines a minute per server; past that
+ * their connection closes, at most 20 lines a minute per server (httpd_tls.c); past that
  * they are counted and the count logged once the minute is over, so a flood of broken
  * handshakes costs at most ~20 lines a minute.
  */
@@ -85,9 +85,6 @@
 #define HTTPD_EVICT_TO_PERCENT  75
 #define HTTPD_EVICT_MIN_IDLE_MS 1000
 #define HTTPD_LISTEN_BACKLOG    511
-/* Failed-handshake log lines per server and window; the rest are counted. */
-#define HTTPD_TLS_LOG_BURST     20
-#define HTTPD_TLS_LOG_WINDOW_MS 60000
 
 typedef struct httpd_conn httpd_conn;
 
@@ -127,12 +124,9 @@ struct httpd {
     pthread_mutex_t creds_lock; /* guards creds (the pointer; the pair is reference-counted) */
     httpd_tls_creds *creds;     /* the pair new handshakes get; a reload swaps it */
 
-    /* Failed-handshake log budget (under lock). */
-    uint64_t tls_log_window_ms;
-    unsigned tls_logged;
-    unsigned long tls_suppressed;
+    httpd_tls_log tls_log; /* the failed-handshake log budget */
 
-    pthread_mutex_t lock; /* guards conns, stopping and the log budget */
+    pthread_mutex_t lock; /* guards conns and stopping */
     pthread_cond_t wake;  /* wakes the reaper early on stop */
     LIST_HEAD(, httpd_conn) conns;
     bool stopping;
@@ -166,63 +160,6 @@ static void httpd_mhd_log(void *cls, const char *fmt, va_list ap)
     log_msg(LOG_DEBUG, "httpd", "%s: %s", h->name, msg);
 }
 
-/* The client's address of a connection, as text ("" when unknown). */
-static void httpd_client_addr(struct MHD_Connection *c, char *buf, size_t len)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    buf[0] = '\0';
-    if (ci == NULL || ci->client_addr == NULL)
-        return;
-    if (ci->client_addr->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
-                  buf, (socklen_t)len);
-    else if (ci->client_addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6,
-                  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, buf,
-                  (socklen_t)len);
-}
-
-/* Logs a TLS connection that closes before its handshake completed, within the budget (see
- * the top of the file). `stage` says how far it got: whether a client hello was taken (the
- * certificate was asked for). */
-static void httpd_log_tls_failure(httpd *h, struct MHD_Connection *c, const char *stage, bool cut)
-{
-    uint64_t now = httpd_now_ms();
-    unsigned long suppressed = 0;
-    bool log_it;
-
-    pthread_mutex_lock(&h->lock);
-    if (now - h->tls_log_window_ms >= HTTPD_TLS_LOG_WINDOW_MS) {
-        suppressed = h->tls_suppressed;
-        h->tls_log_window_ms = now;
-        h->tls_logged = 0;
-        h->tls_suppressed = 0;
-    }
-    log_it = h->tls_logged < HTTPD_TLS_LOG_BURST;
-    if (log_it)
-        h->tls_logged++;
-    else
-        h->tls_suppressed++;
-    pthread_mutex_unlock(&h->lock);
-
-    if (suppressed > 0)
-        log_msg(LOG_INFO, "tls_handshake_failed",
-                "%s: %lu more failed TLS handshakes in the last minute were not logged", h->name,
-                suppressed);
-    if (!log_it || !log_enabled(LOG_INFO))
-        return;
-    char addr[INET6_ADDRSTRLEN + 1];
-    httpd_client_addr(c, addr, sizeof(addr));
-    struct json_object *f = json_object_new_object();
-    json_object_object_add(f, "listener", json_object_new_string(h->name));
-    json_object_object_add(f, "client", json_object_new_string(addr));
-    json_object_object_add(f, "stage", json_object_new_string(stage));
-    json_object_object_add(f, "reason",
-                           json_object_new_string(cut ? "deadline or eviction" : "failed"));
-    log_event(LOG_INFO, "tls_handshake_failed", f);
-}
-
 /* Bytes the kernel has received on socket `fd`, a FIN counted as one (0 when it cannot say). */
 static uint64_t httpd_bytes_received(int fd)
 {
@@ -246,9 +183,9 @@ static void httpd_check_handshake(httpd *h, struct MHD_Connection *c, const http
     /* The kernel counts a FIN as one byte received. */
     if (httpd_bytes_received(hc->fd) <= 1)
         return;
-    httpd_log_tls_failure(
-        h, c, hc->creds != NULL ? "after the client hello" : "before or at the client hello",
-        hc->cut);
+    httpd_tls_log_failure(
+        &h->tls_log, h->name, c, httpd_now_ms(),
+        hc->creds != NULL ? "after the client hello" : "before or at the client hello", hc->cut);
 }
 
 /* The connection's tracking entry, or NULL. */
@@ -630,7 +567,7 @@ httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t err
     h->completed_cls = o->completed_cls;
     h->refuse = o->refuse;
     h->refuse_cls = o->refuse_cls;
-    h->tls_log_window_ms = httpd_now_ms();
+    httpd_tls_log_init(&h->tls_log, httpd_now_ms());
 
     static const char bad[] = "bad request\n";
     h->bad_request = MHD_create_response_from_buffer(sizeof(bad) - 1, (void *)(uintptr_t)bad,
@@ -727,6 +664,7 @@ void httpd_stop(httpd *h)
     if (h->bad_request != NULL)
         MHD_destroy_response(h->bad_request);
     pthread_cond_destroy(&h->wake);
+    httpd_tls_log_destroy(&h->tls_log);
     pthread_mutex_destroy(&h->creds_lock);
     pthread_mutex_destroy(&h->lock);
     free(h->name);

@@ -2,13 +2,15 @@
  * httpd_head.c - checks on a request's head that libmicrohttpd 0.9.75 does not make.
  *
  * What MHD 0.9.75 lets through, even at MHD_OPTION_STRICT_FOR_CLIENT 1 (each tried on the
- * wire): a line ended by a bare LF; a header line with a space before its colon, which it drops
- * without a word (so "Content-Length : N" leaves the body to be read as the next request); two
- * Content-Length headers (the first wins); Content-Length with Transfer-Encoding: chunked
- * (chunked wins). Each is a way to make two parsers disagree about where a request ends.
+ * wire): a line ended by a bare LF; a header line with a space before its colon, which it keeps
+ * as a header named "Content-Length " (so "Content-Length : N" is no length at all, and the
+ * body is read as the next request); two Content-Length headers (the first wins);
+ * Content-Length with Transfer-Encoding: chunked (chunked wins); a folded line. Each is a way to
+ * make two parsers disagree about where a request ends.
  *
  * Headers are easy: MHD keeps every header line, repeats included, in arrival order, so the
- * Content-Length and Transfer-Encoding lines are counted and read.
+ * names are checked for blanks and the Content-Length and Transfer-Encoding lines counted and
+ * read.
  *
  * Line ends and dropped lines leave no trace in MHD's API, but they do in its read buffer. MHD
  * parses the head in place: it writes a NUL over the CR and the LF that end each line (over

@@ -8,7 +8,10 @@
  */
 #include "tagfailover/httpd.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <microhttpd.h>
@@ -26,6 +29,7 @@
 #include <sys/stat.h>
 
 #include "tagfailover/caps.h"
+#include "tagfailover/log.h"
 
 #include "httpd_tls.h"
 
@@ -296,4 +300,80 @@ void httpd_tls_creds_unref(httpd_tls_creds *c)
 {
     if (c != NULL && atomic_fetch_sub(&c->refs, 1) == 1)
         httpd_tls_creds_free(c);
+}
+
+/* ---- Failed handshakes in the log ---- */
+
+/* Lines per window; the rest are counted. */
+#define HTTPD_TLS_LOG_BURST     20
+#define HTTPD_TLS_LOG_WINDOW_MS 60000
+
+void httpd_tls_log_init(httpd_tls_log *b, uint64_t now)
+{
+    pthread_mutex_init(&b->lock, NULL);
+    b->window_ms = now;
+    b->logged = 0;
+    b->suppressed = 0;
+}
+
+void httpd_tls_log_destroy(httpd_tls_log *b)
+{
+    pthread_mutex_destroy(&b->lock);
+}
+
+/* The client's address of a connection, as text ("" when unknown). */
+static void httpd_tls_client_addr(struct MHD_Connection *c, char *buf, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    buf[0] = '\0';
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    if (ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+                  buf, (socklen_t)len);
+    else if (ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6,
+                  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, buf,
+                  (socklen_t)len);
+}
+
+/* Logs a TLS connection that closes before its handshake completed, within the budget (see
+ * httpd_tls.h). `stage` says how far it got: whether a client hello was taken (the
+ * certificate was asked for). */
+void httpd_tls_log_failure(httpd_tls_log *b, const char *name, struct MHD_Connection *c,
+                           uint64_t now, const char *stage, bool cut)
+{
+    unsigned long suppressed = 0;
+    bool log_it;
+
+    pthread_mutex_lock(&b->lock);
+    if (now - b->window_ms >= HTTPD_TLS_LOG_WINDOW_MS) {
+        suppressed = b->suppressed;
+        b->window_ms = now;
+        b->logged = 0;
+        b->suppressed = 0;
+    }
+    log_it = b->logged < HTTPD_TLS_LOG_BURST;
+    if (log_it)
+        b->logged++;
+    else
+        b->suppressed++;
+    pthread_mutex_unlock(&b->lock);
+
+    if (suppressed > 0)
+        log_msg(LOG_INFO, "tls_handshake_failed",
+                "%s: %lu more failed TLS handshakes in the last minute were not logged", name,
+                suppressed);
+    if (!log_it || !log_enabled(LOG_INFO))
+        return;
+    char addr[INET6_ADDRSTRLEN + 1];
+    httpd_tls_client_addr(c, addr, sizeof(addr));
+    struct json_object *f = json_object_new_object();
+    json_object_object_add(f, "listener", json_object_new_string(name));
+    json_object_object_add(f, "client", json_object_new_string(addr));
+    json_object_object_add(f, "stage", json_object_new_string(stage));
+    json_object_object_add(f, "reason",
+                           json_object_new_string(cut ? "deadline or eviction" : "failed"));
+    log_event(LOG_INFO, "tls_handshake_failed", f);
 }

@@ -7,7 +7,11 @@
 
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "tagfailover/httpd.h"
 
@@ -43,4 +47,20 @@ void httpd_tls_creds_get(httpd_tls_creds *c, gnutls_pcert_st **pcert, unsigned *
 void httpd_tls_creds_ref(httpd_tls_creds *c);
 void httpd_tls_creds_unref(httpd_tls_creds *c);
 
+/* The failed-handshake log's budget: at most 20 lines a minute per listener; past that the
+ * failures are counted, and the count is logged with the next failure after the minute. */
+typedef struct {
+    pthread_mutex_t lock;
+    uint64_t window_ms; /* monotonic start of the current minute */
+    unsigned logged;
+    unsigned long suppressed;
+} httpd_tls_log;
+
+void httpd_tls_log_init(httpd_tls_log *b, uint64_t now_ms);
+void httpd_tls_log_destroy(httpd_tls_log *b);
+
+/* Logs tls_handshake_failed for connection `c` of listener `name` (with the client's address;
+ * `stage` says how far it got, `cut` that the reaper cut it), within the budget. Any thread. */
+void httpd_tls_log_failure(httpd_tls_log *b, const char *name, struct MHD_Connection *c,
+                           uint64_t now_ms, const char *stage, bool cut);
 #endif
