@@ -38,6 +38,9 @@
 #include <string.h>
 #include <strings.h>
 
+/* A run of NULs between two header lines longer than this is not a head MHD parsed. */
+#define HTTPD_HEAD_MAX_NULS 256
+
 typedef struct {
     size_t total;       /* header lines */
     size_t seen;        /* walked so far */
@@ -90,8 +93,10 @@ static enum MHD_Result httpd_head_step(void *cls, enum MHD_ValueKind kind, const
     }
     const char *next = value + vl + 2;
     if (w->seen < w->total) {
-        /* NULs over trailing blanks, if MHD trims them; another key follows. */
-        while (*next == '\0')
+        /* NULs over trailing blanks, if MHD trims them; another key follows (within the
+         * head: at most HTTPD_HEAD_MAX_NULS, so the walk never leaves it). */
+        size_t k = 0;
+        while (*next == '\0' && k++ < HTTPD_HEAD_MAX_NULS)
             next++;
     }
     w->expect = next;
@@ -121,9 +126,6 @@ bool httpd_head_ok(struct MHD_Connection *c, const char *version, const char **w
     }
     MHD_get_connection_values(c, MHD_HEADER_KIND, httpd_head_count, &w);
     w.expect = version + vl + 2;
-    if (w.total > 0)
-        while (*w.expect == '\0')
-            w.expect++;
     MHD_get_connection_values(c, MHD_HEADER_KIND, httpd_head_step, &w);
     /* After the last line, the blank line: a line dropped there is not blank. */
     if (w.why == NULL && *w.expect != '\0')
