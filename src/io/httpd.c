@@ -15,9 +15,10 @@
  * a dup() of the socket and drain the old one for 2 s: a handshake that outlived the drain was
  * cut.)
  *
- * Why each pair is tried before that: every certificate is parsed and matched with OpenSSL
- * (for a clear message) and loaded by a throwaway MHD daemon (the GnuTLS calls MHD itself
- * would make), then imported into GnuTLS structures; only then is it served.
+ * Why each pair is checked before that: every certificate is parsed and matched with OpenSSL
+ * (for a clear message), then imported into the GnuTLS structures the callback hands out; only
+ * then is it served. (MHD never loads a certificate itself, so 0.9.75's abort on a pair it
+ * fails to load, which once needed a trial daemon per load, cannot happen.)
  *
  * Why a reaper: MHD's connection timeout restarts on every byte, so a client sending one byte a
  * second holds a connection forever. Each connection gets a deadline (accept or previous
@@ -522,16 +523,10 @@ static struct MHD_Daemon *httpd_daemon_start(httpd *h, int fd)
 static httpd_err httpd_load_creds(httpd *h, const char *cert_file, const char *key_file,
                                   httpd_tls_creds **out, char *err, size_t errlen)
 {
-    char *cert_pem = NULL, *key_pem = NULL;
-    char why[384] = "";
-    httpd_err rc = httpd_tls_load_pair(cert_file, key_file, &cert_pem, &key_pem, err, errlen);
-    if (rc == HTTPD_OK) {
-        rc = httpd_tls_creds_new(cert_pem, key_pem, out, why, sizeof(why));
-        if (rc != HTTPD_OK)
-            httpd_seterr(err, errlen, "%s: %s / %s: %s", h->name, cert_file, key_file, why);
-    }
-    httpd_tls_free_pem(cert_pem);
-    httpd_tls_free_pem(key_pem);
+    char why[768] = "";
+    httpd_err rc = httpd_tls_load_creds(cert_file, key_file, out, why, sizeof(why));
+    if (rc != HTTPD_OK)
+        httpd_seterr(err, errlen, "%s: %s", h->name, why);
     return rc;
 }
 

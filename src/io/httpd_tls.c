@@ -1,10 +1,10 @@
 /*
  * httpd_tls.c - the listener's certificate and key: read from their files (capped, wiped after
- * use), parsed and matched with OpenSSL for a clear message, then tried in a throwaway
- * libmicrohttpd daemon, so only a pair that MHD has just accepted reaches a real daemon (see
- * httpd.c for why). `check-config`, a reload and `serve` all load a pair through here. The
- * listener serves the pair from GnuTLS structures made here (httpd_tls_creds), which a reload
- * swaps under the running daemon.
+ * use), parsed and matched with OpenSSL for a clear message, then imported into the GnuTLS
+ * structures the listener's handshakes are served from (httpd_tls_creds), which a reload swaps
+ * under the running daemon (see httpd.c). `check-config`, a reload and `serve` all load a pair
+ * through here, so a pair that passes `check-config` is one the listener can serve. Also the
+ * failed-handshake log's budget.
  */
 #include "tagfailover/httpd.h"
 
@@ -164,70 +164,37 @@ out:
     return rc;
 }
 
-/* A handler for the trial daemon; never called (it has no socket). */
-static enum MHD_Result httpd_trial_handler(void *cls, struct MHD_Connection *c, const char *url,
-                                           const char *method, const char *version,
-                                           const char *upload_data, size_t *upload_data_size,
-                                           void **con_cls)
-{
-    (void)cls, (void)c, (void)url, (void)method, (void)version, (void)upload_data;
-    (void)upload_data_size, (void)con_cls;
-    return MHD_NO;
-}
-
-/* Loads the PEM pair into a throwaway daemon with no socket and no thread: the same GnuTLS
- * calls a real daemon makes, without the abort a real one risks (see the top of the file). */
-static bool httpd_trial_tls(const char *cert_pem, const char *key_pem)
-{
-    /* MHD refuses to start without a handler, even one that is never called. */
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, httpd_trial_handler, NULL,
-        MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
-        MHD_OPTION_HTTPS_PRIORITIES, HTTPD_TLS_PRIORITIES, MHD_OPTION_END);
-    if (d == NULL)
-        return false;
-    MHD_stop_daemon(d);
-    return true;
-}
-
-/* Reads and checks the certificate and key files. On success the caller owns both strings. */
-httpd_err httpd_tls_load_pair(const char *cert_file, const char *key_file, char **cert_pem,
-                              char **key_pem, char *err, size_t errlen)
+/* Reads and checks the certificate and key files and imports them (see the top of the file). */
+httpd_err httpd_tls_load_creds(const char *cert_file, const char *key_file, httpd_tls_creds **out,
+                               char *err, size_t errlen)
 {
     char why[384] = "";
-    httpd_err rc = httpd_read_pem(cert_file, cert_pem, err, errlen);
+    char *cert_pem = NULL, *key_pem = NULL;
+
+    *out = NULL;
+    httpd_err rc = httpd_read_pem(cert_file, &cert_pem, err, errlen);
     if (rc != HTTPD_OK)
         goto out;
-    rc = httpd_read_pem(key_file, key_pem, err, errlen);
+    rc = httpd_read_pem(key_file, &key_pem, err, errlen);
     if (rc != HTTPD_OK)
         goto out;
-    rc = httpd_check_tls_pair(*cert_pem, *key_pem, why, sizeof(why));
-    if (rc != HTTPD_OK) {
+    rc = httpd_check_tls_pair(cert_pem, key_pem, why, sizeof(why));
+    if (rc == HTTPD_OK)
+        rc = httpd_tls_creds_new(cert_pem, key_pem, out, why, sizeof(why));
+    if (rc != HTTPD_OK)
         httpd_seterr(err, errlen, "%s / %s: %s", cert_file, key_file, why);
-        goto out;
-    }
-    if (!httpd_trial_tls(*cert_pem, *key_pem)) {
-        httpd_seterr(err, errlen, "%s / %s: refused by GnuTLS (unsupported key or certificate)",
-                     cert_file, key_file);
-        rc = HTTPD_ERR_TLS;
-        goto out;
-    }
 out:
-    if (rc != HTTPD_OK) {
-        httpd_tls_free_pem(*cert_pem);
-        httpd_tls_free_pem(*key_pem);
-        *cert_pem = *key_pem = NULL;
-    }
+    httpd_tls_free_pem(cert_pem);
+    httpd_tls_free_pem(key_pem);
     return rc;
 }
 
 httpd_err httpd_check_tls_files(const char *cert_file, const char *key_file, char *err,
                                 size_t errlen)
 {
-    char *cert_pem = NULL, *key_pem = NULL;
-    httpd_err rc = httpd_tls_load_pair(cert_file, key_file, &cert_pem, &key_pem, err, errlen);
-    httpd_tls_free_pem(cert_pem);
-    httpd_tls_free_pem(key_pem);
+    httpd_tls_creds *c = NULL;
+    httpd_err rc = httpd_tls_load_creds(cert_file, key_file, &c, err, errlen);
+    httpd_tls_creds_unref(c);
     return rc;
 }
 

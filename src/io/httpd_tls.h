@@ -19,12 +19,6 @@
 void httpd_seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Reads and checks the certificate and key files. On success the caller owns both strings and
- * frees them with httpd_tls_free_pem. */
-httpd_err httpd_tls_load_pair(const char *cert_file, const char *key_file, char **cert_pem,
-                              char **key_pem, char *err, size_t errlen)
-    __attribute__((warn_unused_result));
-
 /* Frees PEM text, wiping it first (the key is a secret). NULL is a no-op. */
 void httpd_tls_free_pem(char *pem);
 
@@ -34,10 +28,16 @@ void httpd_tls_free_pem(char *pem);
  * a pair under a handshake. */
 typedef struct httpd_tls_creds httpd_tls_creds;
 
-/* Imports checked PEM text (from httpd_tls_load_pair) into GnuTLS structures, with one
- * reference. On failure `err` says why. */
+/* Imports checked PEM text into GnuTLS structures, with one reference. On failure `err` says
+ * why. */
 httpd_err httpd_tls_creds_new(const char *cert_pem, const char *key_pem, httpd_tls_creds **out,
                               char *err, size_t errlen) __attribute__((warn_unused_result));
+
+/* Reads the certificate and key files (capped at TF_PEM_MAX_BYTES, wiped after use), checks
+ * them with OpenSSL (parse, unencrypted key, key matches) and imports them, with one reference.
+ * On failure `err` (prefixed with the file names) says why. */
+httpd_err httpd_tls_load_creds(const char *cert_file, const char *key_file, httpd_tls_creds **out,
+                               char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /* The chain and key for gnutls_certificate_retrieve_function2's out-parameters. */
 void httpd_tls_creds_get(httpd_tls_creds *c, gnutls_pcert_st **pcert, unsigned *n,
