@@ -29,7 +29,7 @@ typedef enum {
     HTTPD_OK = 0,
     HTTPD_ERR_ADDRESS, /* the address does not parse, or bind/listen failed */
     HTTPD_ERR_TLS,     /* certificate or key unreadable, unparsable or not a pair */
-    HTTPD_ERR_START,   /* MHD refused to start (threads, epoll, memory) */
+    HTTPD_ERR_START,   /* MHD refused to start (threads, memory) */
     HTTPD_ERR_NOMEM,
     HTTPD_ERR_STATE, /* reload on a plain server */
 } httpd_err;
@@ -74,10 +74,9 @@ httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t err
     __attribute__((warn_unused_result));
 
 /* Replaces the certificate and key with the files' current contents without refusing or
- * cutting a connection: the pair is checked first (OpenSSL parse and key match, a trial load
- * by MHD itself, the GnuTLS import), then handshakes that start afterwards get it; those under
- * way finish with the old one. On any failure the old pair keeps serving, untouched, and `err`
- * says why. Main thread. */
+ * cutting a connection: the pair is checked first (OpenSSL parse and key match, the GnuTLS
+ * import), then handshakes that start afterwards get it; those under way finish with the old
+ * one. On any failure the old pair keeps serving, untouched, and `err` says why. Main thread. */
 httpd_err httpd_reload_tls(httpd *h, const char *cert_file, const char *key_file, char *err,
                            size_t errlen) __attribute__((warn_unused_result));
 
@@ -88,7 +87,7 @@ int httpd_port(const httpd *h);
 void httpd_stop(httpd *h);
 
 /* Checks the certificate and key files exactly as httpd_start and httpd_reload_tls would load
- * them (read, OpenSSL parse and key match, trial load by MHD), without touching any server. On
+ * them (read, OpenSSL parse and key match, GnuTLS import), without touching any server. On
  * failure `err` says why. Any thread. */
 httpd_err httpd_check_tls_files(const char *cert_file, const char *key_file, char *err,
                                 size_t errlen) __attribute__((warn_unused_result));

@@ -78,7 +78,7 @@
 #include "tagfailover/caps.h"
 #include "tagfailover/log.h"
 
-/* How often the reaper looks, and how long a replaced daemon may drain its connections. */
+/* How often the reaper looks. */
 #define HTTPD_REAPER_TICK_MS 250
 /* Eviction under pressure starts at this share of max_connections, and spares connections
  * younger than this (since accept or their last answer). */
