@@ -95,7 +95,7 @@
 #define TF_WEBHOOK_DEDUP_SLOTS 8192
 
 /* Connections the admin listener serves at once, and its idle timeout / request deadline. */
-#define TF_ADMIN_MAX_CONNECTIONS 32
+#define TF_ADMIN_MAX_CONNECTIONS 256
 #define TF_ADMIN_TIMEOUT_S       10
 
 /* Most confirmations one organization keeps pending; an alert for a new network while this

@@ -1,7 +1,7 @@
 /*
  * httpd.h - an HTTP(S) server around libmicrohttpd, shared by the webhook and admin listeners.
  *
- * It owns the listening socket, the MHD daemon (epoll, internal polling thread or thread
+ * It owns the listening socket, the MHD daemon (poll, internal polling thread or thread
  * pool), TLS (GnuTLS through MHD: TLS 1.2 and 1.3, AEAD ciphers, forward-secret key exchange
  * only), the connection caps and a deadline per request, and certificate reload. What a
  * request means is the handler's business (webhook.c, admin.c).
@@ -29,7 +29,7 @@ typedef enum {
     HTTPD_OK = 0,
     HTTPD_ERR_ADDRESS, /* the address does not parse, or bind/listen failed */
     HTTPD_ERR_TLS,     /* certificate or key unreadable, unparsable or not a pair */
-    HTTPD_ERR_START,   /* MHD refused to start (threads, epoll, memory) */
+    HTTPD_ERR_START,   /* MHD refused to start (threads, memory) */
     HTTPD_ERR_NOMEM,
     HTTPD_ERR_STATE, /* reload on a plain server */
 } httpd_err;
@@ -39,6 +39,10 @@ typedef enum {
 #define HTTPD_TLS_PRIORITIES                                                                       \
     "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:-CIPHER-ALL:+AES-256-GCM:+AES-128-GCM:"            \
     "+CHACHA20-POLY1305:-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:%SERVER_PRECEDENCE"
+
+/* Answers a request whose head failed the checks (see httpd_start): must queue a 400 with
+ * Connection: close and return MHD_queue_response's result. `why` says what was wrong. */
+typedef enum MHD_Result (*httpd_refuse_fn)(void *cls, struct MHD_Connection *c, const char *why);
 
 /* How to run a server. Strings are copied by httpd_start. */
 typedef struct {
@@ -56,19 +60,23 @@ typedef struct {
     void *handler_cls;
     MHD_RequestCompletedCallback completed; /* per-request cleanup; may be NULL */
     void *completed_cls;
+    httpd_refuse_fn refuse; /* the 400 for a bad head; NULL: a plain-text 400 */
+    void *refuse_cls;
 } httpd_options;
 
-/* Binds, listens and starts serving. On success *out is the server (freed by httpd_stop). On
- * failure *out is NULL and `err` (NUL-terminated, truncated to errlen) says why. */
+/* Binds, listens and starts serving. Before a request's first handler call its head is checked
+ * (bare LF line ends, a header line MHD dropped, more than one Content-Length, Content-Length
+ * with Transfer-Encoding, a Transfer-Encoding other than chunked, a Content-Length that is not
+ * digits); a bad one never reaches the handler and is answered 400 and closed. On success *out is
+ * the server (freed by httpd_stop). On failure *out is NULL and `err` (NUL-terminated, truncated to
+ * errlen) says why. */
 httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t errlen)
     __attribute__((warn_unused_result));
 
-/* Replaces the certificate and key with the files' current contents without refusing a
- * connection: the pair is checked first (OpenSSL parse and key match, then a trial load by
- * MHD itself); only when it loads does a new daemon start on the same listening socket, after
- * which the old daemon stops accepting and is stopped once its connections finish (at most a
- * couple of seconds). On any failure the old daemon keeps serving, untouched, and `err` says
- * why. Main thread. */
+/* Replaces the certificate and key with the files' current contents without refusing or
+ * cutting a connection: the pair is checked first (OpenSSL parse and key match, the GnuTLS
+ * import), then handshakes that start afterwards get it; those under way finish with the old
+ * one. On any failure the old pair keeps serving, untouched, and `err` says why. Main thread. */
 httpd_err httpd_reload_tls(httpd *h, const char *cert_file, const char *key_file, char *err,
                            size_t errlen) __attribute__((warn_unused_result));
 
@@ -79,7 +87,7 @@ int httpd_port(const httpd *h);
 void httpd_stop(httpd *h);
 
 /* Checks the certificate and key files exactly as httpd_start and httpd_reload_tls would load
- * them (read, OpenSSL parse and key match, trial load by MHD), without touching any server. On
+ * them (read, OpenSSL parse and key match, GnuTLS import), without touching any server. On
  * failure `err` says why. Any thread. */
 httpd_err httpd_check_tls_files(const char *cert_file, const char *key_file, char *err,
                                 size_t errlen) __attribute__((warn_unused_result));

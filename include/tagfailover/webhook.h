@@ -177,6 +177,10 @@ enum MHD_Result webhook_mhd_handler(void *cls, struct MHD_Connection *c, const c
                                     const char *upload_data, size_t *upload_data_size,
                                     void **con_cls);
 
+/* httpd's refuse hook: a request whose head failed httpd's checks is answered like any
+ * malformed webhook (400 `malformed`, counted, logged with the TCP peer's address) and closed. */
+enum MHD_Result webhook_mhd_refuse(void *cls, struct MHD_Connection *c, const char *why);
+
 /* Frees a request's state. */
 void webhook_mhd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                            enum MHD_RequestTerminationCode toe);

@@ -26,6 +26,7 @@
 #include "tagfailover/id.h"
 #include "tagfailover/log.h"
 #include "tagfailover/notify.h"
+#include "tagfailover/route.h"
 #include "tagfailover/setup.h"
 #include "tagfailover/webhook.h"
 
@@ -200,12 +201,11 @@ static unsigned main_listener_threads(void)
     return (unsigned)n;
 }
 
-/* The running parts of `serve` and `reconcile`. */
+/* The running parts of `serve` and `reconcile`: the listeners, and the route to the engine. */
 typedef struct {
-    notify *ntf;
-    engine *eng;
+    main_route *route;
+    notify *ntf; /* the notifier the running engine posts to, or NULL */
     admin *adm;
-    webhook *wh;
     httpd *listener;
 } main_parts;
 
@@ -213,13 +213,19 @@ typedef struct {
  * action in hand). */
 static void main_stop(main_parts *p)
 {
+    engine *eng;
+    webhook *wh;
+
     httpd_stop(p->listener);
-    webhook_free(p->wh);
     admin_stop(p->adm);
-    engine_free(p->eng);
+    p->listener = NULL;
+    p->adm = NULL;
+    main_route_swap(p->route, NULL, NULL, &eng, &wh);
+    webhook_free(wh);
+    engine_free(eng);
     /* After the engine: no retag can be posted any more. */
     notify_free(p->ntf);
-    memset(p, 0, sizeof(*p));
+    p->ntf = NULL;
 }
 
 /* Starts the notifier when [notify] names a command or a URL (*out stays NULL otherwise). */
@@ -248,43 +254,57 @@ static bool main_notify_start(const config *cfg, notify **out)
     return true;
 }
 
-/* Starts the engine, the admin listener and (with `listen`) the webhook listener. */
-static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts *p)
+/* A new engine (not started: it queues alerts until then), its notifier (when [notify] names
+ * one) and, with `listen`, its webhook pipeline. */
+static bool main_new_pipeline(const config *cfg, bool listen, bool dry_run, engine **eng,
+                              webhook **wh, notify **ntf)
 {
-    char err[512];
-
-    memset(p, 0, sizeof(*p));
-    if (!main_notify_start(cfg, &p->ntf))
-        goto fail;
-    p->eng = engine_new(cfg);
-    if (p->eng == NULL) {
+    *wh = NULL;
+    *ntf = NULL;
+    if (!main_notify_start(cfg, ntf))
+        return false;
+    *eng = engine_new(cfg);
+    if (*eng == NULL) {
+        notify_free(*ntf);
+        *ntf = NULL;
         log_msg(LOG_ERROR, "startup",
                 "cannot create the engine (out of memory, or the "
                 "[dashboard] options are not usable)");
-        goto fail;
+        return false;
     }
-    engine_set_dry_run(p->eng, dry_run);
-    if (p->ntf != NULL)
-        engine_set_notify(p->eng, notify_post_hook, p->ntf);
-    engine_err eerr = engine_start(p->eng);
-    if (eerr != ENGINE_OK) {
-        log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
-        goto fail;
-    }
-    if (admin_start(cfg, engine_admin_source(p->eng), &p->adm, err, sizeof(err)) != HTTPD_OK) {
-        log_msg(LOG_ERROR, "startup", "admin listener: %s", err);
-        goto fail;
-    }
-    if (p->adm != NULL)
-        main_log_listening("admin", cfg->admin_address, admin_port(p->adm), "plain");
-
+    engine_set_dry_run(*eng, dry_run);
+    if (*ntf != NULL)
+        engine_set_notify(*eng, notify_post_hook, *ntf);
     if (listen && cfg->listener_mode != CONFIG_LISTENER_OFF) {
-        webhook_sink sink = engine_webhook_sink(p->eng);
-        p->wh = webhook_new(cfg, &sink);
-        if (p->wh == NULL) {
+        webhook_sink sink = engine_webhook_sink(*eng);
+        *wh = webhook_new(cfg, &sink);
+        if (*wh == NULL) {
             log_msg(LOG_ERROR, "startup", "out of memory");
-            goto fail;
+            engine_free(*eng);
+            *eng = NULL;
+            notify_free(*ntf);
+            *ntf = NULL;
+            return false;
         }
+    }
+    return true;
+}
+
+/* Starts the listeners that are not running: admin, and (with `listen`) the webhook one. */
+static bool main_start_listeners(const config *cfg, bool listen, main_parts *p)
+{
+    char err[512];
+
+    if (p->adm == NULL) {
+        if (admin_start(cfg, main_route_admin_source(p->route), &p->adm, err, sizeof(err)) !=
+            HTTPD_OK) {
+            log_msg(LOG_ERROR, "startup", "admin listener: %s", err);
+            return false;
+        }
+        if (p->adm != NULL)
+            main_log_listening("admin", cfg->admin_address, admin_port(p->adm), "plain");
+    }
+    if (listen && cfg->listener_mode != CONFIG_LISTENER_OFF && p->listener == NULL) {
         bool tls = cfg->listener_mode == CONFIG_LISTENER_TLS;
         httpd_options o = {
             .name = "listener",
@@ -297,18 +317,44 @@ static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts 
             .max_connections = (unsigned)cfg->max_connections,
             .timeout_s = (unsigned)cfg->connection_timeout_s,
             .connection_memory = TF_HTTP_CONNECTION_MEMORY,
-            .handler = webhook_mhd_handler,
-            .handler_cls = p->wh,
-            .completed = webhook_mhd_completed,
-            .completed_cls = p->wh,
+            .handler = main_route_handler,
+            .handler_cls = p->route,
+            .completed = main_route_completed,
+            .completed_cls = p->route,
+            .refuse = main_route_refuse,
+            .refuse_cls = p->route,
         };
         if (httpd_start(&o, &p->listener, err, sizeof(err)) != HTTPD_OK) {
             log_msg(LOG_ERROR, "startup", "webhook listener: %s", err);
-            goto fail;
+            return false;
         }
         main_log_listening("listener", cfg->listener_address, httpd_port(p->listener),
                            tls ? "tls" : "plain");
     }
+    return true;
+}
+
+/* Starts the engine, the admin listener and (with `listen`) the webhook listener. */
+static bool main_start(const config *cfg, bool listen, bool dry_run, main_parts *p)
+{
+    engine *eng, *old_eng;
+    webhook *wh, *old_wh;
+    notify *ntf;
+
+    if (!main_new_pipeline(cfg, listen, dry_run, &eng, &wh, &ntf))
+        goto fail;
+    main_route_swap(p->route, eng, wh, &old_eng, &old_wh);
+    webhook_free(old_wh);
+    engine_free(old_eng);
+    notify_free(p->ntf);
+    p->ntf = ntf;
+    engine_err eerr = engine_start(eng);
+    if (eerr != ENGINE_OK) {
+        log_msg(LOG_ERROR, "startup", "engine: %s", engine_strerror(eerr));
+        goto fail;
+    }
+    if (!main_start_listeners(cfg, listen, p))
+        goto fail;
     return true;
 fail:
     main_stop(p);
@@ -334,14 +380,6 @@ static bool main_config_same(const config *a, const config *b)
     return same;
 }
 
-/* True when two configurations log the same way: format, level and the secrets redacted. */
-static bool main_log_same(const config *a, const config *b)
-{
-    return a->log_format == b->log_format && a->log_level == b->log_level &&
-           main_streq(a->api_key, b->api_key) && main_streq(a->shared_secret, b->shared_secret) &&
-           main_streq(a->notify_url, b->notify_url);
-}
-
 /* Reloads only the listener's certificate and key, on the same socket: no connection is
  * refused, and a pair that does not load leaves the old one serving. */
 static void main_reload_tls(const config *cfg, main_parts *parts)
@@ -360,16 +398,38 @@ static void main_reload_tls(const config *cfg, main_parts *parts)
     log_msg(LOG_INFO, "tls_reloaded", "serving %s", cfg->cert_file);
 }
 
+/* True when a running listener can serve the new configuration as it is (its certificate is
+ * swapped separately). */
+static bool main_same_listener(const config *a, const config *b)
+{
+    return a->listener_mode == b->listener_mode &&
+           main_streq(a->listener_address, b->listener_address) &&
+           a->listener_port == b->listener_port && a->max_connections == b->max_connections &&
+           a->connection_timeout_s == b->connection_timeout_s;
+}
+
+static bool main_same_admin(const config *a, const config *b)
+{
+    return main_streq(a->admin_address, b->admin_address) && a->admin_port == b->admin_port;
+}
+
 /* SIGHUP: reloads the configuration and the TLS certificate. A configuration that does not
- * load is rejected and the running one kept. When the new one loads, every part restarts with
- * it (alerts queued in that instant are dropped; Meraki's retries and the next reconcile cover
- * them); if the new parts cannot start (a port in use, a bad certificate), the old
- * configuration is started again.
+ * load is rejected and the running one kept. When the new one loads:
+ *   1. a new engine and webhook pipeline are made from it and swapped in (see main_route): from
+ *      then on alerts queue in the new engine;
+ *   2. the old engine stops (finishing or cleanly failing the API call in hand, up to
+ *      timeout_s) while the listeners keep answering;
+ *   3. a listener whose address, port or limits changed is restarted (it cannot keep its
+ *      socket); one that did not keeps serving, and a TLS one gets the certificate files'
+ *      current pair, swapped in place;
+ *   4. the new engine starts.
+ * If a part cannot start (a port in use), every part is stopped and the previous configuration
+ * started again.
  *
  * Who owns the configuration: the parts keep pointers into it (the webhook handler reads the
  * secret, the engine its intervals, for as long as they run), so it lives on the heap, owned
  * by cmd_run through *cfgp, and a configuration is freed only after every part started with
- * it has stopped. */
+ * it has stopped (the listeners copy what they keep). */
 static void main_reload(const cli_args *args, config **cfgp, bool listen, main_parts *parts)
 {
     char err[8192];
@@ -407,22 +467,38 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
         free(fresh);
         return;
     }
-    /* The old notifier finishes what it holds while the new parts already run, so a hanging
-     * command does not keep the listener down. That needs the logging set-up unchanged:
-     * log_init and log_set_secrets may only run while no other thread logs, so when they must
-     * (a new format, level or secret) the old notifier is stopped first (within timeout_s). */
-    bool log_same = main_log_same(cfg, fresh);
-    notify *old_ntf = NULL;
-    if (log_same) {
-        old_ntf = parts->ntf;
-        parts->ntf = NULL;
+    engine *eng, *old_eng;
+    webhook *wh, *old_wh;
+    notify *ntf;
+    if (!main_new_pipeline(fresh, listen, args->dry_run, &eng, &wh, &ntf)) {
+        log_msg(LOG_ERROR, "config_reload_rejected", "cannot build the new engine");
+        config_free(fresh);
+        free(fresh);
+        return;
     }
-    main_stop(parts);
-    if (!log_same)
-        main_log_init(fresh);
-    if (main_start(fresh, listen, args->dry_run, parts)) {
-        /* Every part that read the old configuration has stopped (the old notifier keeps
-         * copies of what it needs). */
+    bool keep_listener = parts->listener != NULL && main_same_listener(cfg, fresh);
+    if (!keep_listener) {
+        httpd_stop(parts->listener);
+        parts->listener = NULL;
+    }
+    if (!main_same_admin(cfg, fresh)) {
+        admin_stop(parts->adm);
+        parts->adm = NULL;
+    }
+    main_log_init(fresh);
+    main_route_swap(parts->route, eng, wh, &old_eng, &old_wh);
+    /* The listeners answer meanwhile: alerts queue in the new engine. */
+    webhook_free(old_wh);
+    engine_free(old_eng);
+    /* The old engine posts no more: its notifier finishes what it holds (within its
+     * timeout_s) once the new parts run, so a hanging command delays no webhook. */
+    notify *old_ntf = parts->ntf;
+    parts->ntf = ntf;
+    if (keep_listener && fresh->listener_mode == CONFIG_LISTENER_TLS)
+        main_reload_tls(fresh, parts);
+    engine_err eerr = engine_start(eng);
+    if (eerr == ENGINE_OK && main_start_listeners(fresh, listen, parts)) {
+        /* Every part that read the old configuration has stopped. */
         config_free(cfg);
         free(cfg);
         *cfgp = fresh;
@@ -435,6 +511,7 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
     log_msg(LOG_ERROR, "config_reload_failed",
             "the new configuration cannot start; "
             "restarting with the previous one");
+    main_stop(parts);
     config_free(fresh);
     free(fresh);
     main_log_init(cfg);
@@ -447,7 +524,8 @@ static void main_reload(const cli_args *args, config **cfgp, bool listen, main_p
 static int cmd_run(const cli_args *args, bool listen)
 {
     config *cfg = calloc(1, sizeof(*cfg));
-    main_parts parts;
+    main_route route;
+    main_parts parts = {.route = &route};
     sigset_t set;
     int rc = 0;
 
@@ -461,6 +539,7 @@ static int cmd_run(const cli_args *args, bool listen)
     }
     main_log_init(cfg);
     main_log_warnings(cfg);
+    main_route_init(&route);
 
     /* Every thread inherits this mask, so the signals stay pending until sigwait below takes
      * them in this thread; no handler runs in the middle of anyone's work. */
@@ -499,6 +578,7 @@ static int cmd_run(const cli_args *args, bool listen)
     main_stop(&parts);
     dash_global_cleanup();
 out:
+    pthread_rwlock_destroy(&route.lock);
     config_free(cfg);
     free(cfg);
     return rc;

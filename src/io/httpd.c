@@ -1,17 +1,24 @@
 /*
- * httpd.c - libmicrohttpd wrapper: listening socket, TLS, caps, request deadline, cert reload.
+ * httpd.c - libmicrohttpd wrapper: listening socket, TLS, caps, request deadline, head checks,
+ * cert reload.
  *
  * Why the socket is ours: we bind it ourselves (so errors read as ours and port 0 works) and
- * hand it to MHD with MHD_OPTION_LISTEN_SOCKET. A certificate reload then starts a second
- * daemon on a dup() of the same socket, so for a moment two daemons accept from one queue and
- * no connection is ever refused; the old daemon is quiesced (it stops accepting and gives the
- * original descriptor back, which we close), drains, and stops.
+ * hand it to MHD with MHD_OPTION_LISTEN_SOCKET.
  *
- * Why the pair is tried before that: libmicrohttpd 0.9.75 aborts the process (MHD_PANIC on a
- * double close) when a thread-pool daemon given a listen socket fails to load its certificate.
- * So every certificate is first parsed and matched with OpenSSL (for a clear message) and then
- * loaded by a throwaway MHD daemon that has no socket and no thread; only a pair that MHD has
- * just accepted reaches a real daemon.
+ * How a certificate reload loses nothing: one MHD daemon serves for the server's whole life.
+ * Its handshakes take the chain and key from a certificate callback
+ * (MHD_OPTION_HTTPS_CERT_CALLBACK, GnuTLS's retrieve function), which hands out the pair the
+ * server holds now; a reload swaps that pointer under a mutex. No daemon is started, quiesced
+ * or stopped, so no connection is refused or cut, whatever it was doing. Each handshake takes a
+ * reference to the pair it used and drops it when its connection closes, so a replaced pair is
+ * freed only when no session can still point at it. (A reload used to start a second daemon on
+ * a dup() of the socket and drain the old one for 2 s: a handshake that outlived the drain was
+ * cut.)
+ *
+ * Why each pair is checked before that: every certificate is parsed and matched with OpenSSL
+ * (for a clear message), then imported into the GnuTLS structures the callback hands out; only
+ * then is it served. (MHD never loads a certificate itself, so 0.9.75's abort on a pair it
+ * fails to load, which once needed a trial daemon per load, cannot happen.)
  *
  * Why a reaper: MHD's connection timeout restarts on every byte, so a client sending one byte a
  * second holds a connection forever. Each connection gets a deadline (accept or previous
@@ -22,21 +29,42 @@
  * descriptor.
  *
  * The reaper also keeps room for new clients. MHD stops accepting at max_connections, so
- * enough idle connections would keep a real webhook waiting in the kernel's queue until they
+ * enough idle connections would keep a real request waiting in the kernel's queue until they
  * time out. When the open connections reach 90 % of the limit, the reaper cuts those that have
- * gone longest without a request (at least a second), oldest first, back below that mark: an
- * idle client loses a connection it can reopen; a sender with something to say gets in.
+ * gone longest without a request (at least a second), oldest first, down to 75 % of the limit:
+ * an idle client loses a connection it can reopen; a sender with something to say gets in. The
+ * gap between the two marks is what lets a flood drain fast: each tick frees a quarter of the
+ * limit, so a queue of hundreds of idle connections ahead of a real one is gone in a second or
+ * two instead of a few connections per tick.
+ *
+ * Head checks: before a request reaches the handler, httpd_head.c checks what MHD 0.9.75
+ * lets through (bare LF, a header line it dropped, two Content-Length headers, Content-Length
+ * with Transfer-Encoding); a failed check is answered 400 with Connection: close.
+ *
+ * Failed TLS handshakes are logged at info (tls_handshake_failed, with the client address) when
+ * their connection closes, at most 20 lines a minute per server (httpd_tls.c); past that
+ * they are counted and the count logged once the minute is over, so a flood of broken
+ * handshakes costs at most ~20 lines a minute.
  */
 #include "tagfailover/httpd.h"
 
+#include "httpd_head.h"
 #include "httpd_tls.h"
 
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
+#include <linux/tcp.h>
+#include <netinet/in.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,29 +78,30 @@
 #include "tagfailover/caps.h"
 #include "tagfailover/log.h"
 
-/* How often the reaper looks, and how long a replaced daemon may drain its connections. */
+/* How often the reaper looks. */
 #define HTTPD_REAPER_TICK_MS 250
 /* Eviction under pressure starts at this share of max_connections, and spares connections
  * younger than this (since accept or their last answer). */
 #define HTTPD_EVICT_PERCENT     90
+#define HTTPD_EVICT_TO_PERCENT  75
 #define HTTPD_EVICT_MIN_IDLE_MS 1000
-#define HTTPD_DRAIN_MS          2000
 #define HTTPD_LISTEN_BACKLOG    511
 
+typedef struct httpd_conn httpd_conn;
+
 /* One open connection, tracked for its deadline. */
-typedef struct httpd_conn {
+struct httpd_conn {
+    struct httpd *h;
     int fd;                       /* the socket; valid until MHD's CLOSED notification */
     _Atomic uint64_t deadline_ms; /* monotonic ms by which the next request must be answered */
-    bool cut;                     /* the reaper has shut it down already */
+    bool cut;                     /* the reaper has shut it down already (lock held) */
+    /* Only the connection's MHD thread touches these: */
+    bool in_request;        /* the head of the current request has been checked */
+    bool any_request;       /* a request head arrived: the TLS handshake had completed */
+    bool handshake_done;    /* the client's TLS Finished arrived */
+    httpd_tls_creds *creds; /* the pair its TLS handshake used (a reference), or NULL */
     LIST_ENTRY(httpd_conn) link;
-} httpd_conn;
-
-/* One running MHD daemon and the PEM text it was started with (MHD keeps pointers to it). */
-typedef struct {
-    struct MHD_Daemon *daemon;
-    char *cert_pem;
-    char *key_pem;
-} httpd_daemon;
+};
 
 struct httpd {
     char *name;
@@ -86,9 +115,17 @@ struct httpd {
     void *handler_cls;
     MHD_RequestCompletedCallback completed;
     void *completed_cls;
+    httpd_refuse_fn refuse;
+    void *refuse_cls;
+    struct MHD_Response *bad_request; /* the default 400 (Connection: close) */
     int port;
 
-    httpd_daemon cur; /* the daemon serving now; only the main thread swaps it */
+    struct MHD_Daemon *daemon;
+
+    pthread_mutex_t creds_lock; /* guards creds (the pointer; the pair is reference-counted) */
+    httpd_tls_creds *creds;     /* the pair new handshakes get; a reload swaps it */
+
+    httpd_tls_log tls_log; /* the failed-handshake log budget */
 
     pthread_mutex_t lock; /* guards conns and stopping */
     pthread_cond_t wake;  /* wakes the reaper early on stop */
@@ -124,6 +161,58 @@ static void httpd_mhd_log(void *cls, const char *fmt, va_list ap)
     log_msg(LOG_DEBUG, "httpd", "%s: %s", h->name, msg);
 }
 
+/* Bytes the kernel has received on socket `fd`, a FIN counted as one (0 when it cannot say). */
+static uint64_t httpd_bytes_received(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof(ti);
+    memset(&ti, 0, sizeof(ti));
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) != 0 ||
+        len < offsetof(struct tcp_info, tcpi_bytes_received) + sizeof(ti.tcpi_bytes_received))
+        return 0;
+    return ti.tcpi_bytes_received;
+}
+
+/* At close: a TLS connection whose client sent something but whose handshake never completed
+ * is a failed handshake (a port probe that sends nothing is not logged). MHD 0.9.75 has freed
+ * the TLS session by the time it says "closed", so what happened is what httpd_tls_hook and the
+ * certificate callback noted on the way. */
+static void httpd_check_handshake(httpd *h, struct MHD_Connection *c, const httpd_conn *hc)
+{
+    if (!h->tls || hc->handshake_done || hc->any_request)
+        return;
+    /* The kernel counts a FIN as one byte received. */
+    if (httpd_bytes_received(hc->fd) <= 1)
+        return;
+    httpd_tls_log_failure(
+        &h->tls_log, h->name, c, httpd_now_ms(),
+        hc->creds != NULL ? "after the client hello" : "before or at the client hello", hc->cut);
+}
+
+/* The connection's tracking entry, or NULL. */
+static httpd_conn *httpd_conn_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* GnuTLS's handshake hook: the client's Finished message has arrived, so the handshake has
+ * completed (in TLS 1.2 and 1.3, full or resumed, the client's Finished is the last word). MHD
+ * sets the session's pointer to the connection. */
+static int httpd_tls_hook(gnutls_session_t session, unsigned int htype, unsigned when,
+                          unsigned int incoming, const gnutls_datum_t *msg)
+{
+    (void)when, (void)msg;
+    if (htype != GNUTLS_HANDSHAKE_FINISHED || !incoming)
+        return 0;
+    struct MHD_Connection *c = gnutls_session_get_ptr(session);
+    httpd_conn *hc = c != NULL ? httpd_conn_of(c) : NULL;
+    if (hc != NULL)
+        hc->handshake_done = true;
+    return 0;
+}
+
 /* MHD connection notifications: track each connection for the reaper. */
 static void httpd_notify(void *cls, struct MHD_Connection *c, void **socket_context,
                          enum MHD_ConnectionNotificationCode code)
@@ -135,28 +224,91 @@ static void httpd_notify(void *cls, struct MHD_Connection *c, void **socket_cont
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         httpd_conn *hc = calloc(1, sizeof(*hc));
         if (hc == NULL || ci == NULL) {
-            /* Untracked: MHD's idle timeout still applies. */
+            /* Untracked: MHD's idle timeout still applies (and a TLS handshake fails). */
             free(hc);
             *socket_context = NULL;
             return;
         }
+        hc->h = h;
         hc->fd = ci->connect_fd;
         atomic_store(&hc->deadline_ms, httpd_now_ms() + (uint64_t)h->timeout_s * 1000u);
         pthread_mutex_lock(&h->lock);
         LIST_INSERT_HEAD(&h->conns, hc, link);
         pthread_mutex_unlock(&h->lock);
         *socket_context = hc;
+        /* MHD 0.9.75 has made the TLS session by now (it uses no handshake hook itself). */
+        if (h->tls) {
+            const union MHD_ConnectionInfo *ti =
+                MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+            if (ti != NULL && ti->tls_session != NULL)
+                gnutls_handshake_set_hook_function(ti->tls_session, GNUTLS_HANDSHAKE_FINISHED,
+                                                   GNUTLS_HOOK_POST, httpd_tls_hook);
+        }
         return;
     }
     /* MHD_CONNECTION_NOTIFY_CLOSED: sent before MHD closes the descriptor. */
     httpd_conn *hc = *socket_context;
     if (hc == NULL)
         return;
+    httpd_check_handshake(h, c, hc);
     pthread_mutex_lock(&h->lock);
     LIST_REMOVE(hc, link);
     pthread_mutex_unlock(&h->lock);
+    httpd_tls_creds_unref(hc->creds);
     free(hc);
     *socket_context = NULL;
+}
+
+/* GnuTLS's certificate callback (no user pointer: MHD sets the session's pointer to the
+ * connection, whose socket context is our entry). Hands out the current pair and keeps a
+ * reference to it for the connection. */
+static int httpd_cert_callback(gnutls_session_t session, const gnutls_datum_t *req_ca_rdn,
+                               int nreqs, const gnutls_pk_algorithm_t *pk_algos,
+                               int pk_algos_length, gnutls_pcert_st **pcert,
+                               unsigned int *pcert_length, gnutls_privkey_t *pkey)
+{
+    (void)req_ca_rdn, (void)nreqs, (void)pk_algos, (void)pk_algos_length;
+    struct MHD_Connection *c = gnutls_session_get_ptr(session);
+    httpd_conn *hc = c != NULL ? httpd_conn_of(c) : NULL;
+    if (hc == NULL)
+        return -1;
+    httpd *h = hc->h;
+    pthread_mutex_lock(&h->creds_lock);
+    httpd_tls_creds *cr = h->creds;
+    httpd_tls_creds_ref(cr);
+    pthread_mutex_unlock(&h->creds_lock);
+    if (cr == NULL)
+        return -1;
+    /* A second call in one handshake (a retried hello): keep only the newest. */
+    httpd_tls_creds_unref(hc->creds);
+    hc->creds = cr;
+    httpd_tls_creds_get(cr, pcert, pcert_length, pkey);
+    return 0;
+}
+
+/* The access handler MHD calls: checks each request's head once, then hands every call to the
+ * server's handler. */
+static enum MHD_Result httpd_access(void *cls, struct MHD_Connection *c, const char *url,
+                                    const char *method, const char *version,
+                                    const char *upload_data, size_t *upload_data_size,
+                                    void **con_cls)
+{
+    httpd *h = cls;
+    httpd_conn *hc = httpd_conn_of(c);
+
+    if (hc != NULL && !hc->in_request) {
+        const char *why = NULL;
+        hc->in_request = true;
+        hc->any_request = true;
+        if (!httpd_head_ok(c, version, &why)) {
+            log_msg(LOG_DEBUG, "bad_request", "%s: %s", h->name, why);
+            if (h->refuse != NULL)
+                return h->refuse(h->refuse_cls, c, why);
+            return MHD_queue_response(c, MHD_HTTP_BAD_REQUEST, h->bad_request);
+        }
+    }
+    return h->handler(h->handler_cls, c, url, method, version, upload_data, upload_data_size,
+                      con_cls);
 }
 
 /* MHD's request-completed callback: restart the connection's deadline, then let the handler
@@ -165,11 +317,10 @@ static void httpd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                             enum MHD_RequestTerminationCode toe)
 {
     httpd *h = cls;
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    httpd_conn *hc = httpd_conn_of(c);
 
-    if (ci != NULL && ci->socket_context != NULL) {
-        httpd_conn *hc = ci->socket_context;
+    if (hc != NULL) {
+        hc->in_request = false;
         atomic_store(&hc->deadline_ms, httpd_now_ms() + (uint64_t)h->timeout_s * 1000u);
     }
     if (h->completed != NULL)
@@ -184,17 +335,21 @@ static int httpd_conn_cmp(const void *a, const void *b)
     return da < db ? -1 : da > db;
 }
 
-/* Cuts the longest-idle connections while the open ones are at HTTPD_EVICT_PERCENT of the
- * limit (see the top of the file), and logs it when it does. Lock held. */
+/* When the open connections reach HTTPD_EVICT_PERCENT of the limit, cuts the longest-idle ones
+ * down to HTTPD_EVICT_TO_PERCENT (see the top of the file), and logs it when it does. Lock
+ * held. */
 static void httpd_evict(httpd *h, uint64_t now)
 {
     size_t high = (size_t)h->max_connections * HTTPD_EVICT_PERCENT / 100;
+    size_t low = (size_t)h->max_connections * HTTPD_EVICT_TO_PERCENT / 100;
     size_t open = 0, in_use, n = 0;
     unsigned cut = 0;
     httpd_conn *hc;
 
     if (high < 1)
         high = 1;
+    if (low >= high)
+        low = high - 1;
     LIST_FOREACH(hc, &h->conns, link)
     {
         if (!hc->cut)
@@ -215,7 +370,7 @@ static void httpd_evict(httpd *h, uint64_t now)
             v[n++] = hc;
     }
     qsort(v, n, sizeof(*v), httpd_conn_cmp);
-    for (size_t i = 0; i < n && open >= high; i++, open--) {
+    for (size_t i = 0; i < n && open > low; i++, open--) {
         shutdown(v[i]->fd, SHUT_RDWR);
         v[i]->cut = true;
         cut++;
@@ -316,16 +471,14 @@ fail:
     return -1;
 }
 
-/* Starts an MHD daemon on listening socket `fd` (which it then owns). */
-static struct MHD_Daemon *httpd_daemon_start(httpd *h, int fd, const char *cert_pem,
-                                             const char *key_pem)
+/* Starts the MHD daemon on listening socket `fd` (which it then owns). */
+static struct MHD_Daemon *httpd_daemon_start(httpd *h, int fd)
 {
     /* poll(), not epoll: with epoll, libmicrohttpd 0.9.75 removes a quiesced daemon's listen
      * descriptor from each worker's epoll set both in MHD_quiesce_daemon and in the worker's
      * own loop, and the loser of that race aborts the process ("Failed to remove listen FD
-     * from epoll set") — seen under load on certificate reloads. With poll() a quiesce only
-     * stops the workers polling it. At max_connections (<= 65536 over a few threads, 256 by
-     * default) poll's cost is small next to TLS. */
+     * from epoll set"). Nothing quiesces a daemon any more, but poll() costs little at
+     * max_connections (<= 65536 over a few threads, 256 by default) next to TLS. */
     unsigned flags =
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     struct MHD_OptionItem opts[16];
@@ -345,30 +498,36 @@ static struct MHD_Daemon *httpd_daemon_start(httpd *h, int fd, const char *cert_
                                         (intptr_t)h->connection_memory, NULL};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)httpd_completed, h};
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)httpd_notify, h};
-    /* Requests that bend HTTP/1.1 (bare LF, spaces before colons) are refused. */
+    /* MHD's strict level 1 refuses a header line without a colon and a missing Host; what it
+     * still lets through (bare LF, a space before the colon: it drops that line) httpd_head.c
+     * refuses. */
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL};
     if (h->threads > 1)
         opts[n++] = (struct MHD_OptionItem){MHD_OPTION_THREAD_POOL_SIZE, h->threads, NULL};
     if (h->tls) {
-        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, (void *)cert_pem};
-        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, (void *)key_pem};
+        opts[n++] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_CERT_CALLBACK, 0,
+                                            (void *)(uintptr_t)httpd_cert_callback};
         opts[n++] =
             (struct MHD_OptionItem){MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)HTTPD_TLS_PRIORITIES};
     }
     opts[n++] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 
     /* No per-IP connection limit: behind a reverse proxy every connection comes from the
-     * proxy's address, and Meraki delivers from a handful of addresses. */
-    return MHD_start_daemon(flags, 0, NULL, NULL, h->handler, h->handler_cls, MHD_OPTION_ARRAY,
-                            opts, MHD_OPTION_END);
+     * proxy's address, Meraki delivers from a handful of addresses, and the admin listener's
+     * clients are local; the eviction above is what keeps room. */
+    return MHD_start_daemon(flags, 0, NULL, NULL, httpd_access, h, MHD_OPTION_ARRAY, opts,
+                            MHD_OPTION_END);
 }
 
-/* Frees a stopped daemon slot's PEM text. */
-static void httpd_daemon_clear(httpd_daemon *d)
+/* Reads, checks and imports a certificate pair (see the top of the file). */
+static httpd_err httpd_load_creds(httpd *h, const char *cert_file, const char *key_file,
+                                  httpd_tls_creds **out, char *err, size_t errlen)
 {
-    httpd_tls_free_pem(d->cert_pem);
-    httpd_tls_free_pem(d->key_pem);
-    memset(d, 0, sizeof(*d));
+    char why[768] = "";
+    httpd_err rc = httpd_tls_load_creds(cert_file, key_file, out, why, sizeof(why));
+    if (rc != HTTPD_OK)
+        httpd_seterr(err, errlen, "%s: %s", h->name, why);
+    return rc;
 }
 
 httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t errlen)
@@ -381,6 +540,7 @@ httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t err
     if (h == NULL)
         return HTTPD_ERR_NOMEM;
     pthread_mutex_init(&h->lock, NULL);
+    pthread_mutex_init(&h->creds_lock, NULL);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -400,10 +560,22 @@ httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t err
     h->handler_cls = o->handler_cls;
     h->completed = o->completed;
     h->completed_cls = o->completed_cls;
+    h->refuse = o->refuse;
+    h->refuse_cls = o->refuse_cls;
+    httpd_tls_log_init(&h->tls_log, httpd_now_ms());
 
+    static const char bad[] = "bad request\n";
+    h->bad_request = MHD_create_response_from_buffer(sizeof(bad) - 1, (void *)(uintptr_t)bad,
+                                                     MHD_RESPMEM_PERSISTENT);
+    if (h->bad_request == NULL ||
+        MHD_add_response_header(h->bad_request, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "text/plain; charset=utf-8") != MHD_YES ||
+        MHD_add_response_header(h->bad_request, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES) {
+        rc = HTTPD_ERR_NOMEM;
+        goto out;
+    }
     if (h->tls) {
-        rc = httpd_tls_load_pair(o->cert_file, o->key_file, &h->cur.cert_pem, &h->cur.key_pem, err,
-                                 errlen);
+        rc = httpd_load_creds(h, o->cert_file, o->key_file, &h->creds, err, errlen);
         if (rc != HTTPD_OK)
             goto out;
     }
@@ -418,8 +590,8 @@ httpd_err httpd_start(const httpd_options *o, httpd **out, char *err, size_t err
         goto out;
     }
     h->reaper_running = true;
-    h->cur.daemon = httpd_daemon_start(h, fd, h->cur.cert_pem, h->cur.key_pem);
-    if (h->cur.daemon == NULL) {
+    h->daemon = httpd_daemon_start(h, fd);
+    if (h->daemon == NULL) {
         /* MHD closes a listen socket it was given when it fails. */
         fd = -1;
         httpd_seterr(err, errlen, "%s: libmicrohttpd did not start (see debug log)", h->name);
@@ -436,74 +608,25 @@ out:
     return rc;
 }
 
-/* Waits until daemon `d` has no connection left or HTTPD_DRAIN_MS passes. */
-static void httpd_drain(struct MHD_Daemon *d)
-{
-    uint64_t until = httpd_now_ms() + HTTPD_DRAIN_MS;
-    while (httpd_now_ms() < until) {
-        const union MHD_DaemonInfo *di =
-            MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-        if (di == NULL || di->num_connections == 0)
-            return;
-        struct timespec ts = {0, 20 * 1000000L};
-        nanosleep(&ts, NULL);
-    }
-}
-
 httpd_err httpd_reload_tls(httpd *h, const char *cert_file, const char *key_file, char *err,
                            size_t errlen)
 {
-    httpd_err rc = HTTPD_OK;
-    httpd_daemon next = {0};
-    int fd = -1;
+    httpd_tls_creds *next = NULL;
 
     if (!h->tls) {
         httpd_seterr(err, errlen, "%s: not a TLS listener", h->name);
         return HTTPD_ERR_STATE;
     }
-    rc = httpd_tls_load_pair(cert_file, key_file, &next.cert_pem, &next.key_pem, err, errlen);
+    httpd_err rc = httpd_load_creds(h, cert_file, key_file, &next, err, errlen);
     if (rc != HTTPD_OK)
-        goto out;
-
-    const union MHD_DaemonInfo *di = MHD_get_daemon_info(h->cur.daemon, MHD_DAEMON_INFO_LISTEN_FD);
-    if (di == NULL) {
-        httpd_seterr(err, errlen, "%s: no listening socket to share", h->name);
-        rc = HTTPD_ERR_START;
-        goto out;
-    }
-    fd = fcntl(di->listen_fd, F_DUPFD_CLOEXEC, 0);
-    if (fd < 0) {
-        httpd_seterr(err, errlen, "%s: dup: %s", h->name, strerror(errno));
-        rc = HTTPD_ERR_START;
-        goto out;
-    }
-    next.daemon = httpd_daemon_start(h, fd, next.cert_pem, next.key_pem);
-    fd = -1; /* the new daemon owns it, or closed it when it failed */
-    if (next.daemon == NULL) {
-        httpd_seterr(err, errlen, "%s: libmicrohttpd did not start with the new pair", h->name);
-        rc = HTTPD_ERR_START;
-        goto out;
-    }
-
-    /* Both daemons accept now. Retire the old one: stop its accepting (MHD hands back its
-     * descriptor, a dup of the one the new daemon uses), let its requests finish, stop it. */
-    httpd_daemon old = h->cur;
-    h->cur = next;
-    memset(&next, 0, sizeof(next));
-    MHD_socket lfd = MHD_quiesce_daemon(old.daemon);
-    httpd_drain(old.daemon);
-    MHD_stop_daemon(old.daemon);
-    /* Only now: the old daemon's polling thread takes the descriptor out of its epoll set
-     * some time after the quiesce, and libmicrohttpd aborts the process ("Failed to remove
-     * listen FD from epoll set") when it is closed under it. */
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
-    httpd_daemon_clear(&old);
-out:
-    if (next.daemon != NULL)
-        MHD_stop_daemon(next.daemon);
-    httpd_daemon_clear(&next);
-    return rc;
+        return rc;
+    /* New handshakes get the new pair; those under way keep theirs until they close. */
+    pthread_mutex_lock(&h->creds_lock);
+    httpd_tls_creds *old = h->creds;
+    h->creds = next;
+    pthread_mutex_unlock(&h->creds_lock);
+    httpd_tls_creds_unref(old);
+    return HTTPD_OK;
 }
 
 int httpd_port(const httpd *h)
@@ -515,9 +638,9 @@ void httpd_stop(httpd *h)
 {
     if (h == NULL)
         return;
-    if (h->cur.daemon != NULL)
-        MHD_stop_daemon(h->cur.daemon);
-    httpd_daemon_clear(&h->cur);
+    if (h->daemon != NULL)
+        MHD_stop_daemon(h->daemon);
+    h->daemon = NULL;
     if (h->reaper_running) {
         pthread_mutex_lock(&h->lock);
         h->stopping = true;
@@ -529,9 +652,15 @@ void httpd_stop(httpd *h)
     while (!LIST_EMPTY(&h->conns)) {
         httpd_conn *hc = LIST_FIRST(&h->conns);
         LIST_REMOVE(hc, link);
+        httpd_tls_creds_unref(hc->creds);
         free(hc);
     }
+    httpd_tls_creds_unref(h->creds);
+    if (h->bad_request != NULL)
+        MHD_destroy_response(h->bad_request);
     pthread_cond_destroy(&h->wake);
+    httpd_tls_log_destroy(&h->tls_log);
+    pthread_mutex_destroy(&h->creds_lock);
     pthread_mutex_destroy(&h->lock);
     free(h->name);
     free(h);

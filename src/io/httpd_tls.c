@@ -1,20 +1,29 @@
 /*
  * httpd_tls.c - the listener's certificate and key: read from their files (capped, wiped after
- * use), parsed and matched with OpenSSL for a clear message, then tried in a throwaway
- * libmicrohttpd daemon, so only a pair that MHD has just accepted reaches a real daemon (see
- * httpd.c for why). `check-config`, a reload and `serve` all load a pair through here.
+ * use), parsed and matched with OpenSSL for a clear message, then imported into the GnuTLS
+ * structures the listener's handshakes are served from (httpd_tls_creds), which a reload swaps
+ * under the running daemon (see httpd.c). `check-config`, a reload and `serve` all load a pair
+ * through here, so a pair that passes `check-config` is one the listener can serve. Also the
+ * failed-handshake log's budget.
  */
 #include "tagfailover/httpd.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <json-c/json.h>
+#include <netinet/in.h>
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
 #include <microhttpd.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +31,7 @@
 #include <unistd.h>
 
 #include "tagfailover/caps.h"
+#include "tagfailover/log.h"
 
 #include "httpd_tls.h"
 
@@ -171,69 +181,183 @@ out:
     return rc;
 }
 
-/* A handler for the trial daemon; never called (it has no socket). */
-static enum MHD_Result httpd_trial_handler(void *cls, struct MHD_Connection *c, const char *url,
-                                           const char *method, const char *version,
-                                           const char *upload_data, size_t *upload_data_size,
-                                           void **con_cls)
-{
-    (void)cls, (void)c, (void)url, (void)method, (void)version, (void)upload_data;
-    (void)upload_data_size, (void)con_cls;
-    return MHD_NO;
-}
-
-/* Loads the PEM pair into a throwaway daemon with no socket and no thread: the same GnuTLS
- * calls a real daemon makes, without the abort a real one risks (see the top of the file). */
-static bool httpd_trial_tls(const char *cert_pem, const char *key_pem)
-{
-    /* MHD refuses to start without a handler, even one that is never called. */
-    struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, httpd_trial_handler, NULL,
-        MHD_OPTION_HTTPS_MEM_CERT, cert_pem, MHD_OPTION_HTTPS_MEM_KEY, key_pem,
-        MHD_OPTION_HTTPS_PRIORITIES, HTTPD_TLS_PRIORITIES, MHD_OPTION_END);
-    if (d == NULL)
-        return false;
-    MHD_stop_daemon(d);
-    return true;
-}
-
-/* Reads and checks the certificate and key files. On success the caller owns both strings. */
-httpd_err httpd_tls_load_pair(const char *cert_file, const char *key_file, char **cert_pem,
-                              char **key_pem, char *err, size_t errlen)
+/* Reads and checks the certificate and key files and imports them (see the top of the file). */
+httpd_err httpd_tls_load_creds(const char *cert_file, const char *key_file, httpd_tls_creds **out,
+                               char *err, size_t errlen)
 {
     char why[384] = "";
-    httpd_err rc = httpd_read_pem(cert_file, cert_pem, err, errlen);
+    char *cert_pem = NULL, *key_pem = NULL;
+
+    *out = NULL;
+    httpd_err rc = httpd_read_pem(cert_file, &cert_pem, err, errlen);
     if (rc != HTTPD_OK)
         goto out;
-    rc = httpd_read_pem(key_file, key_pem, err, errlen);
+    rc = httpd_read_pem(key_file, &key_pem, err, errlen);
     if (rc != HTTPD_OK)
         goto out;
-    rc = httpd_check_tls_pair(*cert_pem, *key_pem, why, sizeof(why));
-    if (rc != HTTPD_OK) {
+    rc = httpd_check_tls_pair(cert_pem, key_pem, why, sizeof(why));
+    if (rc == HTTPD_OK)
+        rc = httpd_tls_creds_new(cert_pem, key_pem, out, why, sizeof(why));
+    if (rc != HTTPD_OK)
         httpd_seterr(err, errlen, "%s / %s: %s", cert_file, key_file, why);
-        goto out;
-    }
-    if (!httpd_trial_tls(*cert_pem, *key_pem)) {
-        httpd_seterr(err, errlen, "%s / %s: refused by GnuTLS (unsupported key or certificate)",
-                     cert_file, key_file);
-        rc = HTTPD_ERR_TLS;
-        goto out;
-    }
 out:
-    if (rc != HTTPD_OK) {
-        httpd_tls_free_pem(*cert_pem);
-        httpd_tls_free_pem(*key_pem);
-        *cert_pem = *key_pem = NULL;
-    }
+    httpd_tls_free_pem(cert_pem);
+    httpd_tls_free_pem(key_pem);
     return rc;
 }
 
 httpd_err httpd_check_tls_files(const char *cert_file, const char *key_file, char *err,
                                 size_t errlen)
 {
-    char *cert_pem = NULL, *key_pem = NULL;
-    httpd_err rc = httpd_tls_load_pair(cert_file, key_file, &cert_pem, &key_pem, err, errlen);
-    httpd_tls_free_pem(cert_pem);
-    httpd_tls_free_pem(key_pem);
+    httpd_tls_creds *c = NULL;
+    httpd_err rc = httpd_tls_load_creds(cert_file, key_file, &c, err, errlen);
+    httpd_tls_creds_unref(c);
     return rc;
+}
+
+/* Longest certificate chain accepted (leaf + intermediates). */
+#define HTTPD_TLS_MAX_CHAIN 16
+
+struct httpd_tls_creds {
+    _Atomic unsigned refs;
+    unsigned n;
+    gnutls_pcert_st pcerts[HTTPD_TLS_MAX_CHAIN];
+    gnutls_privkey_t key;
+};
+
+static void httpd_tls_creds_free(httpd_tls_creds *c)
+{
+    for (unsigned i = 0; i < c->n; i++)
+        gnutls_pcert_deinit(&c->pcerts[i]);
+    if (c->key != NULL)
+        gnutls_privkey_deinit(c->key);
+    free(c);
+}
+
+httpd_err httpd_tls_creds_new(const char *cert_pem, const char *key_pem, httpd_tls_creds **out,
+                              char *err, size_t errlen)
+{
+    httpd_tls_creds *c = calloc(1, sizeof(*c));
+    int r;
+
+    *out = NULL;
+    if (c == NULL)
+        return HTTPD_ERR_NOMEM;
+    atomic_init(&c->refs, 1);
+    gnutls_datum_t cd = {(unsigned char *)(uintptr_t)cert_pem, (unsigned)strlen(cert_pem)};
+    gnutls_datum_t kd = {(unsigned char *)(uintptr_t)key_pem, (unsigned)strlen(key_pem)};
+    c->n = HTTPD_TLS_MAX_CHAIN;
+    r = gnutls_pcert_list_import_x509_raw(c->pcerts, &c->n, &cd, GNUTLS_X509_FMT_PEM, 0);
+    if (r < 0) {
+        c->n = 0;
+        httpd_seterr(err, errlen, "certificate chain refused by GnuTLS (at most %d): %s",
+                     HTTPD_TLS_MAX_CHAIN, gnutls_strerror(r));
+        goto fail;
+    }
+    if ((r = gnutls_privkey_init(&c->key)) < 0 ||
+        (r = gnutls_privkey_import_x509_raw(c->key, &kd, GNUTLS_X509_FMT_PEM, NULL, 0)) < 0) {
+        httpd_seterr(err, errlen, "private key refused by GnuTLS: %s", gnutls_strerror(r));
+        goto fail;
+    }
+    *out = c;
+    return HTTPD_OK;
+fail:
+    httpd_tls_creds_free(c);
+    return HTTPD_ERR_TLS;
+}
+
+void httpd_tls_creds_get(httpd_tls_creds *c, gnutls_pcert_st **pcert, unsigned *n,
+                         gnutls_privkey_t *key)
+{
+    *pcert = c->pcerts;
+    *n = c->n;
+    *key = c->key;
+}
+
+void httpd_tls_creds_ref(httpd_tls_creds *c)
+{
+    if (c != NULL)
+        atomic_fetch_add(&c->refs, 1);
+}
+
+void httpd_tls_creds_unref(httpd_tls_creds *c)
+{
+    if (c != NULL && atomic_fetch_sub(&c->refs, 1) == 1)
+        httpd_tls_creds_free(c);
+}
+
+/* ---- Failed handshakes in the log ---- */
+
+/* Lines per window; the rest are counted. */
+#define HTTPD_TLS_LOG_BURST     20
+#define HTTPD_TLS_LOG_WINDOW_MS 60000
+
+void httpd_tls_log_init(httpd_tls_log *b, uint64_t now)
+{
+    pthread_mutex_init(&b->lock, NULL);
+    b->window_ms = now;
+    b->logged = 0;
+    b->suppressed = 0;
+}
+
+void httpd_tls_log_destroy(httpd_tls_log *b)
+{
+    pthread_mutex_destroy(&b->lock);
+}
+
+/* The client's address of a connection, as text ("" when unknown). */
+static void httpd_tls_client_addr(struct MHD_Connection *c, char *buf, size_t len)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    buf[0] = '\0';
+    if (ci == NULL || ci->client_addr == NULL)
+        return;
+    if (ci->client_addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr,
+                  buf, (socklen_t)len);
+    else if (ci->client_addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6,
+                  &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, buf,
+                  (socklen_t)len);
+}
+
+/* Logs a TLS connection that closes before its handshake completed, within the budget (see
+ * httpd_tls.h). `stage` says how far it got: whether a client hello was taken (the
+ * certificate was asked for). */
+void httpd_tls_log_failure(httpd_tls_log *b, const char *name, struct MHD_Connection *c,
+                           uint64_t now, const char *stage, bool cut)
+{
+    unsigned long suppressed = 0;
+    bool log_it;
+
+    pthread_mutex_lock(&b->lock);
+    if (now - b->window_ms >= HTTPD_TLS_LOG_WINDOW_MS) {
+        suppressed = b->suppressed;
+        b->window_ms = now;
+        b->logged = 0;
+        b->suppressed = 0;
+    }
+    log_it = b->logged < HTTPD_TLS_LOG_BURST;
+    if (log_it)
+        b->logged++;
+    else
+        b->suppressed++;
+    pthread_mutex_unlock(&b->lock);
+
+    if (suppressed > 0)
+        log_msg(LOG_INFO, "tls_handshake_failed",
+                "%s: %lu more failed TLS handshakes in the last minute were not logged", name,
+                suppressed);
+    if (!log_it || !log_enabled(LOG_INFO))
+        return;
+    char addr[INET6_ADDRSTRLEN + 1];
+    httpd_tls_client_addr(c, addr, sizeof(addr));
+    struct json_object *f = json_object_new_object();
+    json_object_object_add(f, "listener", json_object_new_string(name));
+    json_object_object_add(f, "client", json_object_new_string(addr));
+    json_object_object_add(f, "stage", json_object_new_string(stage));
+    json_object_object_add(f, "reason",
+                           json_object_new_string(cut ? "deadline or eviction" : "failed"));
+    log_event(LOG_INFO, "tls_handshake_failed", f);
 }

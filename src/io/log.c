@@ -8,6 +8,8 @@
 #include "tagfailover/log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,8 +20,11 @@
 #include <json-c/json.h>
 #include <openssl/crypto.h>
 
-static bool log_json_format = true;
-static log_level log_min_level = LOG_INFO;
+/* A reload sets these while other threads log: atomics for the two settings, a lock for the
+ * redaction forms (written by log_set_secrets, read by every line). */
+static _Atomic bool log_json_format = true;
+static _Atomic int log_min_level = LOG_INFO;
+static pthread_rwlock_t log_forms_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 /* The secrets no line may show, in every form a line can hold them: as given, as json-c writes
  * them inside a JSON string, and as the text format escapes them; longest first. Set by
@@ -32,13 +37,13 @@ static const char *const level_names[] = {"debug", "info", "warn", "error"};
 
 void log_init(bool json, log_level min_level)
 {
-    log_json_format = json;
-    log_min_level = min_level;
+    atomic_store(&log_json_format, json);
+    atomic_store(&log_min_level, (int)min_level);
 }
 
 bool log_enabled(log_level level)
 {
-    return level >= log_min_level;
+    return (int)level >= atomic_load_explicit(&log_min_level, memory_order_relaxed);
 }
 
 /* Formats the current wall-clock time as RFC 3339 UTC with milliseconds. */
@@ -174,6 +179,7 @@ static int log_cmp_longest(const void *a, const void *b)
 
 void log_set_secrets(const char *const *secrets, size_t n)
 {
+    pthread_rwlock_wrlock(&log_forms_lock);
     for (size_t i = 0; i < log_n_forms; i++) {
         OPENSSL_cleanse(log_secret_forms[i], strlen(log_secret_forms[i]));
         free(log_secret_forms[i]);
@@ -208,6 +214,7 @@ void log_set_secrets(const char *const *secrets, size_t n)
         }
     }
     qsort(log_secret_forms, log_n_forms, sizeof(char *), log_cmp_longest);
+    pthread_rwlock_unlock(&log_forms_lock);
 }
 
 /* True when the `len` bytes at `line` contain `form` (memmem is a GNU extension). */
@@ -268,12 +275,15 @@ static char *log_redact(const char *line, size_t len, size_t *out_len)
 /* Writes one rendered line, secrets redacted. */
 static void log_write_redacted(const char *line, size_t len)
 {
-    size_t rlen;
-    char *r = log_n_forms > 0 ? log_redact(line, len, &rlen) : NULL;
+    size_t rlen = 0;
+    pthread_rwlock_rdlock(&log_forms_lock);
+    size_t forms = log_n_forms;
+    char *r = forms > 0 ? log_redact(line, len, &rlen) : NULL;
+    pthread_rwlock_unlock(&log_forms_lock);
 
     if (r != NULL)
         log_write_line(r, rlen);
-    else if (log_n_forms == 0 || rlen == 0)
+    else if (forms == 0 || rlen == 0)
         log_write_line(line, len);
     free(r);
 }
@@ -290,7 +300,7 @@ void log_event(log_level level, const char *event, struct json_object *fields)
     }
     log_timestamp(ts, sizeof(ts));
 
-    if (log_json_format) {
+    if (atomic_load(&log_json_format)) {
         struct json_object *line = json_object_new_object();
         if (line != NULL) {
             json_object_object_add(line, "ts", json_object_new_string(ts));

@@ -216,9 +216,14 @@ struct webhook {
     EVP_MD *sha256;
     unsigned char secret_digest[WEBHOOK_DIGEST_LEN];
     struct MHD_Response *resp[WEBHOOK_RESULT_COUNT][2]; /* [result][close] */
-    pthread_key_t tok_key; /* each thread's json-c tokener (see the top of the file) */
-    bool tok_key_made;
 };
+
+/* Each thread's json-c tokener (see the top of the file). One key for the process, not one per
+ * webhook: a configuration reload replaces the webhook while the HTTP threads live on, and
+ * deleting a key frees no thread's value. */
+static pthread_key_t webhook_tok_key;
+static bool webhook_tok_key_made;
+static pthread_once_t webhook_tok_once = PTHREAD_ONCE_INIT;
 
 /* The key's destructor: frees a thread's tokener when the thread exits. */
 static void webhook_tokener_free(void *tok)
@@ -226,15 +231,23 @@ static void webhook_tokener_free(void *tok)
     tfjson_tokener_free(tok);
 }
 
+static void webhook_tok_key_init(void)
+{
+    webhook_tok_key_made = pthread_key_create(&webhook_tok_key, webhook_tokener_free) == 0;
+}
+
 /* The calling thread's tokener, made on first use; NULL when out of memory (the parse then
  * makes its own). */
 static struct json_tokener *webhook_tokener(webhook *w)
 {
-    struct json_tokener *tok = pthread_getspecific(w->tok_key);
+    (void)w;
+    if (!webhook_tok_key_made)
+        return NULL;
+    struct json_tokener *tok = pthread_getspecific(webhook_tok_key);
 
     if (tok == NULL) {
         tok = tfjson_tokener_new();
-        if (tok != NULL && pthread_setspecific(w->tok_key, tok) != 0) {
+        if (tok != NULL && pthread_setspecific(webhook_tok_key, tok) != 0) {
             tfjson_tokener_free(tok);
             tok = NULL;
         }
@@ -306,11 +319,7 @@ webhook *webhook_new(const config *cfg, const webhook_sink *sink)
         return NULL;
     w->cfg = cfg;
     w->sink = *sink;
-    if (pthread_key_create(&w->tok_key, webhook_tokener_free) != 0) {
-        free(w);
-        return NULL;
-    }
-    w->tok_key_made = true;
+    pthread_once(&webhook_tok_once, webhook_tok_key_init);
     w->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
     w->dedup = webhook_dedup_new(TF_WEBHOOK_DEDUP_SLOTS, WEBHOOK_DEDUP_TTL_MS);
     const char *secret = cfg->shared_secret != NULL ? cfg->shared_secret : "";
@@ -334,12 +343,7 @@ void webhook_free(webhook *w)
     webhook_dedup_free(w->dedup);
     EVP_MD_free(w->sha256);
     OPENSSL_cleanse(w->secret_digest, sizeof(w->secret_digest));
-    if (w->tok_key_made) {
-        /* The HTTP threads have exited (their destructors ran); this thread's is freed here,
-         * as deleting the key runs no destructor. */
-        tfjson_tokener_free(pthread_getspecific(w->tok_key));
-        pthread_key_delete(w->tok_key);
-    }
+    /* The key stays: each HTTP thread's tokener is freed when that thread exits. */
     free(w);
 }
 
@@ -676,6 +680,14 @@ enum MHD_Result webhook_mhd_handler(void *cls, struct MHD_Connection *c, const c
     webhook_summary s;
     webhook_result res = webhook_check_body(w, &b, &s);
     return webhook_answer(w, c, res, false, &r->client, &s);
+}
+
+enum MHD_Result webhook_mhd_refuse(void *cls, struct MHD_Connection *c, const char *why)
+{
+    webhook *w = cls;
+    webhook_addr peer = webhook_peer(c);
+    (void)why;
+    return webhook_answer(w, c, WEBHOOK_MALFORMED, true, &peer, NULL);
 }
 
 void webhook_mhd_completed(void *cls, struct MHD_Connection *c, void **con_cls,

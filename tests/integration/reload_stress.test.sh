@@ -84,18 +84,24 @@ check "the daemon survived 40 reloads under traffic" alive
 sent=$(wc -l <"$tmp/codes")
 answered=$(grep -cE '^(200|202|503)$' "$tmp/codes" || true)
 check "alerts kept flowing during the reloads (sent $sent, answered $answered)" test "$answered" -ge 20
-check "nothing but 200/202/503 or a refused connection during restarts" \
-  bash -c "! grep -qvE '^(200|202|503|000)\$' '$tmp/codes'"
+# The reloads keep the listener (its settings do not change), so no connection is refused.
+check "nothing but 200/202/503 during the reloads, no refused connection" \
+  bash -c "! grep -qvE '^(200|202|503)\$' '$tmp/codes'"
 
 # ---- 3. Renewed certificates, the most ordinary SIGHUP there is -----------------------------
-# 200 certificate-only reloads (the configuration unchanged) 20 ms apart under traffic. Each
-# swaps the listener's pair on the running socket; closing the old daemon's descriptor while
-# its polling thread still had it in its epoll set once aborted the process (a race, so this
-# catches it often rather than always).
+# 1,000 certificate-only reloads (the configuration unchanged) under traffic must not cost one
+# webhook (issue 13, finding 14). Each swaps the pair the running listener hands to new
+# handshakes; nothing is restarted, so nothing is refused or cut. (It once started a second
+# daemon on the socket and drained the old one for 2 s, which cut a handshake now and then, and
+# closing the old daemon's descriptor under its epoll thread once aborted the process.)
+# SIGHUPs sent faster than they are handled merge into one, so the loop counts the reloads the
+# daemon logged and goes on until there are 1,000, or 30 s have passed (a sanitizer build
+# reloads ~5 times slower; at least 200 are asked for there, and the count is printed).
 write_config 30
 kill -HUP "$tf_pid" 2>/dev/null || true
 sleep 0.5
 : >"$tmp/codes"
+reloads_before=$(grep -c '"tls_reloaded"' "$tmp/tf.log" || true)
 (
   i=0
   while :; do
@@ -105,23 +111,30 @@ sleep 0.5
 ) &
 client_pid=$!
 H_PIDS+=("$client_pid")
-for _ in $(seq 1 200); do
-  kill -HUP "$tf_pid" 2>/dev/null || true
-  sleep 0.02
+reloads=0
+until_s=$(($(date +%s) + 30))
+for _ in $(seq 1 100); do
+  for _ in $(seq 1 50); do
+    kill -HUP "$tf_pid" 2>/dev/null || true
+    sleep 0.004
+  done
   alive || break
+  reloads=$(($(grep -c '"tls_reloaded"' "$tmp/tf.log" || true) - reloads_before))
+  [ "$reloads" -ge 1000 ] && break
+  [ "$(date +%s)" -ge "$until_s" ] && break
 done
+echo "certificate reloads under traffic: $reloads"
 sleep 0.5
 kill "$client_pid" 2>/dev/null
 wait "$client_pid" 2>/dev/null || true
 client_pid=""
-check "the daemon survived 200 certificate reloads under traffic" alive
-# Not one refused webhook is the aim; under a loaded CI machine a connection that was in its
-# TLS handshake with the old daemon for longer than the drain (2 s) can still be cut, so the
-# check allows one in a hundred (and says how many).
+check "the daemon survived the certificate reloads under traffic" alive
+check "1,000 certificate reloads happened, or 200 in 30 s (got $reloads)" \
+  bash -c "[ $reloads -ge 1000 ] || [ $reloads -ge 200 -a \$(date +%s) -ge $until_s ]"
 sent_c=$(grep -c . "$tmp/codes" || true)
 bad_c=$(grep -cvE '^(200|202)$' "$tmp/codes" || true)
-check "webhooks answered during them: $bad_c of $sent_c not (at most 1 %)" \
-  test "$sent_c" -gt 50 -a "$((bad_c * 100))" -le "$sent_c"
+check "every webhook during them was answered: $bad_c of $sent_c not" \
+  test "$sent_c" -gt 50 -a "$bad_c" -eq 0
 
 # A real failover still works after all that.
 check "ready again" h_wait_ready

@@ -82,14 +82,16 @@ static void test_idle_connections(void **state)
     if (took > 3.0)
         fail_msg("a valid webhook took %.2f s behind %d idle connections", took, IDLE);
 
-    /* Room was made by cutting idle connections, not all of them: most are still open. */
+    /* Room was made by cutting idle connections, not all of them: most are still open. (Each
+     * cut goes down to 75 % of the limit and the kernel's queue refills it, so a couple of
+     * cuts happen before the queue is empty: about 190 of the 300 stay.) */
     int open = 0;
     for (int i = 0; i < IDLE; i++) {
         struct pollfd p = {fds[i], POLLIN, 0};
         if (poll(&p, 1, 0) == 0)
             open++;
     }
-    if (open < 200 || open == IDLE)
+    if (open < IDLE / 2 || open == IDLE)
         fail_msg("%d of %d idle connections still open (want most, not all)", open, IDLE);
     assert_true(harness_file_count(tp->proc.stderr_path, "\"event\":\"connections_evicted\"") > 0);
     for (int i = 0; i < IDLE; i++)
