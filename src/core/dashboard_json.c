@@ -18,6 +18,8 @@
 #include "tagfailover/id.h"
 #include "tagfailover/json.h"
 
+#include "dashboard_json_int.h"
+
 /* Reads the text and checks its top-level type. */
 static dj_err dj_root(const char *json, size_t len, json_type want, json_object **root)
 {
@@ -55,7 +57,7 @@ static dj_err dj_dup_string(json_object *v, size_t cap, char **dst)
 }
 
 /* A required, non-empty string member. */
-static dj_err dj_req_string(json_object *obj, const char *key, size_t cap, char **dst)
+dj_err dj_req_string(json_object *obj, const char *key, size_t cap, char **dst)
 {
     json_object *v; /* borrowed */
 
@@ -66,7 +68,7 @@ static dj_err dj_req_string(json_object *obj, const char *key, size_t cap, char 
 }
 
 /* An optional string member: absent or null leaves *dst NULL. */
-static dj_err dj_opt_string(json_object *obj, const char *key, size_t cap, char **dst)
+dj_err dj_opt_string(json_object *obj, const char *key, size_t cap, char **dst)
 {
     json_object *v; /* borrowed */
 
@@ -116,28 +118,17 @@ static dj_err dj_opt_tags(json_object *obj, const char *key, tags_list *dst)
 }
 
 /* A required array member. */
-static dj_err dj_req_array(json_object *obj, const char *key, json_object **arr)
+dj_err dj_req_array(json_object *obj, const char *key, json_object **arr)
 {
     if (!json_object_object_get_ex(obj, key, arr) || !json_object_is_type(*arr, json_type_array))
         return DJ_ERR_SHAPE;
     return DJ_OK;
 }
 
-/* What an element parser returns for a record to leave out of its list: one that names an ID
- * that could not go into a path (id.h); the rest of the answer goes on without it. Never
- * returned by a public function. */
-#define DJ_SKIP ((dj_err)(DJ_ERR_NOMEM + 1))
-
-/* Parses one array element into `elem`; on error (or DJ_SKIP) leaves what it filled for the
- * clear. */
-typedef dj_err (*dj_elem_fn)(json_object *v, void *elem);
-/* Frees the members of one element. */
-typedef void (*dj_clear_fn)(void *elem);
-
 /* Parses every element of `arr` (each must be an object) into a new heap array. An empty
  * array gives NULL and 0. On error nothing is left allocated. */
-static dj_err dj_array(json_object *arr, size_t size, dj_elem_fn parse, dj_clear_fn clear,
-                       void **out, size_t *n)
+dj_err dj_array(json_object *arr, size_t size, dj_elem_fn parse, dj_clear_fn clear, void **out,
+                size_t *n)
 {
     size_t len = json_object_array_length(arr);
     unsigned char *v = NULL;
@@ -180,7 +171,7 @@ static dj_err dj_array(json_object *arr, size_t size, dj_elem_fn parse, dj_clear
 }
 
 /* Frees `n` elements of `size` bytes with `clear`, then the array. */
-static void dj_free_list(void *v, size_t n, size_t size, dj_clear_fn clear)
+void dj_free_list(void *v, size_t n, size_t size, dj_clear_fn clear)
 {
     for (size_t i = 0; v != NULL && i < n; i++)
         clear((unsigned char *)v + i * size);
@@ -281,8 +272,8 @@ static dj_err dj_parse_top_array(const char *json, size_t len, size_t size, dj_e
 /* Parses a whole answer that is a list of objects: the top-level array when `key` is NULL,
  * else the required array member `key` of a top-level object. On error nothing is left
  * allocated and *out is NULL. */
-static dj_err dj_parse_list(const char *json, size_t len, const char *key, size_t size,
-                            dj_elem_fn parse, dj_clear_fn clear, void **out, size_t *n)
+dj_err dj_parse_list(const char *json, size_t len, const char *key, size_t size, dj_elem_fn parse,
+                     dj_clear_fn clear, void **out, size_t *n)
 {
     json_object *root = NULL, *arr; /* arr is borrowed */
     dj_err err;
@@ -305,7 +296,7 @@ static dj_err dj_parse_list(const char *json, size_t len, const char *key, size_
  * does not (too long, or another character) is DJ_SKIP: the record is left out of its list,
  * and its ID never reaches a path; a member that is missing or not a string is the wrong
  * shape. */
-static dj_err dj_req_id(json_object *obj, const char *key, char **dst)
+dj_err dj_req_id(json_object *obj, const char *key, char **dst)
 {
     dj_err err = dj_req_string(obj, key, TF_ID_MAX_LEN, dst);
 
@@ -326,7 +317,7 @@ static dj_err dj_opt_id(json_object *obj, const char *key, char **dst)
 
 /* An optional appliance serial that goes into a live ping's path: one that breaks
  * id_serial_valid is dropped (NULL: that record has no appliance to ping from). */
-static dj_err dj_opt_serial(json_object *obj, const char *key, char **dst)
+dj_err dj_opt_serial(json_object *obj, const char *key, char **dst)
 {
     dj_err err = dj_opt_string(obj, key, TF_API_FIELD_MAX_LEN, dst);
 
@@ -606,197 +597,6 @@ void dj_peers_free(dj_peer *v, size_t n)
     dj_free_list(v, n, sizeof(*v), dj_peer_clear);
 }
 
-/* Appliance uplink statuses. */
-
-static void dj_uplink_clear(void *p)
-{
-    dj_uplink *u = p;
-
-    free(u->interface);
-    free(u->status);
-    memset(u, 0, sizeof(*u));
-}
-
-static dj_err dj_uplink_one(json_object *v, void *p)
-{
-    dj_uplink *u = p;
-    dj_err err = dj_req_string(v, "interface", TF_API_FIELD_MAX_LEN, &u->interface);
-
-    if (err == DJ_OK)
-        err = dj_req_string(v, "status", TF_API_FIELD_MAX_LEN, &u->status);
-    return err;
-}
-
-static void dj_appliance_clear(void *p)
-{
-    dj_appliance *a = p;
-
-    free(a->network_id);
-    free(a->serial);
-    for (size_t i = 0; a->uplinks != NULL && i < a->n_uplinks; i++)
-        dj_uplink_clear(&a->uplinks[i]);
-    free(a->uplinks);
-    memset(a, 0, sizeof(*a));
-}
-
-static dj_err dj_appliance_one(json_object *v, void *p)
-{
-    dj_appliance *a = p;
-    json_object *uplinks; /* borrowed */
-    void *arr = NULL;
-    dj_err err = dj_req_id(v, "networkId", &a->network_id);
-
-    if (err == DJ_OK)
-        err = dj_opt_serial(v, "serial", &a->serial);
-    /* highAvailability.role: in an HA pair only the primary carries the traffic (and pings). */
-    json_object *ha, *role;
-    a->ha_spare = json_object_object_get_ex(v, "highAvailability", &ha) &&
-                  json_object_is_type(ha, json_type_object) &&
-                  json_object_object_get_ex(ha, "role", &role) &&
-                  json_object_is_type(role, json_type_string) &&
-                  strcmp(json_object_get_string(role), "spare") == 0;
-    if (err == DJ_OK)
-        err = dj_req_array(v, "uplinks", &uplinks);
-    if (err == DJ_OK)
-        err = dj_array(uplinks, sizeof(dj_uplink), dj_uplink_one, dj_uplink_clear, &arr,
-                       &a->n_uplinks);
-    a->uplinks = arr;
-    return err;
-}
-
-dj_err dj_parse_uplink_statuses(const char *json, size_t len, dj_appliance **out, size_t *n)
-{
-    void *arr; /* dj_parse_list hands back an untyped array */
-    dj_err err = dj_parse_list(json, len, NULL, sizeof(dj_appliance), dj_appliance_one,
-                               dj_appliance_clear, &arr, n);
-
-    *out = arr;
-    return err;
-}
-
-void dj_appliances_free(dj_appliance *v, size_t n)
-{
-    dj_free_list(v, n, sizeof(*v), dj_appliance_clear);
-}
-
-/* VPN statuses. */
-
-static void dj_vpn_status_clear(void *p)
-{
-    dj_vpn_status *s = p;
-
-    for (size_t i = 0; i < s->n_peers; i++) {
-        free(s->peer_names[i]);
-        free(s->peer_reachability[i]);
-        free(s->peer_public_ips[i]);
-    }
-    free(s->network_id);
-    free(s->peer_names);
-    free(s->peer_reachability);
-    free(s->peer_public_ips);
-    memset(s, 0, sizeof(*s));
-}
-
-static dj_err dj_vpn_status_one(json_object *v, void *p)
-{
-    dj_vpn_status *s = p;
-    json_object *peers; /* borrowed */
-    size_t n;
-    dj_err err = dj_req_id(v, "networkId", &s->network_id);
-
-    if (err != DJ_OK)
-        return err;
-    /* The schema leaves every member optional: a network without third-party peers may omit
-     * the list, which then means none. */
-    if (!json_object_object_get_ex(v, "thirdPartyVpnPeers", &peers) || peers == NULL)
-        return DJ_OK;
-    if (!json_object_is_type(peers, json_type_array))
-        return DJ_ERR_SHAPE;
-    n = json_object_array_length(peers);
-    if (n == 0)
-        return DJ_OK;
-    s->peer_names = calloc(n, sizeof(char *));
-    s->peer_reachability = calloc(n, sizeof(char *));
-    s->peer_public_ips = calloc(n, sizeof(char *));
-    if (s->peer_names == NULL || s->peer_reachability == NULL || s->peer_public_ips == NULL)
-        return DJ_ERR_NOMEM;
-    /* n_peers counts the slots, all NULL so far, so the clear frees whatever gets filled. */
-    s->n_peers = n;
-    for (size_t i = 0; i < n; i++) {
-        json_object *peer = json_object_array_get_idx(peers, i); /* borrowed */
-
-        if (!json_object_is_type(peer, json_type_object))
-            return DJ_ERR_SHAPE;
-        err = dj_req_string(peer, "name", SIZE_MAX, &s->peer_names[i]);
-        if (err == DJ_OK)
-            err = dj_req_string(peer, "reachability", SIZE_MAX, &s->peer_reachability[i]);
-        if (err == DJ_OK)
-            err = dj_opt_string(peer, "publicIp", SIZE_MAX, &s->peer_public_ips[i]);
-        if (err != DJ_OK)
-            return err;
-    }
-    return DJ_OK;
-}
-
-dj_err dj_parse_vpn_statuses(const char *json, size_t len, dj_vpn_status **out, size_t *n)
-{
-    void *arr; /* dj_parse_list hands back an untyped array */
-    dj_err err = dj_parse_list(json, len, NULL, sizeof(dj_vpn_status), dj_vpn_status_one,
-                               dj_vpn_status_clear, &arr, n);
-
-    *out = arr;
-    return err;
-}
-
-void dj_vpn_statuses_free(dj_vpn_status *v, size_t n)
-{
-    dj_free_list(v, n, sizeof(*v), dj_vpn_status_clear);
-}
-
-/* Connectivity monitoring destinations. */
-
-static void dj_destination_clear(void *p)
-{
-    dj_destination *d = p;
-
-    free(d->ip);
-    free(d->description);
-    memset(d, 0, sizeof(*d));
-}
-
-static dj_err dj_destination_one(json_object *v, void *p)
-{
-    dj_destination *d = p;
-    json_object *def; /* borrowed */
-    dj_err err = dj_req_string(v, "ip", TF_API_FIELD_MAX_LEN, &d->ip);
-
-    if (err == DJ_OK)
-        err = dj_opt_string(v, "description", SIZE_MAX, &d->description);
-    if (err != DJ_OK)
-        return err;
-    if (!json_object_object_get_ex(v, "default", &def) || def == NULL)
-        return DJ_OK;
-    if (!json_object_is_type(def, json_type_boolean))
-        return DJ_ERR_SHAPE;
-    d->is_default = json_object_get_boolean(def);
-    return DJ_OK;
-}
-
-dj_err dj_parse_destinations(const char *json, size_t len, dj_destination **out, size_t *n)
-{
-    void *arr; /* dj_parse_list hands back an untyped array */
-    dj_err err = dj_parse_list(json, len, "destinations", sizeof(dj_destination),
-                               dj_destination_one, dj_destination_clear, &arr, n);
-
-    *out = arr;
-    return err;
-}
-
-void dj_destinations_free(dj_destination *v, size_t n)
-{
-    dj_free_list(v, n, sizeof(*v), dj_destination_clear);
-}
-
 /* Error bodies and the tags body. */
 
 dj_err dj_parse_errors(const char *json, size_t len, char **message)
@@ -874,126 +674,6 @@ char *dj_build_tags_body(const tags_list *tags)
 out:
     json_object_put(root);
     return body;
-}
-
-/* Time. Written out rather than through timegm so the result depends on nothing but the
- * text: no TZ, no locale, no libc extension. */
-
-/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's
- * days_from_civil). */
-static int64_t dj_days_from_civil(int64_t y, int64_t m, int64_t d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* The inverse: y-m-d of a day count from 1970-01-01. */
-static void dj_civil_from_days(int64_t z, int64_t *y, int64_t *m, int64_t *d)
-{
-    int64_t era, doe, yoe, doy, mp;
-
-    z += 719468;
-    era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    mp = (5 * doy + 2) / 153;
-    *d = doy - (153 * mp + 2) / 5 + 1;
-    *m = mp < 10 ? mp + 3 : mp - 9;
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static bool dj_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-/* Reads exactly `width` digits at *s into *v and advances. */
-static bool dj_digits(const char **s, int width, int64_t *v)
-{
-    *v = 0;
-    for (int i = 0; i < width; i++) {
-        char c = (*s)[i];
-
-        if (c < '0' || c > '9')
-            return false;
-        *v = *v * 10 + (c - '0');
-    }
-    *s += width;
-    return true;
-}
-
-bool dj_parse_time(const char *s, int64_t *out)
-{
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int64_t y, mo, d, h, mi, sec, oh = 0, om = 0, t;
-    int sign = 0;
-
-    if (s == NULL)
-        return false;
-    if (!dj_digits(&s, 4, &y) || *s++ != '-' || !dj_digits(&s, 2, &mo) || *s++ != '-' ||
-        !dj_digits(&s, 2, &d))
-        return false;
-    if (*s != 'T' && *s != 't')
-        return false;
-    s++;
-    if (!dj_digits(&s, 2, &h) || *s++ != ':' || !dj_digits(&s, 2, &mi) || *s++ != ':' ||
-        !dj_digits(&s, 2, &sec))
-        return false;
-    if (*s == '.') {
-        s++;
-        if (*s < '0' || *s > '9')
-            return false;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    if (*s == 'Z' || *s == 'z') {
-        s++;
-    } else if (*s == '+' || *s == '-') {
-        sign = *s++ == '+' ? 1 : -1;
-        if (!dj_digits(&s, 2, &oh) || *s++ != ':' || !dj_digits(&s, 2, &om))
-            return false;
-        if (oh > 23 || om > 59)
-            return false;
-    } else {
-        return false;
-    }
-    if (*s != '\0')
-        return false;
-    if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || sec > 60)
-        return false;
-    if (d > mdays[mo - 1] + (mo == 2 && dj_leap(y)))
-        return false;
-    /* A leap second (:60) lands on the next minute's :00, as POSIX time has no room for it. */
-    t = dj_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
-    /* The local time is ahead of UTC by a positive offset, so it is subtracted. */
-    t -= sign * (oh * 3600 + om * 60);
-    *out = t;
-    return true;
-}
-
-void dj_format_time(int64_t t, char *buf, size_t size)
-{
-    int64_t days, secs, y, m, d;
-
-    if (buf == NULL || size == 0)
-        return;
-    days = t / 86400;
-    secs = t % 86400;
-    if (secs < 0) {
-        secs += 86400;
-        days--;
-    }
-    dj_civil_from_days(days, &y, &m, &d);
-    snprintf(buf, size, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y, (long long)m,
-             (long long)d, (long long)(secs / 3600), (long long)(secs / 60 % 60),
-             (long long)(secs % 60));
 }
 
 const char *dj_strerror(dj_err e)
