@@ -32,8 +32,10 @@ check "daemon ready" h_serve first "$conf"
   i=0
   while :; do
     i=$((i + 1))
-    echo "$(h_post "$(h_alert "hang-$i" 1001 L_999)")" >>"$H_TMP/codes"
-    curl -s -o /dev/null -w '%{http_code}\n' --max-time 5 "http://127.0.0.1:$H_ADMIN/healthz" >>"$H_TMP/health" || true
+    code=$(h_post "$(h_alert "hang-$i" 1001 L_999)")
+    echo "$(date +%s%N) $code" >>"$H_TMP/codes"
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$H_ADMIN/healthz" || true)
+    echo "$(date +%s%N) $code" >>"$H_TMP/health"
     sleep 0.05
   done
 ) &
@@ -72,14 +74,18 @@ check "the failover sent during the reload landed after it" $ok
 kill "$client" 2>/dev/null
 wait "$client" 2>/dev/null || true
 
+# Each file: "ns code" lines. Every answer must be good, and some must have been asked while
+# the reload was in hand (between the SIGHUP and config_reloaded): how many depends on how
+# loaded the machine is, so the count asked is at least one, not a rate.
+during() { awk -v a="$t0" -v b="$t1" '$1 >= a && $1 <= b' "$1" | grep -c . || true; }
 sent=$(grep -c . "$H_TMP/codes" || true)
-bad=$(grep -cvE '^(200|202)$' "$H_TMP/codes" || true)
-check "every webhook around the reload was answered 200/202: $bad of $sent not" \
-  test "$sent" -gt 20 -a "$bad" -eq 0
+bad=$(awk '$2 != 200 && $2 != 202' "$H_TMP/codes" | grep -c . || true)
+check "every webhook around the reload was answered 200/202: $bad of $sent not ($(during "$H_TMP/codes") during it)" \
+  test "$(during "$H_TMP/codes")" -ge 1 -a "$bad" -eq 0
 hsent=$(grep -c . "$H_TMP/health" || true)
-hbad=$(grep -cv '^200$' "$H_TMP/health" || true)
-check "every /healthz around the reload was answered 200: $hbad of $hsent not" \
-  test "$hsent" -gt 20 -a "$hbad" -eq 0
+hbad=$(awk '$2 != 200' "$H_TMP/health" | grep -c . || true)
+check "every /healthz around the reload was answered 200: $hbad of $hsent not ($(during "$H_TMP/health") during it)" \
+  test "$(during "$H_TMP/health")" -ge 1 -a "$hbad" -eq 0
 check "the daemon is alive" h_alive
 check "no sanitizer report in the daemon's log" \
   bash -c "! grep -qE 'AddressSanitizer|UndefinedBehaviorSanitizer|ThreadSanitizer|runtime error' '$H_TMP/tf.log'"
