@@ -67,7 +67,7 @@ changes() { api GET "/organizations/1001/configurationChanges${1:+?$1}"; }
 
 cat >"$H_TMP/ops.json" <<EOF
 {"description": "fakedash_ops: two organizations, an HA pair, the default 120-s data lag",
- "ping_duration_s": 6, "batch_duration_s": 4,
+ "ping_duration_s": 12, "batch_duration_s": 10,
  "organizations": [
   {"id": "1001", "name": "Acme",
    "peers": [{"name": "London DC", "publicIp": "$LONDON", "networkTags": ["london_primary_up"]},
@@ -286,7 +286,7 @@ api GET "$B/$ABID"
 check "at once it is still in progress" jt 'd["status"]["completed"] is False'
 check "and nothing is applied yet" test "$(tags L_300)" = '["t20"]'
 batch_done() { api GET "$B/$1" && jt 'd["status"]["completed"] is True'; }
-check "after batch_duration_s it has completed" until_true 12 batch_done "$ABID"
+check "after batch_duration_s it has completed" until_true 25 batch_done "$ABID"
 check "and its updates are applied" test "$(tags L_300)" = '["t100"]'
 
 ctl POST batch_fault '{"count": 1}'
@@ -325,13 +325,13 @@ check "a ping answers 201, status new" jt 'd["status"] == "new" and d["request"]
 PING=$(jv 'd["pingId"]')
 api GET "$P/$PING"
 check "at once it is not finished and has no results" jt 'd["status"] in ("new", "running") and "results" not in d'
-# Past half of ping_duration_s (6 s) and well before its end (durations leave room for a
+# Past half of ping_duration_s (12 s) and well before its end (durations leave room for a
 # loaded machine).
-sleep "$(python3 -c "print(max(0, 3.5 - ($(date +%s%N) - $ASKED) / 1e9))")"
+sleep "$(python3 -c "print(max(0, 6.5 - ($(date +%s%N) - $ASKED) / 1e9))")"
 api GET "$P/$PING"
 check "past half way it is running" jt 'd["status"] == "running"'
 ping_done() { api GET "$P/$1" && jt 'd["status"] != "new" and d["status"] != "running"'; }
-check "after ping_duration_s it completes" until_true 10 ping_done "$PING"
+check "after ping_duration_s it completes" until_true 20 ping_done "$PING"
 check "it completes with the loss the device sees now (100 %)" \
   jt 'd["status"] == "complete" and d["results"]["sent"] == 4 and d["results"]["received"] == 0 and d["results"]["loss"]["percentage"] == 100 and d["results"]["replies"] == []'
 api GET "/organizations/1001/devices/uplinksLossAndLatency?ip=$LONDON"
@@ -339,7 +339,7 @@ check "while the lagging series still shows no loss" \
   jt 'any(i["networkId"] == "L_100" for i in d) and all(s["lossPercent"] == 0 for i in d if i["networkId"] == "L_100" for s in i["timeSeries"])'
 api POST $P "{\"target\": \"$PARIS\"}"
 PING=$(jv 'd["pingId"]')
-until_true 10 ping_done "$PING"
+until_true 20 ping_done "$PING"
 check "a target without loss: 5 of 5 received" \
   jt 'd["results"]["sent"] == 5 and d["results"]["received"] == 5 and d["results"]["loss"]["percentage"] == 0 and len(d["results"]["replies"]) == 5'
 
@@ -375,7 +375,7 @@ api POST $P "{\"target\": \"$PARIS\"}"
 check "once" test "$ST" = 201
 
 # Callbacks: the finished result is POSTed to the receiver.
-ctl POST config '{"ping_duration_s": 5}'
+ctl POST config '{"ping_duration_s": 10}'
 api POST $P "{\"target\": \"$LONDON\", \"callback\": {\"url\": \"$RECV/cb\", \"sharedSecret\": \"cb-secret\"}}"
 check "a ping with a callback answers its callback, status new" \
   jt 'd["callback"]["url"] == "'"$RECV/cb"'" and d["callback"]["status"] == "new" and d["callback"]["id"]'
@@ -388,7 +388,7 @@ got_cb() {
   local r
   r=$(received "$1") && [ "$r" != "[]" ]
 }
-check "the receiver gets the callback" until_true 12 got_cb /cb
+check "the receiver gets the callback" until_true 25 got_cb /cb
 CBODY=$(jv 'd[0]' "$(received /cb)")
 check "the callback's body has callbackId, the secret, organization, network, sentAt, message" \
   jt 'list(d) == ["callbackId", "sharedSecret", "organization", "network", "sentAt", "message"] and d["callbackId"] == "'"$CB"'" and d["sharedSecret"] == "cb-secret" and d["organization"] == {"id": "1001", "name": "Acme"} and d["network"] == {"id": "L_100", "name": "Branch 1"}' "$CBODY"
