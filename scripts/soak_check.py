@@ -170,6 +170,12 @@ def main():
     with open(os.path.join(d, "secrets")) as f:
         secrets = [s for s in f.read().splitlines() if s]
 
+    # ---- the request log is whole (it keeps the last 100,000 entries) ----
+    seqs = [e["seq"] for e in log]
+    check("fakedash's request log is complete (%d entries)" % len(seqs),
+          not seqs or (min(seqs) == 1 and len(set(seqs)) == max(seqs)),
+          "seq %s..%s" % (min(seqs), max(seqs)) if seqs else "")
+
     # ---- no invalid tag list ----
     writes = writes_of(log)
     bad = []
