@@ -90,7 +90,8 @@ bool tags_contains(const tags_list *tags, const char *tag);
 tags_err tags_swap(const tags_list *in, tags_swap_dir dir, tags_hold_op hold, const char *hold_tag,
                    tags_list *out) __attribute__((warn_unused_result));
 
-/* Appends a copy of `tag` to the list. */
+/* Appends a copy of `tag` to the list, which must be empty or built by tags_list_push (its
+ * array grows by doubling). */
 tags_err tags_list_push(tags_list *l, const char *tag) __attribute__((warn_unused_result));
 
 /* Deep copy of `src` into empty `dst`; caller frees dst with tags_list_free. */

@@ -76,7 +76,7 @@ static void fuzz_swaps(const tags_list *in, const tags_info *info)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     tags_list list = {NULL, 0}, copy = {NULL, 0};
-    tags_info info;
+    tags_info info, no_hold;
     char *text = malloc(size + 1), *line, *next;
 
     if (text == NULL)
@@ -96,8 +96,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tags_classify(&list, FUZZ_HOLD, &info);
     if (tags_state_name(info.state) == NULL || tf_reason_name(info.reason) == NULL)
         abort();
-    tags_classify(&list, NULL, &info);
-    tags_classify(&list, FUZZ_HOLD, &info);
+    tags_classify(&list, NULL, &no_hold);
+    if (no_hold.state == TAGS_HELD) /* without a hold tag nothing is held */
+        abort();
     fuzz_swaps(&list, &info);
 
     if (tags_list_copy(&copy, &list) == TAGS_OK && !tags_list_equal(&copy, &list))

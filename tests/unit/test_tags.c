@@ -626,6 +626,35 @@ static void test_push_caps(void **state)
     free(long_tag);
 }
 
+/* The array grows by doubling: every tag pushed, across each power of two up to the cap, is
+ * still there in order (under ASan a short array is a heap overflow at once). */
+static void test_push_grows(void **state)
+{
+    tags_list l = {0}, copy = {0};
+    char tag[32];
+
+    (void)state;
+    for (size_t i = 0; i < TF_TAGS_MAX_COUNT; i++) {
+        snprintf(tag, sizeof(tag), "t%zu", i);
+        assert_int_equal(tags_list_push(&l, tag), TAGS_OK);
+        assert_int_equal(l.n, i + 1);
+    }
+    for (size_t i = 0; i < TF_TAGS_MAX_COUNT; i++) {
+        snprintf(tag, sizeof(tag), "t%zu", i);
+        assert_string_equal(l.v[i], tag);
+    }
+    assert_int_equal(tags_list_copy(&copy, &l), TAGS_OK);
+    assert_true(tags_list_equal(&copy, &l));
+    tags_list_free(&copy);
+    tags_list_free(&l);
+    assert_null(l.v);
+    assert_int_equal(l.n, 0);
+    /* A freed list is empty again and grows from nothing. */
+    assert_int_equal(tags_list_push(&l, "again"), TAGS_OK);
+    assert_string_equal(l.v[0], "again");
+    tags_list_free(&l);
+}
+
 static void test_swap_caps(void **state)
 {
     char *long_tag = repeat('t', TF_TAG_MAX_LEN + 1, "");
@@ -737,8 +766,8 @@ int main(void)
         cmocka_unit_test(test_parse_table),     cmocka_unit_test(test_parse_site_length),
         cmocka_unit_test(test_classify_table),  cmocka_unit_test(test_swap_table),
         cmocka_unit_test(test_swap_round_trip), cmocka_unit_test(test_push_caps),
-        cmocka_unit_test(test_swap_caps),       cmocka_unit_test(test_list_helpers),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_push_grows),      cmocka_unit_test(test_swap_caps),
+        cmocka_unit_test(test_list_helpers),    cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
