@@ -71,6 +71,10 @@ typedef int (*tfjson_each_fn)(struct json_object *elem, void *ctx);
 tfjson_err tfjson_each_element(const char *json, size_t len, tfjson_each_fn each, void *ctx,
                                bool *not_array, int *stopped) __attribute__((warn_unused_result));
 
+/* `v` as JSON text (compact, or indented with `pretty`; slashes not escaped), on the heap for
+ * the caller to free; NULL when out of memory. */
+char *tfjson_text(struct json_object *v, bool pretty);
+
 /* A message for an error code; never NULL. */
 const char *tfjson_strerror(tfjson_err e);
 

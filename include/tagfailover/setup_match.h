@@ -63,6 +63,10 @@ setup_err setup_match_server(struct json_object *servers, const char *url,
  * (borrowed from `o`). */
 const char *setup_json_str(struct json_object *o, const char *key);
 
+/* One element of an HTTP servers list (borrowed strings: name and template id "" when
+ * absent); false when it is not an object with a non-empty id and a url. */
+bool setup_server_read(struct json_object *s, setup_server *out);
+
 /* A message for an error code; never NULL. */
 const char *setup_strerror(setup_err e);
 

@@ -669,8 +669,7 @@ char *dj_build_tags_body(const tags_list *tags)
             goto out;
         }
     }
-    body = strdup(json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN |
-                                                           JSON_C_TO_STRING_NOSLASHESCAPE));
+    body = tfjson_text(root, false);
 out:
     json_object_put(root);
     return body;

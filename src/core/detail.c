@@ -1,6 +1,7 @@
 /*
  * detail.c - one network in detail, text and JSON. See detail.h.
  */
+#include "tagfailover/json.h"
 #include "tagfailover/detail.h"
 
 #include <stdio.h>
@@ -422,10 +423,7 @@ char *detail_render_json(const detail_view *v, bool pretty)
     json_object_object_add(windows, "clean", detail_window_json(v, true));
     json_object_object_add(doc, "note", json_object_new_string(DETAIL_DAEMON_NOTE));
 
-    const char *s = json_object_to_json_string_ext(
-        doc, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
-                 JSON_C_TO_STRING_NOSLASHESCAPE);
-    out = s != NULL ? strdup(s) : NULL;
+    out = tfjson_text(doc, pretty);
 out:
     json_object_put(doc);
     return out;

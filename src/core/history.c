@@ -1,6 +1,7 @@
 /*
  * history.c - the change log's tag changes of managed networks. See history.h.
  */
+#include "tagfailover/json.h"
 #include "tagfailover/history.h"
 
 #include <stdio.h>
@@ -299,10 +300,7 @@ char *hist_render_json(const hist_item *v, size_t n, int64_t now, int64_t since_
         json_object_object_add(o, "tags_before", hist_tags_json(&e->old_tags));
         json_object_object_add(o, "tags_after", hist_tags_json(&e->new_tags));
     }
-    const char *s = json_object_to_json_string_ext(
-        doc, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
-                 JSON_C_TO_STRING_NOSLASHESCAPE);
-    out = s != NULL ? strdup(s) : NULL;
+    out = tfjson_text(doc, pretty);
 out:
     json_object_put(doc);
     return out;

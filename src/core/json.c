@@ -335,6 +335,14 @@ out:
     return st;
 }
 
+char *tfjson_text(struct json_object *v, bool pretty)
+{
+    const char *s = json_object_to_json_string_ext(
+        v, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
+               JSON_C_TO_STRING_NOSLASHESCAPE);
+    return s != NULL ? strdup(s) : NULL;
+}
+
 const char *tfjson_strerror(tfjson_err e)
 {
     switch (e) {

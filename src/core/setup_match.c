@@ -63,6 +63,27 @@ const char *setup_json_str(struct json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
+bool setup_server_read(struct json_object *s, setup_server *out)
+{
+    struct json_object *tpl;
+
+    memset(out, 0, sizeof(*out));
+    if (!json_object_is_type(s, json_type_object))
+        return false;
+    out->id = setup_json_str(s, "id");
+    out->url = setup_json_str(s, "url");
+    if (out->id == NULL || out->id[0] == '\0' || out->url == NULL)
+        return false;
+    out->name = setup_json_str(s, "name");
+    if (out->name == NULL)
+        out->name = "";
+    if (json_object_object_get_ex(s, "payloadTemplate", &tpl))
+        out->template_id = setup_json_str(tpl, "payloadTemplateId");
+    if (out->template_id == NULL)
+        out->template_id = "";
+    return true;
+}
+
 setup_err setup_match_server(struct json_object *servers, const char *url,
                              setup_server_match *match, setup_server *found)
 {
@@ -74,23 +95,11 @@ setup_err setup_match_server(struct json_object *servers, const char *url,
     if (!json_object_is_type(servers, json_type_array))
         return SETUP_ERR_SHAPE;
     for (size_t i = 0; i < json_object_array_length(servers); i++) {
-        struct json_object *s = json_object_array_get_idx(servers, i), *tpl;
+        struct json_object *s = json_object_array_get_idx(servers, i);
         setup_server cur = {0};
 
-        if (!json_object_is_type(s, json_type_object))
+        if (!setup_server_read(s, &cur))
             return SETUP_ERR_SHAPE;
-        cur.id = setup_json_str(s, "id");
-        cur.url = setup_json_str(s, "url");
-        if (cur.id == NULL || cur.id[0] == '\0' || cur.url == NULL)
-            return SETUP_ERR_SHAPE;
-        cur.name = setup_json_str(s, "name");
-        if (cur.name == NULL)
-            cur.name = "";
-        cur.template_id = NULL;
-        if (json_object_object_get_ex(s, "payloadTemplate", &tpl))
-            cur.template_id = setup_json_str(tpl, "payloadTemplateId");
-        if (cur.template_id == NULL)
-            cur.template_id = "";
         /* The same URL wins over the name: that server is the one Meraki posts to us with. */
         if (strcmp(cur.url, url) == 0) {
             *match = SETUP_SERVER_SAME_URL;

@@ -16,23 +16,11 @@ setup_err setup_unwire_servers(struct json_object *servers, const char *url, set
     if (!json_object_is_type(servers, json_type_array))
         return SETUP_ERR_SHAPE;
     for (size_t i = 0; i < json_object_array_length(servers); i++) {
-        struct json_object *s = json_object_array_get_idx(servers, i), *tpl;
+        struct json_object *s = json_object_array_get_idx(servers, i);
         setup_server cur = {0};
 
-        if (!json_object_is_type(s, json_type_object))
+        if (!setup_server_read(s, &cur))
             return SETUP_ERR_SHAPE;
-        cur.id = setup_json_str(s, "id");
-        cur.url = setup_json_str(s, "url");
-        if (cur.id == NULL || cur.id[0] == '\0' || cur.url == NULL)
-            return SETUP_ERR_SHAPE;
-        cur.name = setup_json_str(s, "name");
-        if (cur.name == NULL)
-            cur.name = "";
-        cur.template_id = NULL;
-        if (json_object_object_get_ex(s, "payloadTemplate", &tpl))
-            cur.template_id = setup_json_str(tpl, "payloadTemplateId");
-        if (cur.template_id == NULL)
-            cur.template_id = "";
         bool ours =
             strcmp(cur.name, SETUP_SERVER_NAME) == 0 || (url != NULL && strcmp(cur.url, url) == 0);
         if (ours && *n < max)

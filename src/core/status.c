@@ -1,6 +1,7 @@
 /*
  * status.c - the status model and its JSON and table renderings. See status.h.
  */
+#include "tagfailover/json.h"
 #include "tagfailover/status.h"
 
 #include <stdarg.h>
@@ -433,10 +434,7 @@ char *status_render_json(const status_org *const *orgs, size_t n, bool pretty)
             goto out;
         }
     }
-    const char *s = json_object_to_json_string_ext(
-        doc, (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN) |
-                 JSON_C_TO_STRING_NOSLASHESCAPE);
-    out = s != NULL ? strdup(s) : NULL;
+    out = tfjson_text(doc, pretty);
 out:
     json_object_put(doc);
     return out;

@@ -6,6 +6,7 @@
  * `status --json` (tests compare the two), and the series are the bulk of the bytes: a page
  * that wants them asks for them, a script that wants the states does not pay for them.
  */
+#include "tagfailover/json.h"
 #include "tagfailover/status.h"
 
 #include <stdlib.h>
@@ -152,9 +153,7 @@ char *status_render_series_json(const status_org *const *orgs, size_t n, double 
             goto out;
         }
     }
-    const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PLAIN |
-                                                            JSON_C_TO_STRING_NOSLASHESCAPE);
-    out = s != NULL ? strdup(s) : NULL;
+    out = tfjson_text(doc, false);
 out:
     json_object_put(doc);
     return out;
