@@ -1,7 +1,6 @@
 /*
  * detail.c - one network in detail, text and JSON. See detail.h.
  */
-#include "tagfailover/json.h"
 #include "tagfailover/detail.h"
 
 #include <stdio.h>
@@ -11,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "tagfailover/textbuf.h"
+#include "tagfailover/json.h"
 
 const char *detail_reason_words(tf_reason r, tags_state state)
 {

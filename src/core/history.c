@@ -1,7 +1,6 @@
 /*
  * history.c - the change log's tag changes of managed networks. See history.h.
  */
-#include "tagfailover/json.h"
 #include "tagfailover/history.h"
 
 #include <stdio.h>
@@ -12,6 +11,7 @@
 
 #include "tagfailover/dashboard_json.h"
 #include "tagfailover/textbuf.h"
+#include "tagfailover/json.h"
 
 /* The longest DURATION text: 365 days in seconds is 8 digits, plus a unit. */
 #define HIST_DURATION_MAX_LEN 12
@@ -56,21 +56,11 @@ bool hist_parse_duration(const char *s, int64_t *out)
     return true;
 }
 
-static bool hist_same_tags(const tags_list *a, const tags_list *b)
-{
-    if (a->n != b->n)
-        return false;
-    for (size_t i = 0; i < a->n; i++)
-        if (strcmp(a->v[i], b->v[i]) != 0)
-            return false;
-    return true;
-}
-
 bool hist_classify(const chg_entry *e, hist_kind *kind)
 {
     tags_info before, after;
 
-    if (e->network_id == NULL || !e->has_tags || hist_same_tags(&e->old_tags, &e->new_tags))
+    if (e->network_id == NULL || !e->has_tags || tags_list_equal(&e->old_tags, &e->new_tags))
         return false;
     tags_classify(&e->old_tags, NULL, &before);
     tags_classify(&e->new_tags, NULL, &after);

@@ -1,7 +1,6 @@
 /*
  * status.c - the status model and its JSON and table renderings. See status.h.
  */
-#include "tagfailover/json.h"
 #include "tagfailover/status.h"
 
 #include <stdarg.h>
@@ -11,6 +10,8 @@
 #include <time.h>
 
 #include <json-c/json.h>
+
+#include "tagfailover/json.h"
 
 /* ---- Ownership helpers --------------------------------------------------------------------- */
 

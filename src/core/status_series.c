@@ -6,7 +6,6 @@
  * `status --json` (tests compare the two), and the series are the bulk of the bytes: a page
  * that wants them asks for them, a script that wants the states does not pay for them.
  */
-#include "tagfailover/json.h"
 #include "tagfailover/status.h"
 
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include <json-c/json.h>
 
 #include "tagfailover/caps.h"
+#include "tagfailover/json.h"
 
 /* True when `a` is worse than `b`: a loss beats a smaller loss, any loss beats a null. */
 static bool status_series_worse(const policy_sample *a, const policy_sample *b)
