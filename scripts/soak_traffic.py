@@ -53,6 +53,7 @@ EXPECT = {
     "oversized": {413},
     "unknown_net": {202, 200},
     "no_secret": {401},
+    "smuggle": {400},             # a head two parsers could read two ways: refused
 }
 
 
@@ -116,6 +117,32 @@ def post_oversized():
         return 0
 
 
+def post_smuggle(body):
+    """A valid, authenticated trigger alert behind a request head that two HTTP parsers could
+    read two ways (bare LF, a blank before the colon, two lengths, length and chunked): 400
+    before the body means anything."""
+    n = len(body)
+    heads = [
+        b"POST /webhook HTTP/1.1\nHost: localhost\nContent-Type: application/json\n"
+        b"Content-Length: %d\n\n" % n,
+        b"POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Length : %d\r\n\r\n" % n,
+        b"POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n"
+        b"Content-Length: %d\r\n\r\n" % (n, n + 1),
+        b"POST /webhook HTTP/1.1\r\nHost: localhost\r\nContent-Length: %d\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n" % n,
+    ]
+    try:
+        raw = socket.create_connection(("127.0.0.1", WH_PORT), timeout=10)
+        s = CTX.wrap_socket(raw, server_hostname="localhost")
+        s.sendall(rng.choice(heads) + body)
+        head = s.recv(4096)
+        s.close()
+        m = re.match(rb"HTTP/1\.[01] (\d{3})", head)
+        return int(m.group(1)) if m else 0
+    except (OSError, ssl.SSLError):
+        return 0
+
+
 def control(method, path, body=None):
     req = urllib.request.Request(FAKE + "/_control/" + path, method=method,
                                  data=None if body is None else json.dumps(body).encode())
@@ -136,7 +163,7 @@ def loss(net, pct):
 def webhooks():
     n = 0
     kinds = (["valid"] * 6 + ["ignored"] * 2 + ["forged", "malformed", "bad_id", "oversized",
-                                                "unknown_net", "no_secret"])
+                                                "unknown_net", "no_secret", "smuggle"])
     while time.time() < END:
         n += 1
         kind = rng.choice(kinds)
@@ -158,6 +185,11 @@ def webhooks():
             headers = {"X-Shared-Secret": SECRET}
         elif kind == "bad_id":
             body = alert(rng.choice(["..", "L_1/../x", "a" * 65, "F_0%2F"]), "soak-%d" % n)
+        elif kind == "smuggle":
+            code = post_smuggle(alert(rng.choice(STABLE), "soak-%d" % n))
+            count(kind, code, code in EXPECT[kind])
+            time.sleep(0.04)
+            continue
         elif kind == "oversized":
             code = post_oversized()
             count(kind, code, code in EXPECT[kind])
