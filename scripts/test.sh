@@ -26,7 +26,11 @@ for type in $types; do
   # that kept a pointer to a caller's local once crashed the daemon after a reload).
   asan_options=""
   [ "$type" = Asan ] && asan_options="detect_stack_use_after_return=1:${ASAN_OPTIONS:-}"
-  if ! (cd "$dir" && ASAN_OPTIONS="$asan_options" ctest --output-on-failure -j "$jobs" --timeout 300); then
+  # Most integration tests spend their time waiting (clean windows, reconcile intervals,
+  # timeouts), so twice as many run at once as there are cores; TSan's tests use their CPU.
+  parallel=$((jobs * 2))
+  [ "$type" = Tsan ] && parallel=$((jobs + 1))
+  if ! (cd "$dir" && ASAN_OPTIONS="$asan_options" ctest --output-on-failure -j "$parallel" --timeout 300); then
     echo "==> $type: FAILED" >&2
     status=1
   fi
