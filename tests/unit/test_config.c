@@ -1786,8 +1786,7 @@ int main(void)
         cmocka_unit_test(test_notify_dump),   cmocka_unit_test(test_example),
         cmocka_unit_test(test_parse),         cmocka_unit_test(test_memory_reader),
         cmocka_unit_test(test_cidr_parse),    cmocka_unit_test(test_cidr_contains),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_warnings),
+        cmocka_unit_test(test_names),         cmocka_unit_test(test_warnings),
     };
     return cmocka_run_group_tests(tests, group_setup, NULL);
 }
